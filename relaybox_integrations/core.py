@@ -1,0 +1,393 @@
+"""The framework-free token core: parse the API key, mint and verify Relaybox tokens.
+
+Tokens are HS256 JWTs built from PyJWT's own primitives (its HMAC algorithm object with the
+key prepared once, its base64url encoder) with the constant header segment computed once, so
+minting costs one ``json.dumps`` and one HMAC. The result is byte-identical to
+``jwt.encode`` with the same claims; the test suite checks that.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from jwt.algorithms import HMACAlgorithm
+from jwt.utils import base64url_decode, base64url_encode
+
+from .errors import (
+    ConfigurationError,
+    ShortSecretWarning,
+    TokenRequestError,
+    TokenTooLargeError,
+    TokenVerificationError,
+)
+from .permissions import Permissions, PermissionsInput, validate_permissions
+
+__all__ = [
+    "API_KEY_ENV_VAR",
+    "DEFAULT_EXPIRES_IN",
+    "ISSUER",
+    "MAX_TOKEN_LENGTH",
+    "REFRESH_MARGIN",
+    "TOKEN_TYPE",
+    "ApiKey",
+    "RelayBox",
+    "TokenResponse",
+]
+
+ISSUER: Final = "https://relaybox.net"
+TOKEN_TYPE: Final = "id_token"
+API_KEY_ENV_VAR: Final = "RELAYBOX_API_KEY"
+#: Seconds; Relaybox's own default (15 minutes).
+DEFAULT_EXPIRES_IN: Final = 900
+#: The browser client refreshes ``REFRESH_MARGIN`` seconds before expiry, so a token must
+#: live longer than that or the client refreshes without pause.
+REFRESH_MARGIN: Final = 20
+#: The browser client sends the token in its WebSocket URL; many proxies cap a request line
+#: at 8 KB, and the URL carries more than the token. Larger tokens are refused, not minted.
+MAX_TOKEN_LENGTH: Final = 4096
+#: RFC 7518 §3.2: an HS256 key should be at least as long as the hash output.
+MIN_SECRET_BYTES: Final = 32
+
+_HS256 = HMACAlgorithm(HMACAlgorithm.SHA256)
+# jwt.encode's header for HS256: {"alg":"HS256","typ":"JWT"}, keys sorted, no spaces.
+_HEADER_SEGMENT = base64url_encode(b'{"alg":"HS256","typ":"JWT"}')
+_COMPACT = (",", ":")
+
+
+class ApiKey:
+    """A parsed Relaybox API key, ``<appPid>.<keyId>:<secret>``.
+
+    The secret is kept out of ``repr()`` and ``str()``; only :attr:`public_key` is shown.
+    """
+
+    __slots__ = ("_secret", "app_pid", "key_id", "public_key")
+
+    def __init__(self, value: object) -> None:
+        if not isinstance(value, str) or not value:
+            kind = "empty" if value == "" else f"a {type(value).__name__}"
+            raise ConfigurationError(
+                "api_key",
+                f"the Relaybox API key is {kind}; expected a string "
+                "'<appPid>.<keyId>:<secret>' as shown in your Relaybox dashboard",
+            )
+        # Never echo the value: a malformed key may be the secret alone.
+        if value != value.strip() or any(c.isspace() for c in value):
+            raise ConfigurationError(
+                "api_key",
+                "the Relaybox API key contains whitespace (often a trailing newline from a "
+                "file or an environment variable); expected '<appPid>.<keyId>:<secret>'",
+            )
+        colons = value.count(":")
+        if colons != 1:
+            raise ConfigurationError(
+                "api_key",
+                f"the Relaybox API key has {colons} ':' characters; expected exactly one, "
+                "between the public key and the secret: '<appPid>.<keyId>:<secret>'",
+            )
+        public_key, secret = value.split(":")
+        parts = public_key.split(".")
+        if len(parts) != 2 or not all(parts):
+            raise ConfigurationError(
+                "api_key",
+                "the Relaybox API key's public part (before ':') must be "
+                f"'<appPid>.<keyId>'; got {public_key!r}",
+            )
+        if not secret:
+            raise ConfigurationError(
+                "api_key", "the Relaybox API key has an empty secret after ':'"
+            )
+        self.public_key: str = public_key
+        self.app_pid, self.key_id = parts
+        self._secret = secret
+
+    @property
+    def secret(self) -> str:
+        """The secret part. Keep it on the server."""
+        return self._secret
+
+    def __repr__(self) -> str:
+        return f"ApiKey(public_key={self.public_key!r}, secret=<hidden>)"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, ApiKey)
+            and self.public_key == other.public_key
+            and self._secret == other._secret
+        )
+
+    def __hash__(self) -> int:
+        return hash(self.public_key)
+
+    def __reduce__(self) -> Any:
+        # Refuse pickling: a pickle would carry the secret somewhere we cannot see.
+        raise TypeError("ApiKey objects cannot be pickled; pass the key string instead")
+
+
+@dataclass(frozen=True, repr=False)
+class TokenResponse:
+    """What the auth endpoint answers: the token and when it expires."""
+
+    token: str
+    #: Seconds the token is valid for.
+    expires_in: int
+    #: Milliseconds since the epoch; always the token's ``exp`` claim times 1000.
+    expires_at: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON body the browser client expects."""
+        return {"token": self.token, "expiresIn": self.expires_in, "expiresAt": self.expires_at}
+
+    def to_json(self) -> bytes:
+        """:meth:`as_dict` serialised as compact UTF-8 JSON."""
+        return json.dumps(self.as_dict(), separators=_COMPACT).encode()
+
+    def __repr__(self) -> str:
+        # The token is a credential: keep it out of logs that repr() objects.
+        return (
+            f"TokenResponse(token=<hidden>, expires_in={self.expires_in}, "
+            f"expires_at={self.expires_at})"
+        )
+
+
+def _check_expires_in(value: object, error: Callable[[str], Exception]) -> int:
+    if type(value) is not int:  # bool is an int subclass; 1.5 and "300" are not ints here
+        raise error(f"expires_in must be a whole number of seconds (int); got {value!r}")
+    if value <= REFRESH_MARGIN:
+        raise error(
+            f"expires_in must be more than {REFRESH_MARGIN} seconds: the browser client "
+            f"refreshes {REFRESH_MARGIN} s before expiry, so {value} s would make it refresh "
+            f"without pause; got {value}"
+        )
+    return value
+
+
+def _check_client_id(value: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise TokenRequestError(
+            f"client_id must be a str or an int (or None for no identity); got "
+            f"{type(value).__name__}"
+        )
+    client_id = str(value)
+    if not client_id:
+        raise TokenRequestError(
+            "client_id must not be empty; pass None to issue a token with no identity"
+        )
+    return client_id
+
+
+class RelayBox:
+    """Mints and verifies Relaybox auth tokens for one API key.
+
+    ``expires_in`` and ``permissions`` are the defaults for every token; each call may
+    override them. All configuration is checked here, once: a bad key, expiry or default
+    permissions raise :class:`ConfigurationError` naming the option. Instances hold no
+    per-user state and are safe to share between threads.
+    """
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        expires_in: int = DEFAULT_EXPIRES_IN,
+        permissions: PermissionsInput | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._api_key = ApiKey(api_key)
+        self._expires_in = _check_expires_in(
+            expires_in, lambda message: ConfigurationError("expires_in", message)
+        )
+        try:
+            self._permissions = None if permissions is None else validate_permissions(permissions)
+        except ValueError as exc:
+            raise ConfigurationError("permissions", str(exc)) from None
+        self._permissions_json = _permissions_fragment(self._permissions)
+        self._clock = clock
+        self._key = _HS256.prepare_key(self._api_key.secret)
+        public_key_json = json.dumps(self._api_key.public_key)
+        self._claims_prefix = f'{{"publicKey":{public_key_json},"timestamp":"'
+        self._second_cache: tuple[int, str] = (-1, "")
+
+        secret_bytes = len(self._key)
+        if secret_bytes < MIN_SECRET_BYTES:
+            warnings.warn(
+                f"the Relaybox API secret is {secret_bytes} bytes; HS256 keys should be at "
+                f"least {MIN_SECRET_BYTES} bytes (RFC 7518 §3.2). Use the full key from your "
+                "Relaybox dashboard.",
+                ShortSecretWarning,
+                stacklevel=2,
+            )
+        try:  # the default permissions alone must leave room in the WebSocket URL
+            self.generate_token_response()
+        except TokenTooLargeError as exc:
+            raise ConfigurationError("permissions", str(exc)) from None
+
+    @classmethod
+    def from_env(cls, variable: str = API_KEY_ENV_VAR, **options: Any) -> RelayBox:
+        """Build from the API key in environment variable ``variable``."""
+        value = os.environ.get(variable)
+        if not value:
+            raise ConfigurationError(
+                "api_key",
+                f"the environment variable {variable} is not set; set it to your Relaybox "
+                "API key, '<appPid>.<keyId>:<secret>'",
+            )
+        return cls(value, **options)
+
+    @property
+    def public_key(self) -> str:
+        """``appPid.keyId``; safe to show."""
+        return self._api_key.public_key
+
+    @property
+    def expires_in(self) -> int:
+        """The default token lifetime in seconds."""
+        return self._expires_in
+
+    @property
+    def permissions(self) -> Permissions | None:
+        """The default inline permissions, or None for the API key's own."""
+        return self._permissions
+
+    def __repr__(self) -> str:
+        return f"RelayBox(public_key={self.public_key!r}, expires_in={self._expires_in})"
+
+    def __reduce__(self) -> Any:
+        raise TypeError("RelayBox objects cannot be pickled; they hold the API secret")
+
+    def generate_token_response(
+        self,
+        *,
+        client_id: str | int | None = None,
+        expires_in: int | None = None,
+        permissions: PermissionsInput | None = None,
+    ) -> TokenResponse:
+        """Mint a token for ``client_id`` (None: no identity, no presence).
+
+        ``expires_in`` and ``permissions`` default to the instance's. Raises
+        :class:`TokenRequestError` on a bad argument and :class:`TokenTooLargeError` when
+        the token would not fit in the client's WebSocket URL.
+        """
+        if expires_in is None:
+            lifetime = self._expires_in
+        else:
+            lifetime = _check_expires_in(expires_in, TokenRequestError)
+        if permissions is None:
+            permissions_json = self._permissions_json
+        else:
+            try:
+                permissions_json = _permissions_fragment(validate_permissions(permissions))
+            except ValueError as exc:
+                raise TokenRequestError(str(exc)) from None
+        client_json = (
+            "" if client_id is None else ',"clientId":' + json.dumps(_check_client_id(client_id))
+        )
+
+        now_ms = int(self._clock() * 1000)
+        iat = now_ms // 1000
+        second, iso_second = self._second_cache
+        if second != iat:
+            iso_second = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(iat))
+            self._second_cache = (iat, iso_second)  # one tuple: atomic for other threads
+        exp = iat + lifetime
+        # Same bytes as json.dumps(claims, separators=(",", ":")) with claims in this order.
+        payload = (
+            f'{self._claims_prefix}{iso_second}.{now_ms % 1000:03d}Z",'
+            f'"tokenType":"id_token"{client_json}{permissions_json},'
+            f'"iat":{iat},"exp":{exp},"iss":"https://relaybox.net"}}'
+        )
+        signing_input = _HEADER_SEGMENT + b"." + base64url_encode(payload.encode())
+        signature = base64url_encode(_HS256.sign(signing_input, self._key))
+        token = (signing_input + b"." + signature).decode("ascii")
+        if len(token) > MAX_TOKEN_LENGTH:
+            raise TokenTooLargeError(
+                f"the token would be {len(token)} characters, over the {MAX_TOKEN_LENGTH} "
+                "that fit in the URL the browser client opens its WebSocket with; move "
+                "permissions to the API key, or use room patterns such as 'chat:*'"
+            )
+        return TokenResponse(token=token, expires_in=lifetime, expires_at=exp * 1000)
+
+    def verify_token(self, token: str) -> dict[str, Any]:
+        """Return the claims of ``token`` if Relaybox's service would accept it.
+
+        Accepts only HS256 signed with this key's secret, issuer ``https://relaybox.net``,
+        ``tokenType == "id_token"``, this key's ``publicKey``, and an ``exp`` still in the
+        future. Anything else raises :class:`TokenVerificationError`.
+        """
+        if not isinstance(token, str):
+            raise TokenVerificationError(f"token must be a str; got {type(token).__name__}")
+        segments = token.split(".")
+        if len(segments) != 3:
+            raise TokenVerificationError("malformed token: expected three '.'-separated parts")
+        header = _decode_json_segment(segments[0], "header")
+        algorithm = header.get("alg")
+        if algorithm != "HS256":
+            raise TokenVerificationError(
+                f"token algorithm {algorithm!r} is not accepted; Relaybox verifies HS256 only"
+            )
+        try:
+            signature = base64url_decode(segments[2])
+        except ValueError:
+            raise TokenVerificationError("malformed token: bad signature encoding") from None
+        signing_input = f"{segments[0]}.{segments[1]}".encode()
+        if not _HS256.verify(signing_input, self._key, signature):
+            raise TokenVerificationError("token signature does not match this API key's secret")
+        claims = _decode_json_segment(segments[1], "payload")
+        self._check_claims(claims)
+        return claims
+
+    def _check_claims(self, claims: dict[str, Any]) -> None:
+        if claims.get("iss") != ISSUER:
+            raise TokenVerificationError(f"token issuer {claims.get('iss')!r} is not {ISSUER!r}")
+        if claims.get("tokenType") != TOKEN_TYPE:
+            raise TokenVerificationError(
+                f"token type {claims.get('tokenType')!r} is not {TOKEN_TYPE!r}"
+            )
+        if claims.get("publicKey") != self.public_key:
+            raise TokenVerificationError(
+                f"token was issued for public key {claims.get('publicKey')!r}, "
+                f"not {self.public_key!r}"
+            )
+        if "clientId" in claims and (
+            not isinstance(claims["clientId"], str) or not claims["clientId"]
+        ):
+            raise TokenVerificationError("token clientId must be a non-empty string")
+        now = int(self._clock())
+        exp = claims.get("exp")
+        if not isinstance(exp, (int, float)) or isinstance(exp, bool):
+            raise TokenVerificationError("token has no numeric exp claim")
+        if now >= exp:
+            raise TokenVerificationError(f"token expired at {exp} (now {now})")
+        nbf = claims.get("nbf")
+        if nbf is not None and (not _is_number(nbf) or nbf > now):
+            raise TokenVerificationError(f"token is not valid before {nbf!r} (now {now})")
+        iat = claims.get("iat")
+        if iat is not None and not _is_number(iat):
+            raise TokenVerificationError(f"token iat {iat!r} is not a number")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _permissions_fragment(permissions: Permissions | None) -> str:
+    if permissions is None:
+        return ""
+    return ',"permissions":' + json.dumps(permissions, separators=_COMPACT)
+
+
+def _decode_json_segment(segment: str, name: str) -> dict[str, Any]:
+    try:
+        value = json.loads(base64url_decode(segment))
+    except ValueError:  # binascii.Error, UnicodeDecodeError and JSONDecodeError included
+        raise TokenVerificationError(f"malformed token: {name} is not base64url JSON") from None
+    if not isinstance(value, Mapping):
+        raise TokenVerificationError(f"malformed token: {name} is not a JSON object")
+    return dict(value)

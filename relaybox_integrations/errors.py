@@ -1,0 +1,52 @@
+"""One exception hierarchy for everything the package raises.
+
+Configuration errors (a bad API key, expiry or static permissions) are raised once, at
+start-up; per-call errors (a bad argument to one call, a token that fails verification) are
+raised by the call. Both derive from :class:`RelayBoxError`, and no message ever contains the
+API secret.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigurationError",
+    "RelayBoxError",
+    "ShortSecretWarning",
+    "TokenRequestError",
+    "TokenTooLargeError",
+    "TokenVerificationError",
+]
+
+
+class RelayBoxError(Exception):
+    """Base class of every error raised by relaybox_integrations."""
+
+
+class ConfigurationError(RelayBoxError, ValueError):
+    """A setting is wrong; raised at start-up.
+
+    ``setting`` names the core option at fault (``"api_key"``, ``"expires_in"``,
+    ``"permissions"``...), so that framework adapters can report it under their own
+    setting name.
+    """
+
+    def __init__(self, setting: str, message: str) -> None:
+        super().__init__(message)
+        self.setting = setting
+        self.message = message
+
+
+class TokenRequestError(RelayBoxError, ValueError):
+    """An argument of one token request is invalid (client id, expiry, permissions)."""
+
+
+class TokenTooLargeError(TokenRequestError):
+    """The token would not fit in the URL the browser client opens its WebSocket with."""
+
+
+class TokenVerificationError(RelayBoxError):
+    """A token that Relaybox's service would reject."""
+
+
+class ShortSecretWarning(UserWarning):
+    """The API secret is shorter than the 32 bytes HS256 keys should have."""

@@ -1,0 +1,112 @@
+"""Start the example applications under their real servers, and log in through their forms.
+
+``run_example("flask")`` runs ``example_projects/serve.py flask`` on a free loopback port,
+waits until it answers, and stops the whole process group afterwards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html.parser
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVE = ROOT / "example_projects" / "serve.py"
+#: A well-formed key for tests; the secret is long enough not to warn.
+TEST_API_KEY = "testapp.testkey:test-secret-for-the-test-suite-only-0123456789"
+TEST_SECRET = TEST_API_KEY.split(":")[1]
+DEMO_USER = ("demo", "demo-password")
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def run_example(
+    example: str,
+    *,
+    host: str = "127.0.0.1",
+    env: dict[str, str] | None = None,
+    workers: int = 1,
+    timeout: float = 60.0,
+) -> Iterator[str]:
+    """Yield the base URL of ``example`` served by serve.py; its output goes to the test log."""
+    port = free_port(host)
+    environment = {**os.environ, "RELAYBOX_API_KEY": TEST_API_KEY, **(env or {})}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            str(SERVE),
+            example,
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        env=environment,
+        start_new_session=True,
+    )
+    base_url = f"http://{host}:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"{example} example exited with {process.returncode}")
+            try:
+                httpx.get(base_url + "/login", timeout=2)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{example} example did not answer in {timeout} s") from None
+                time.sleep(0.2)
+        yield base_url
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+class _HiddenInputs(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "input" and values.get("type") == "hidden" and values.get("name"):
+            self.fields[str(values["name"])] = values.get("value") or ""
+
+
+def login(
+    client: httpx.Client, username: str = DEMO_USER[0], password: str = DEMO_USER[1]
+) -> httpx.Response:
+    """Log in through the example's real form, hidden fields (CSRF tokens) included."""
+    form_page = client.get("/login")
+    form_page.raise_for_status()
+    parser = _HiddenInputs()
+    parser.feed(form_page.text)
+    response = client.post(
+        "/login",
+        data={**parser.fields, "username": username, "password": password},
+        headers={"Referer": str(form_page.url)},
+    )
+    assert response.status_code in (200, 302, 303), response.text
+    return response

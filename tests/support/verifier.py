@@ -1,0 +1,66 @@
+"""Node's jsonwebtoken as the independent verifier of our tokens.
+
+Relaybox's service verifies tokens with jsonwebtoken 9; every test that checks a token we
+minted asks it, not only our own decoder. The npm packages are installed on first use
+(``npm ci`` in ``tests/node``), under a lock so parallel test runs do not race.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+NODE_DIR = Path(__file__).resolve().parent.parent / "node"
+
+
+def ensure_installed() -> None:
+    """Install tests/node's npm packages once; fail loudly when Node.js is missing."""
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        raise RuntimeError("Node.js and npm are needed for the independent token verifier")
+    if (NODE_DIR / "node_modules" / "jsonwebtoken").is_dir():
+        return
+    with open(NODE_DIR / ".install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (NODE_DIR / "node_modules" / "jsonwebtoken").is_dir():
+            subprocess.run(
+                ["npm", "ci", "--no-audit", "--no-fund", "--silent"], cwd=NODE_DIR, check=True
+            )
+
+
+def _run(command: str, request: dict[str, Any]) -> Any:
+    ensure_installed()
+    result = subprocess.run(
+        ["node", str(NODE_DIR / "jwt-tool.js"), command],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return json.loads(result.stdout)
+
+
+def node_verify_many(
+    tokens: list[str], secret: str, now: int | None = None
+) -> list[dict[str, Any]]:
+    """jsonwebtoken's verdict on each token: ``{"ok": True, "claims": ...}`` or an error."""
+    request: dict[str, Any] = {"secret": secret, "tokens": tokens}
+    if now is not None:
+        request["now"] = now
+    return list(_run("verify", request))
+
+
+def node_verify(token: str, secret: str, now: int | None = None) -> dict[str, Any]:
+    """The claims jsonwebtoken accepts, or AssertionError with its reason."""
+    (verdict,) = node_verify_many([token], secret, now)
+    assert verdict["ok"], f"jsonwebtoken rejected the token: {verdict['error']}"
+    return dict(verdict["claims"])
+
+
+def node_sign(payload: dict[str, Any], secret: str, **options: Any) -> str:
+    """A token signed by jsonwebtoken (``options`` as jwt.sign takes them)."""
+    return str(_run("sign", {"payload": payload, "secret": secret, "options": options})["token"])
