@@ -1,4 +1,4 @@
-"""Inline permissions: every valid set passes unchanged, every invalid one fails with its own message."""
+"""Inline permissions: valid sets pass unchanged, invalid ones fail with their own message."""
 
 from __future__ import annotations
 
@@ -77,5 +77,5 @@ def test_unknown_names_fail_naming_the_name(name: str) -> None:
     ],
 )
 def test_wrong_shapes_fail_with_their_own_message(permissions: Any, message: str) -> None:
-    with pytest.raises(ValueError, match=re.escape(message)) as excinfo:
+    with pytest.raises(ValueError, match=re.escape(message)):
         validate_permissions(permissions)
