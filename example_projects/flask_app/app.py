@@ -1,0 +1,156 @@
+"""The Flask example: Flask-Login, Flask-WTF's CSRFProtect, Flask-Cors and RelayBox.
+
+    python example_projects/serve.py flask [--port N]     # under gunicorn
+    flask --app example_projects/flask_app/app.py run     # Flask's development server
+    flask --app example_projects/flask_app/app.py relaybox token --user 1
+
+Environment: ``RELAYBOX_API_KEY`` (a development key otherwise), ``CORS_ALLOWED_ORIGINS``
+(comma-separated origins allowed to call the auth endpoint with cookies; none by default),
+and any ``FLASK_*`` config key, e.g. ``FLASK_SECRET_KEY``.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from pathlib import Path
+
+from flask import Flask, Response, jsonify, redirect, request, url_for
+from flask_cors import CORS
+from flask_login import (
+    LoginManager,
+    UserMixin,
+    current_user,
+    login_required,
+    login_user,
+    logout_user,
+)
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from relaybox_integrations.flask import RelayBox, get_state
+
+# A DEVELOPMENT key: well-formed, so tokens can be minted and inspected, but Relaybox's
+# service will not accept it. Set RELAYBOX_API_KEY to your own key to connect for real.
+DEVELOPMENT_API_KEY = "demo-app.demo-key:DEVELOPMENT-ONLY-secret-not-accepted-by-relaybox-0000"
+# Development only (signs the session cookie): set FLASK_SECRET_KEY anywhere else.
+DEVELOPMENT_SECRET_KEY = "DEVELOPMENT-ONLY-flask-secret-key-0000"
+TEMPLATES = Path(__file__).resolve().parent.parent / "common"
+HOME_PAGE = (TEMPLATES / "home.html").read_text(encoding="utf-8")
+LOGIN_PAGE = (TEMPLATES / "login.html").read_text(encoding="utf-8")
+
+
+class User(UserMixin):
+    """A user of the in-memory store; Flask-Login keeps ``id`` in the session."""
+
+    def __init__(self, user_id: str, username: str, password: str) -> None:
+        self.id = user_id
+        self.username = username
+        self.password_hash = generate_password_hash(password)
+
+
+USERS = {user.id: user for user in [User("1", "demo", "demo-password")]}
+USERS_BY_NAME = {user.username: user for user in USERS.values()}
+
+login_manager = LoginManager()
+login_manager.login_view = "login"
+csrf = CSRFProtect()
+# Flask-Login's current_user is the identity: no loader needed.
+relaybox = RelayBox()
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return USERS.get(user_id)
+
+
+def create_app() -> Flask:
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=DEVELOPMENT_SECRET_KEY,
+        RELAYBOX_API_KEY=os.environ.get("RELAYBOX_API_KEY", DEVELOPMENT_API_KEY),
+    )
+    app.config.from_prefixed_env()  # FLASK_SECRET_KEY, FLASK_SESSION_COOKIE_SECURE...
+    login_manager.init_app(app)
+    csrf.init_app(app)  # the home page sends X-CSRFToken, so POST /user/auth passes
+    relaybox.init_app(app)
+
+    auth_url = get_state(app).auth_url
+    origins = [o.strip() for o in os.environ.get("CORS_ALLOWED_ORIGINS", "").split(",")]
+    if any(origins):
+        # The browser client always sends Content-Type: application/json, so cross-origin
+        # calls are preflighted; credentials carry the session cookie.
+        CORS(
+            app,
+            resources={f"^{re.escape(auth_url)}$": {"origins": [o for o in origins if o]}},
+            supports_credentials=True,
+            methods=["GET", "POST"],
+            allow_headers=["Content-Type", "X-CSRFToken", "X-Client-Id"],
+        )
+
+    app.add_url_rule("/", view_func=login_required(home))
+    app.add_url_rule("/login", view_func=login, methods=["GET", "POST"])
+    app.add_url_rule("/logout", view_func=logout)
+    app.add_url_rule("/user/me", view_func=me)
+    app.register_error_handler(CSRFError, csrf_failed)
+    return app
+
+
+def home() -> str:
+    replacements = {
+        "__FRAMEWORK__": "Flask",
+        "__CSRF_TOKEN__": generate_csrf(),
+        "__USERNAME__": current_user.username,
+        "__LOGOUT_URL__": url_for("logout"),
+        "__AUTH_URL__": url_for("relaybox.auth"),
+    }
+    return _fill(HOME_PAGE, replacements)
+
+
+def login() -> Response | tuple[str, int]:
+    error = ""
+    if request.method == "POST":
+        user = USERS_BY_NAME.get(request.form.get("username", ""))
+        if user is not None and check_password_hash(
+            user.password_hash, request.form.get("password", "")
+        ):
+            login_user(user)
+            return redirect(url_for("home"))
+        error = "Wrong username or password."
+    return _login_page(error), 200
+
+
+def logout() -> Response:
+    logout_user()
+    return redirect(url_for("login"))
+
+
+def me() -> Response | tuple[Response, int]:
+    """A plain authenticated JSON endpoint: the same session and user lookup as the auth one."""
+    if not current_user.is_authenticated:
+        return jsonify(error="not_authenticated", message="Log in first."), 401
+    return jsonify(id=current_user.get_id(), username=current_user.username)
+
+
+def csrf_failed(error: CSRFError) -> tuple[Response | str, int]:
+    if request.blueprint == "relaybox":
+        response = jsonify(error="csrf_failed", message=error.description)
+        response.headers["Cache-Control"] = "no-store"
+        return response, 400
+    return _login_page(str(error.description)), 400
+
+
+def _login_page(error: str) -> str:
+    csrf_input = f'<input type="hidden" name="csrf_token" value="{html.escape(generate_csrf())}">'
+    replacements = {"__FRAMEWORK__": "Flask", "__ERROR__": error, "__LOGIN_URL__": url_for("login")}
+    return _fill(LOGIN_PAGE, replacements).replace("__CSRF_INPUT__", csrf_input)
+
+
+def _fill(page: str, replacements: dict[str, str]) -> str:
+    for placeholder, value in replacements.items():
+        page = page.replace(placeholder, html.escape(value))
+    return page
+
+
+app = create_app()
