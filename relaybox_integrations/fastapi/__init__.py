@@ -1,0 +1,118 @@
+"""Relaybox auth endpoint for FastAPI applications.
+
+Built on :mod:`relaybox_integrations.starlette` (FastAPI is Starlette): the same issuer
+answers, with the user coming from a FastAPI dependency instead of ``request.user``::
+
+    app.include_router(relaybox_router(dependency=current_user, api_key=KEY), prefix="/user")
+
+``current_user`` returns the logged-in user (or its client id), or None when anonymous. To
+mint tokens in your own routes, add :class:`RelayBoxMiddleware` and depend on
+:func:`get_issuer`.
+"""
+
+# No "from __future__ import annotations": FastAPI reads the endpoint's annotations at
+# runtime, and they refer to the closure's ``dependency``.
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from ..errors import ConfigurationError
+from ..starlette import (
+    AccessDenied,
+    MissingMiddlewareError,
+    RelayBoxIssuer,
+    RelayBoxMiddleware,
+    _issuer_from,
+    get_issuer,
+    relaybox_routes,
+    user_client_id,
+)
+
+__all__ = [
+    "AccessDenied",
+    "ErrorBody",
+    "MissingMiddlewareError",
+    "RelayBoxIssuer",
+    "RelayBoxMiddleware",
+    "TokenBody",
+    "get_issuer",
+    "relaybox_router",
+]
+
+
+class TokenBody(BaseModel):
+    """The 200 answer, as ``@relaybox/client`` reads it."""
+
+    token: str = Field(description="The Relaybox auth token (a JWT).")
+    expiresIn: int = Field(description="Seconds the token is valid for.")
+    expiresAt: int = Field(description="When the token expires, in ms since the epoch.")
+
+
+class ErrorBody(BaseModel):
+    """Every error answer of the auth endpoint."""
+
+    error: str = Field(description="A stable error code, e.g. not_authenticated.")
+    message: str = Field(description="What went wrong, for the developer.")
+
+
+def relaybox_router(
+    issuer: RelayBoxIssuer | None = None,
+    *,
+    dependency: Callable[..., Any],
+    path: str = "/auth",
+    name: str = "relaybox_auth",
+    tags: list[str] | None = None,
+    **options: Any,
+) -> APIRouter:
+    """An ``APIRouter`` serving the auth endpoint at ``path``.
+
+    ``dependency`` is a FastAPI dependency returning the current user (an object with
+    ``identity`` or ``id``), its client id, or None when anonymous. ``options`` are
+    :class:`RelayBoxIssuer`'s (``api_key=`` and the rest), or pass a ready ``issuer``.
+    GET and POST appear in the OpenAPI schema; other methods get the shared 405 answer.
+    """
+    relaybox = _issuer_from(issuer, options)
+    if relaybox.has_client_id_hook:
+        raise ConfigurationError(
+            "client_id",
+            "invalid argument client_id: relaybox_router takes the user from dependency=; "
+            "configure one or the other",
+        )
+    if not callable(dependency):
+        raise ConfigurationError(
+            "dependency",
+            f"invalid argument dependency: expected a FastAPI dependency (a function); "
+            f"got {dependency!r}",
+        )
+
+    async def relaybox_auth(
+        request: Request, user: Annotated[Any, Depends(dependency)]
+    ) -> Response:
+        return await relaybox.respond_for(request, user_client_id(user))
+
+    responses: dict[int | str, dict[str, Any]] = {
+        403: {"model": ErrorBody, "description": "A permissions hook refused this user."},
+    }
+    if not relaybox.endpoint.allow_anonymous:
+        responses[401] = {"model": ErrorBody, "description": "Not logged in."}
+    router = APIRouter(tags=list(tags) if tags is not None else None)
+    # One route per method: each gets its own OpenAPI operation id; url_path_for(name)
+    # finds the GET one.
+    for method, route_name in (("GET", name), ("POST", f"{name}:post")):
+        router.add_api_route(
+            path,
+            relaybox_auth,
+            methods=[method],
+            name=route_name,
+            response_model=TokenBody,
+            responses=responses,
+            summary="Relaybox auth token",
+            description="A short-lived token for the current user; never cached (no-store).",
+        )
+    # OPTIONS and every other method: the shared answers (204, 405 with Allow), never
+    # reaching the dependency. GET and POST match the route above first.
+    router.routes.extend(relaybox_routes(relaybox, path=path, name=f"{name}:other_methods"))
+    return router
