@@ -25,7 +25,14 @@ from django.core.checks import Warning as CheckWarning
 from ..core import ApiKey, RelayBox
 from ..endpoint import AuthEndpoint
 from ..errors import ConfigurationError, ShortSecretWarning
-from .conf import SettingError, load_hook, relaybox_settings, setting_error, unknown_keys
+from .conf import (
+    SettingError,
+    load_hook,
+    missing_api_key,
+    relaybox_settings,
+    setting_error,
+    unknown_keys,
+)
 
 __all__ = ["check_settings"]
 
@@ -37,7 +44,7 @@ def _error(problem: SettingError) -> Error:
     return Error(str(problem), hint=problem.hint, id=problem.check_id)
 
 
-def _core_check(build: Callable[[], object]) -> list[CheckMessage]:
+def _core_check(build: Callable[[], object], *, warn: bool = False) -> list[CheckMessage]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ShortSecretWarning)
         try:
@@ -51,7 +58,7 @@ def _core_check(build: Callable[[], object]) -> list[CheckMessage]:
             id="relaybox.W001",
         )
         for warning in caught
-        if issubclass(warning.category, ShortSecretWarning)
+        if warn and issubclass(warning.category, ShortSecretWarning)
     ]
 
 
@@ -66,11 +73,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     api_key = relaybox_settings.API_KEY
     key = _PLACEHOLDER_KEY
     if api_key in (None, ""):
-        messages.append(
-            _error(setting_error(ConfigurationError("api_key", "is not set")))
-            if False
-            else _missing_key()
-        )
+        messages.append(_error(missing_api_key()))
     else:
         try:
             ApiKey(api_key)
@@ -78,22 +81,14 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
             messages.append(_error(setting_error(exc)))
         else:
             key = str(api_key)
+            messages += _core_check(lambda: RelayBox(key), warn=True)
 
-    expires_in = relaybox_settings.TOKEN_EXPIRES_IN
-    permissions = relaybox_settings.PERMISSIONS
-    allow_anonymous = relaybox_settings.ALLOW_ANONYMOUS
-    messages += _core_check(lambda: RelayBox(key, expires_in=expires_in))  # type: ignore[arg-type]
-    messages += _core_check(
-        lambda: RelayBox(_PLACEHOLDER_KEY, permissions=permissions)  # type: ignore[arg-type]
-    )
-    if key != _PLACEHOLDER_KEY:
-        messages += _core_check(lambda: RelayBox(key))
-    messages += _core_check(
-        lambda: AuthEndpoint(
-            RelayBox(_PLACEHOLDER_KEY),
-            allow_anonymous=allow_anonymous,  # type: ignore[arg-type]
-        )
-    )
+    expires_in: Any = relaybox_settings.TOKEN_EXPIRES_IN
+    permissions: Any = relaybox_settings.PERMISSIONS
+    allow_anonymous: Any = relaybox_settings.ALLOW_ANONYMOUS
+    messages += _core_check(lambda: RelayBox(key, expires_in=expires_in))
+    messages += _core_check(lambda: RelayBox(key, permissions=permissions))
+    messages += _core_check(lambda: AuthEndpoint(RelayBox(key), allow_anonymous=allow_anonymous))
     for hook in ("CLIENT_ID_HOOK", "PERMISSIONS_HOOK"):
         try:
             load_hook(hook, relaybox_settings.get(hook))

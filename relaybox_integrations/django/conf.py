@@ -100,27 +100,27 @@ class RelayboxSettings:
         return self.raw.get(key, DEFAULTS[key])
 
     @property
-    def API_KEY(self) -> object:  # noqa: N802 - named as users write it
+    def API_KEY(self) -> object:
         return self.get("API_KEY")
 
     @property
-    def TOKEN_EXPIRES_IN(self) -> object:  # noqa: N802
+    def TOKEN_EXPIRES_IN(self) -> object:
         return self.get("TOKEN_EXPIRES_IN")
 
     @property
-    def PERMISSIONS(self) -> object:  # noqa: N802
+    def PERMISSIONS(self) -> object:
         return self.get("PERMISSIONS")
 
     @property
-    def CLIENT_ID_HOOK(self) -> object:  # noqa: N802
+    def CLIENT_ID_HOOK(self) -> object:
         return self.get("CLIENT_ID_HOOK")
 
     @property
-    def PERMISSIONS_HOOK(self) -> object:  # noqa: N802
+    def PERMISSIONS_HOOK(self) -> object:
         return self.get("PERMISSIONS_HOOK")
 
     @property
-    def ALLOW_ANONYMOUS(self) -> object:  # noqa: N802
+    def ALLOW_ANONYMOUS(self) -> object:
         return self.get("ALLOW_ANONYMOUS")
 
 
@@ -175,7 +175,7 @@ def load_hook(key: str, value: object) -> Callable[..., Any] | None:
             f"is not callable; got {type(value).__name__}",
             "Give a function, or the dotted path of one.",
         )
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def setting_error(exc: ConfigurationError) -> SettingError:
@@ -185,11 +185,17 @@ def setting_error(exc: ConfigurationError) -> SettingError:
     return SettingError(check_id, key, exc.message, hint)
 
 
-_MISSING_KEY = (
-    "relaybox.E001",
-    'Set RELAYBOX = {"API_KEY": os.environ["RELAYBOX_API_KEY"]}, the key from your Relaybox '
-    "dashboard ('<appPid>.<keyId>:<secret>').",
-)
+def missing_api_key() -> SettingError:
+    """The error for an unset or empty ``API_KEY``."""
+    return SettingError(
+        "relaybox.E001",
+        "API_KEY",
+        "is not set; Relaybox tokens cannot be signed without it",
+        'Set RELAYBOX = {"API_KEY": os.environ["RELAYBOX_API_KEY"]}, the key from your '
+        "Relaybox dashboard ('<appPid>.<keyId>:<secret>').",
+    )
+
+
 _CORE_PROBLEMS: Final[Mapping[str, tuple[str, str]]] = {
     "API_KEY": (
         "relaybox.E002",
@@ -220,17 +226,14 @@ def build_config() -> RelayboxConfig:
         raise problems[0]
     api_key = relaybox_settings.API_KEY
     if api_key in (None, ""):
-        raise SettingError("relaybox.E001", "API_KEY", "is not set", _MISSING_KEY[1])
+        raise missing_api_key()
     try:
+        # The core checks every type and value; Any hands it the setting as written.
+        options: Any = relaybox_settings
         relaybox = RelayBox(
-            api_key,  # type: ignore[arg-type]  # the core checks the type
-            expires_in=relaybox_settings.TOKEN_EXPIRES_IN,  # type: ignore[arg-type]
-            permissions=relaybox_settings.PERMISSIONS,  # type: ignore[arg-type]
+            options.API_KEY, expires_in=options.TOKEN_EXPIRES_IN, permissions=options.PERMISSIONS
         )
-        endpoint = AuthEndpoint(
-            relaybox,
-            allow_anonymous=relaybox_settings.ALLOW_ANONYMOUS,  # type: ignore[arg-type]
-        )
+        endpoint = AuthEndpoint(relaybox, allow_anonymous=options.ALLOW_ANONYMOUS)
     except ConfigurationError as exc:
         raise setting_error(exc) from None
     client_id_hook = load_hook("CLIENT_ID_HOOK", relaybox_settings.CLIENT_ID_HOOK)

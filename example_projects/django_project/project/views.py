@@ -1,0 +1,84 @@
+"""The example's pages: the shared login and home pages, logout, and ``/user/me``."""
+
+import html
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.middleware.csrf import get_token
+from django.urls import reverse
+
+from relaybox_integrations.django.views import exempt_from_login_required
+
+PAGES = Path(__file__).resolve().parents[2] / "common"
+HOME = (PAGES / "home.html").read_text(encoding="utf-8")
+LOGIN = (PAGES / "login.html").read_text(encoding="utf-8")
+FRAMEWORK = "Django"
+NOT_LOGGED_IN = {"error": "not_authenticated", "message": "Log in first."}
+
+
+def fill(page: str, **values: str) -> str:
+    """Put HTML-escaped ``values`` in place of the page's ``__NAME__`` placeholders."""
+    for name, value in values.items():
+        page = page.replace(f"__{name}__", html.escape(value))
+    return page
+
+
+class SharedPageLoginView(LoginView):
+    """Django's LoginView, rendering the login page all the examples share."""
+
+    def render_to_response(self, context: dict[str, Any], **response_kwargs: Any) -> HttpResponse:
+        form = context["form"]
+        csrf_input = (
+            '<input type="hidden" name="csrfmiddlewaretoken" '
+            f'value="{html.escape(get_token(self.request))}">'
+        )
+        page = fill(
+            LOGIN,
+            FRAMEWORK=FRAMEWORK,
+            ERROR=" ".join(form.non_field_errors()),
+            LOGIN_URL=self.request.get_full_path(),
+        ).replace("__CSRF_INPUT__", csrf_input)
+        return HttpResponse(page, status=400 if form.errors else 200)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The demo page: connects the official browser client through ``/user/auth``."""
+    page = fill(
+        HOME,
+        FRAMEWORK=FRAMEWORK,
+        CSRF_TOKEN=get_token(request),
+        USERNAME=request.user.get_username(),
+        LOGOUT_URL=reverse("logout"),
+        AUTH_URL=reverse("relaybox:auth"),
+    )
+    return HttpResponse(page)
+
+
+@exempt_from_login_required
+def logout_view(request: HttpRequest) -> HttpResponse:
+    """Log out on GET too: the shared page links here."""
+    logout(request)
+    return HttpResponseRedirect(reverse("login"))
+
+
+def _me(user: Any) -> JsonResponse:
+    if not user.is_authenticated:
+        return JsonResponse(NOT_LOGGED_IN, status=401)
+    return JsonResponse({"id": str(user.pk), "username": user.get_username()})
+
+
+@exempt_from_login_required
+def me(request: HttpRequest) -> JsonResponse:
+    """The logged-in user as JSON: the same session and user lookup as ``/user/auth``."""
+    return _me(request.user)
+
+
+@exempt_from_login_required
+async def ame(request: HttpRequest) -> JsonResponse:
+    """:func:`me` for ASGI, like the async auth view."""
+    return _me(await request.auser())

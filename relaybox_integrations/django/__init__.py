@@ -1,0 +1,18 @@
+"""Relaybox auth tokens for Django: a reusable app with an auth view.
+
+.. code-block:: python
+
+    INSTALLED_APPS = [..., "relaybox_integrations.django"]
+    RELAYBOX = {"API_KEY": os.environ["RELAYBOX_API_KEY"]}
+    urlpatterns = [path("user/", include("relaybox_integrations.django.urls"))]
+
+Hooks raise :class:`AccessDenied` to refuse a user (403); :data:`token_issued` is sent for
+every token minted.
+"""
+
+from __future__ import annotations
+
+from ..endpoint import AccessDenied
+from .signals import token_issued
+
+__all__ = ["AccessDenied", "token_issued"]

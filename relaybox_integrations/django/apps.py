@@ -1,0 +1,20 @@
+"""The Django app: add ``"relaybox_integrations.django"`` to ``INSTALLED_APPS``."""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.core import checks
+
+
+class RelayboxAppConfig(AppConfig):
+    """Registers the ``RELAYBOX`` system checks; the app has no models."""
+
+    name = "relaybox_integrations.django"
+    # The default label would be "django", which reads like Django's own.
+    label = "relaybox"
+    verbose_name = "Relaybox"
+
+    def ready(self) -> None:
+        from .checks import check_settings
+
+        checks.register(check_settings)

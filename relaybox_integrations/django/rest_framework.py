@@ -1,0 +1,53 @@
+"""The auth endpoint as a Django REST framework view, for frontends that log in through DRF.
+
+:class:`RelayboxAuthAPIView` authenticates with DRF's authentication classes (your
+``DEFAULT_AUTHENTICATION_CLASSES``, or ``authentication_classes`` on a subclass: session,
+token, JWT...) and answers like :class:`~relaybox_integrations.django.views.AuthView`.
+Whether anonymous users get a token is ``RELAYBOX['ALLOW_ANONYMOUS']``'s call, so DRF's
+default permission classes do not apply. DRF is imported only by this module.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from .conf import get_config
+from .tokens import issue
+from .views import exempt_from_login_required, to_django_response
+
+__all__ = ["RelayboxAuthAPIView"]
+
+
+class RelayboxAuthAPIView(APIView):
+    """GET or POST: the token response for the user DRF authenticated."""
+
+    permission_classes = ()  # ALLOW_ANONYMOUS decides
+    http_method_names = ["get", "post"]  # noqa: RUF012 - Django's own attribute type
+
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Any:
+        # LoginRequiredMiddleware sees only the session user, not DRF's token or JWT user.
+        return exempt_from_login_required(super().as_view(**initkwargs))
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        # Before authentication: a preflight or a wrong method never reaches a backend.
+        rejected = get_config().endpoint.reject_method(request.method or "")
+        if rejected is not None:
+            return to_django_response(rejected)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+        return to_django_response(issue(get_config(), request, request.user, type(self)))
+
+    post = get
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # DRF's own 401/403 answers (a bad token, CSRF) must not be cached either.
+        response["Cache-Control"] = "no-store"
+        return response
