@@ -1,0 +1,90 @@
+"""Fixtures: one Chromium per run, one server per example, a fresh profile per test."""
+
+from __future__ import annotations
+
+import contextlib
+import http.server
+import re
+import threading
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Playwright, sync_playwright
+
+from tests.browser.harness import (
+    CHROMIUM_ARGS,
+    EXAMPLES,
+    SCREENSHOTS,
+    BrowserSession,
+    CrossOriginPages,
+    chromium_path,
+    front_end_handler,
+)
+from tests.support.servers import free_port, run_example
+
+
+@pytest.fixture(scope="session")
+def playwright_driver() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver: Playwright) -> Iterator[Browser]:
+    launched = playwright_driver.chromium.launch(
+        executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
+    )
+    yield launched
+    launched.close()
+
+
+@pytest.fixture(scope="session")
+def cross_origin_pages() -> Iterator[CrossOriginPages]:
+    handler = front_end_handler()
+    servers = [
+        http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler) for _ in range(2)
+    ]
+    threads = [threading.Thread(target=server.serve_forever, daemon=True) for server in servers]
+    for thread in threads:
+        thread.start()
+    allowed, refused = (f"http://localhost:{server.server_address[1]}" for server in servers)
+    try:
+        yield CrossOriginPages(allowed=allowed, refused=refused)
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+
+
+@pytest.fixture(scope="session", params=EXAMPLES)
+def example(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def example_url(example: str, cross_origin_pages: CrossOriginPages) -> Iterator[str]:
+    """The example under its real server, with one cross-origin front end allowed by CORS."""
+    with run_example(example, env={"CORS_ALLOWED_ORIGINS": cross_origin_pages.allowed}) as url:
+        yield url
+
+
+@pytest.fixture
+def session(browser: Browser, request: pytest.FixtureRequest) -> Iterator[BrowserSession]:
+    """A fresh browser context; its pages are screenshotted (for a person to look) at the end."""
+    context = browser.new_context()
+    browser_session = BrowserSession(context)
+    try:
+        yield browser_session
+    finally:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
+        for number, page in enumerate(browser_session.pages):
+            if page.is_closed():
+                continue
+            suffix = f"-{number}" if number else ""
+            with contextlib.suppress(Exception):
+                page.screenshot(path=SCREENSHOTS / f"{name}{suffix}.png", full_page=True)
+        context.close()
+    assert not browser_session.blocked, (
+        f"pages tried to reach the network: {browser_session.blocked}"
+    )

@@ -1,0 +1,278 @@
+"""The browser suite's harness: Chromium, the stood-in client, wire logs and page helpers.
+
+The examples' pages import ``@relaybox/client`` from a public CDN. These tests have no
+internet, so every browser context answers that module request with
+``relaybox_client_standin.js`` (see its header comment) and refuses every other request that
+is not for a loopback address, and the suite fails if a page tried one.
+
+Chromium is Debian's package, driven by Playwright through ``executable_path``: no browser is
+downloaded. ``CHROMIUM_PATH`` overrides where it is; when it is missing the tests fail and
+say so, rather than skip.
+"""
+
+from __future__ import annotations
+
+import html
+import http.server
+import ipaddress
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, Route
+
+from tests.support.servers import ROOT
+
+EXAMPLES = ("django", "django-asgi", "flask", "starlette", "fastapi")
+#: The module the example pages import, exactly as they spell it.
+CLIENT_URL = "https://esm.sh/@relaybox/client@1"
+STAND_IN = Path(__file__).with_name("relaybox_client_standin.js")
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+HOME_TEMPLATE = ROOT / "example_projects" / "common" / "home.html"
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+#: Without the background-networking switches a closed network makes Chromium stall on
+#: connections it opens on its own (updates, sync, field trials).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+#: How long a page may take to get its first answer from the auth endpoint.
+SETTLE_MS = 15_000
+
+
+def chromium_path() -> str:
+    path = os.environ.get("CHROMIUM_PATH", DEFAULT_CHROMIUM)
+    if not (Path(path).is_file() and os.access(path, os.X_OK)):
+        pytest.fail(
+            f"Chromium was not found at {path!r}. Install Debian's package "
+            "(apt-get install chromium) or point CHROMIUM_PATH at a Chromium binary; "
+            "the browser tests do not download browsers.",
+            pytrace=False,
+        )
+    return path
+
+
+def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def with_host(base_url: str, host: str) -> str:
+    """``base_url`` reached through another loopback host name (same server, other origin)."""
+    parts = urlsplit(base_url)
+    return f"{parts.scheme}://{host}:{parts.port}"
+
+
+class _PageHandler(http.server.BaseHTTPRequestHandler):
+    """Serves one HTML document at every path: a front end hosted apart from the API."""
+
+    document: bytes = b""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(self.document)))
+        self.end_headers()
+        self.wfile.write(self.document)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Keep the test output for failures that matter."""
+
+
+@dataclass(frozen=True)
+class CrossOriginPages:
+    """The example page served from two origins other than the example's own.
+
+    ``allowed`` is put in the example's ``CORS_ALLOWED_ORIGINS``; ``refused`` is not.
+    """
+
+    allowed: str
+    refused: str
+
+
+def front_end_handler() -> type[http.server.BaseHTTPRequestHandler]:
+    """Serves home.html as a separate front end would: no session, hence no CSRF token."""
+    page = HOME_TEMPLATE.read_text(encoding="utf-8")
+    values = {
+        "__FRAMEWORK__": "front end on another origin",
+        "__CSRF_TOKEN__": "",
+        "__USERNAME__": "(the API's session user)",
+        "__LOGOUT_URL__": "/",
+        "__AUTH_URL__": "/user/auth",
+    }
+    for placeholder, value in values.items():
+        page = page.replace(placeholder, html.escape(value))
+    return type("FrontEnd", (_PageHandler,), {"document": page.encode()})
+
+
+@dataclass
+class NetworkEntry:
+    """One request as Chromium's network stack saw it (DevTools protocol events)."""
+
+    method: str
+    url: str
+    type: str
+    request_headers: dict[str, str] = field(default_factory=dict)
+    status: int | None = None
+    response_headers: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
+    cors_error: str | None = None
+
+
+class NetworkLog:
+    """What actually went over the wire, CORS preflights and cookies included.
+
+    Playwright's own request events leave out preflights; the DevTools protocol does not.
+    """
+
+    def __init__(self, context: BrowserContext, page: Page) -> None:
+        self.entries: dict[str, NetworkEntry] = {}
+        session = context.new_cdp_session(page)
+        session.on("Network.requestWillBeSent", self._sent)
+        session.on("Network.requestWillBeSentExtraInfo", self._sent_extra)
+        session.on("Network.responseReceived", self._received)
+        session.on("Network.responseReceivedExtraInfo", self._received_extra)
+        session.on("Network.loadingFailed", self._failed)
+        session.send("Network.enable")
+
+    def _entry(self, params: dict[str, Any]) -> NetworkEntry:
+        return self.entries.setdefault(params["requestId"], NetworkEntry("", "", ""))
+
+    def _sent(self, params: dict[str, Any]) -> None:
+        entry = self._entry(params)
+        entry.method = params["request"]["method"]
+        entry.url = params["request"]["url"]
+        entry.type = params.get("type", "")
+        entry.request_headers = {**_lower(params["request"]["headers"]), **entry.request_headers}
+
+    def _sent_extra(self, params: dict[str, Any]) -> None:
+        self._entry(params).request_headers.update(_lower(params["headers"]))
+
+    def _received(self, params: dict[str, Any]) -> None:
+        entry = self._entry(params)
+        entry.type = params.get("type", entry.type)
+        entry.status = params["response"]["status"]
+        entry.response_headers = {**_lower(params["response"]["headers"]), **entry.response_headers}
+
+    def _received_extra(self, params: dict[str, Any]) -> None:
+        entry = self._entry(params)
+        entry.status = entry.status or params.get("statusCode")
+        entry.response_headers.update(_lower(params["headers"]))
+
+    def _failed(self, params: dict[str, Any]) -> None:
+        entry = self._entry(params)
+        entry.error = params.get("errorText")
+        cors = params.get("corsErrorStatus")
+        entry.cors_error = cors["corsError"] if cors else None
+
+    def to(self, url: str, method: str) -> list[NetworkEntry]:
+        """The requests for ``url`` (query string ignored) made with ``method``."""
+        return [
+            entry
+            for entry in self.entries.values()
+            if entry.method == method and entry.url.split("?")[0] == url
+        ]
+
+
+def _lower(headers: dict[str, str]) -> dict[str, str]:
+    return {name.lower(): value for name, value in headers.items()}
+
+
+class BrowserSession:
+    """One fresh browser profile (cookies, storage) with the client stood in."""
+
+    def __init__(self, context: BrowserContext) -> None:
+        self.context = context
+        self.pages: list[Page] = []
+        self.networks: dict[int, NetworkLog] = {}
+        self.blocked: list[str] = []
+        self.console: list[str] = []
+        context.route(lambda url: not is_loopback(url), self._outside)
+
+    def _outside(self, route: Route) -> None:
+        if route.request.url == CLIENT_URL:
+            route.fulfill(
+                status=200,
+                headers={
+                    "Content-Type": "text/javascript; charset=utf-8",
+                    "Access-Control-Allow-Origin": "*",
+                },
+                body=STAND_IN.read_text(encoding="utf-8"),
+            )
+        else:
+            self.blocked.append(route.request.url)
+            route.abort("blockedbyclient")
+
+    def new_page(self) -> Page:
+        page = self.context.new_page()
+        page.on("console", lambda message: self.console.append(f"{message.type}: {message.text}"))
+        page.on("pageerror", lambda error: self.console.append(f"page error: {error}"))
+        self.networks[id(page)] = NetworkLog(self.context, page)
+        self.pages.append(page)
+        return page
+
+    def network(self, page: Page) -> NetworkLog:
+        """The wire-level log of ``page`` (one of this session's pages)."""
+        return self.networks[id(page)]
+
+    def login(self, base_url: str) -> Page:
+        """Log the demo user in through the example's form; return the page it lands on."""
+        page = self.new_page()
+        page.goto(f"{base_url}/login")
+        page.fill("input[name=username]", "demo")
+        page.fill("input[name=password]", "demo-password")
+        with page.expect_navigation():
+            page.click("button[type=submit]")
+        assert urlsplit(page.url).path == "/", (
+            f"logging in through {base_url}/login landed on {page.url}: "
+            f"{page.inner_text('body')[:500]}"
+        )
+        return page
+
+    def user_id(self, base_url: str) -> str:
+        """The session user's id, as the example's /user/me reports it."""
+        response = self.context.request.get(f"{base_url}/user/me")
+        assert response.status == 200, f"/user/me answered {response.status}: {response.text()}"
+        return str(response.json()["id"])
+
+    def open(self, page: Page, url: str) -> dict[str, Any]:
+        """Load ``url`` and wait for the client's first auth request to finish."""
+        page.goto(url)
+        return settle(page)
+
+
+def settle(page: Page) -> dict[str, Any]:
+    """Wait until the page's client and its claims box are done; return what the page shows."""
+    page.wait_for_function(
+        """() => {
+          const log = window.__relayboxStandIn;
+          return log && log.requests.length > 0 && log.requests[0].finishedAt !== null
+            && document.getElementById('state').dataset.state !== 'connecting'
+            && document.getElementById('claims').textContent !== 'waiting for a token…';
+        }""",
+        timeout=SETTLE_MS,
+    )
+    return dict(
+        page.evaluate(
+            """() => ({
+              state: document.getElementById('state').dataset.state,
+              claimsStatus: document.getElementById('claims').dataset.status || null,
+              claimsText: document.getElementById('claims').textContent,
+              csrfToken: document.querySelector('meta[name="csrf-token"]').content,
+              requests: window.__relayboxStandIn.requests,
+            })"""
+        )
+    )
