@@ -1,0 +1,334 @@
+"""Requests per second of /user/auth against /user/me and an Express reference, under wrk.
+
+    python benchmarks/endpoints.py [--examples django,flask,starlette,fastapi]
+        [--concurrency 1,8,32] [--seconds 3] [--repeats 2] [--quick] [--no-scaling]
+
+Each example runs under its production server (gunicorn with one sync worker for Django and
+Flask, uvicorn with one worker for Starlette and FastAPI), pinned to one core, with wrk on
+the other core. A session is logged in through the example's real form, and wrk sends its
+cookie. At each concurrency, /user/me (the same session and user lookup, no token), the
+example's /user/auth, and an Express server minting the same token with jsonwebtoken exactly
+as the official Node library does (also pinned to one core) are run in rotating order,
+``--repeats`` times each, so machine noise falls on all three alike; the medians are
+reported. Then every example's /user/auth is measured with one worker and with two, neither
+pinned, wrk sharing the same two cores.
+
+Targets (from the benchmarks issue): /user/auth at least 0.95x /user/me for Django and Flask
+and 0.85x for Starlette and FastAPI; Starlette and FastAPI at least 3x the Express reference.
+Each is printed as PASS or BELOW; the run does not fail on a slow machine. Results go to
+artifacts/benchmarks/endpoints.json and endpoints.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from harness import (
+    ARTIFACTS,
+    EXAMPLES,
+    HERE,
+    cpus,
+    example_present,
+    example_server,
+    express_server,
+    logged_in_session,
+    parse_list,
+    server_description,
+    summarise,
+    token_claims,
+    wrk,
+)
+
+DEFAULT_EXAMPLES = "django,flask,starlette,fastapi"
+#: Minimum /user/auth ÷ /user/me req/s, per example.
+AUTH_VS_ME_TARGET = {"django": 0.95, "flask": 0.95, "starlette": 0.85, "fastapi": 0.85}
+#: Minimum /user/auth ÷ Express req/s, per example.
+AUTH_VS_EXPRESS_TARGET = {"starlette": 3.0, "fastapi": 3.0}
+TIME_CLAIMS = frozenset({"timestamp", "iat", "exp"})
+TARGETS = ("me", "auth", "express")
+NODELAY = HERE / "uvicorn_nodelay"
+LABELS = {"me": "/user/me", "auth": "/user/auth", "express": "Express /user/auth"}
+
+
+def verdict(value: float, target: float | None) -> str:
+    if target is None:
+        return ""
+    return f"(target ≥ {target:g}x: {'PASS' if value >= target else 'BELOW'})"
+
+
+def same_claims(ours: dict[str, Any], express: dict[str, Any]) -> bool:
+    def strip(claims: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in claims.items() if k not in TIME_CLAIMS}
+
+    return strip(ours) == strip(express)
+
+
+def bench_example(name: str, args: argparse.Namespace, report: dict[str, Any]) -> None:
+    server_cpu, client_cpu = args.server_cpu, args.client_cpu
+    with example_server(name, workers=1, cpu=server_cpu) as server:
+        session = logged_in_session(server.base_url)
+        with express_server(session.user_id, cpu=server_cpu) as express_url:
+            express_claims = token_claims(express_url)
+            urls = {
+                "me": server.base_url + "/user/me",
+                "auth": server.base_url + "/user/auth",
+                "express": express_url,
+            }
+            where = (
+                f"server and Express on CPU {server_cpu}, wrk on CPU {client_cpu}"
+                if server_cpu is not None
+                else "not pinned: fewer than two cores"
+            )
+            print(f"\n{name} ({server_description(name, 1)}; {where})")
+            print(
+                "  same claims as Express (time claims aside): "
+                f"{'yes' if same_claims(session.claims, express_claims) else 'NO'}"
+            )
+            for url in urls.values():  # warm up: imports, caches, JIT
+                wrk(url, connections=8, seconds=args.warmup, cookie=session.cookie, cpu=client_cpu)
+            results: dict[str, Any] = {}
+            print(f"  {'conns':>5}  {'endpoint':<20} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
+            for connections in args.concurrency:
+                runs: dict[str, list[dict[str, Any]]] = {target: [] for target in TARGETS}
+                for repeat in range(args.repeats):
+                    shift = repeat % len(TARGETS)
+                    for target in TARGETS[shift:] + TARGETS[:shift]:
+                        runs[target].append(
+                            wrk(
+                                urls[target],
+                                connections=connections,
+                                seconds=args.seconds,
+                                cookie=session.cookie,
+                                cpu=client_cpu,
+                            )
+                        )
+                summary = {target: summarise(runs[target]) for target in TARGETS}
+                vs_me = summary["auth"]["rps"] / summary["me"]["rps"]
+                vs_express = summary["auth"]["rps"] / summary["express"]["rps"]
+                for target in TARGETS:
+                    row = summary[target]
+                    errors = f"  {row['errors']} ERRORS" if row["errors"] else ""
+                    print(
+                        f"  {connections:>5}  {LABELS[target]:<20} {row['rps']:>9,.0f} "
+                        f"{row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f}{errors}"
+                    )
+                print(
+                    f"  {'':>5}  /user/auth ÷ /user/me = {vs_me:.2f}x "
+                    f"{verdict(vs_me, AUTH_VS_ME_TARGET.get(name))}; "
+                    f"÷ Express = {vs_express:.2f}x "
+                    f"{verdict(vs_express, AUTH_VS_EXPRESS_TARGET.get(name))}"
+                )
+                results[str(connections)] = {
+                    **summary,
+                    "auth_vs_me": vs_me,
+                    "auth_vs_express": vs_express,
+                    "auth_vs_me_target": AUTH_VS_ME_TARGET.get(name),
+                    "auth_vs_express_target": AUTH_VS_EXPRESS_TARGET.get(name),
+                }
+    report["examples"][name] = {
+        "server": server_description(name, 1),
+        "pinned_server_cpu": server_cpu,
+        "wrk_cpu": client_cpu,
+        "same_claims_as_express": same_claims(session.claims, express_claims),
+        "concurrency": results,
+    }
+
+
+def scaling_variants(name: str) -> dict[str, tuple[int, dict[str, str] | None]]:
+    """label -> (workers, extra environment) of the servers the scaling step compares."""
+    variants: dict[str, tuple[int, dict[str, str] | None]] = {
+        "1 worker": (1, None),
+        "2 workers": (2, None),
+    }
+    if EXAMPLES[name][1] == "uvicorn":
+        path = os.pathsep.join(filter(None, [str(NODELAY), os.environ.get("PYTHONPATH")]))
+        variants["2 workers, uvicorn #3149 fixed"] = (2, {"PYTHONPATH": path})
+    return variants
+
+
+def bench_scaling(name: str, args: argparse.Namespace, report: dict[str, Any]) -> None:
+    """/user/auth on one worker and on two, in alternating order; nothing pinned."""
+    connections = max(args.concurrency)
+    variants = scaling_variants(name)
+    with contextlib.ExitStack() as stack:
+        servers = {
+            label: stack.enter_context(
+                example_server(
+                    name, workers=workers, env=env, log_name=f"{name}-{label.replace(' ', '_')}"
+                )
+            )
+            for label, (workers, env) in variants.items()
+        }
+        # One login per server: a session made on one server is not assumed valid on another.
+        cookies = {label: logged_in_session(s.base_url).cookie for label, s in servers.items()}
+        runs: dict[str, list[dict[str, Any]]] = {label: [] for label in servers}
+        for label, server in servers.items():
+            url = server.base_url + "/user/auth"
+            wrk(url, connections=8, seconds=args.warmup, cookie=cookies[label], threads=2)
+        labels = list(servers)
+        for repeat in range(args.repeats):
+            shift = repeat % len(labels)
+            for label in labels[shift:] + labels[:shift]:
+                runs[label].append(
+                    wrk(
+                        servers[label].base_url + "/user/auth",
+                        connections=connections,
+                        seconds=args.seconds,
+                        cookie=cookies[label],
+                        threads=2,
+                    )
+                )
+    summary = {label: summarise(runs[label]) for label in labels}
+    base = summary["1 worker"]["rps"]
+    print(f"  {name} (/user/auth, {connections} connections):")
+    for label, row in summary.items():
+        errors = f"  {row['errors']} ERRORS" if row["errors"] else ""
+        print(
+            f"    {label:<32} {row['rps']:>8,.0f} req/s  p50 {row['p50_ms']:>7.2f} ms  "
+            f"p99 {row['p99_ms']:>7.2f} ms  {row['rps'] / base:.2f}x{errors}"
+        )
+    report["scaling"][name] = {
+        "connections": connections,
+        "variants": summary,
+        "speedup": {label: row["rps"] / base for label, row in summary.items()},
+    }
+
+
+def draw(report: dict[str, Any], path: Path) -> None:
+    """One column per concurrency (req/s above, p99 below), and the scaling panel."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    examples = list(report["examples"])
+    levels = report["concurrency"]
+    rows = 3 if report["scaling"] else 2
+    figure, axes = plt.subplots(
+        rows, len(levels), figsize=(5 * len(levels), 4 * rows), squeeze=False
+    )
+    colours = {"me": "#8c8c8c", "auth": "#1f77b4", "express": "#d62728"}
+    width = 0.27
+    for column, connections in enumerate(levels):
+        for row, (metric, unit) in enumerate((("rps", "req/s"), ("p99_ms", "p99 latency (ms)"))):
+            axis = axes[row][column]
+            for index, target in enumerate(TARGETS):
+                values = [
+                    report["examples"][name]["concurrency"][str(connections)][target][metric]
+                    for name in examples
+                ]
+                positions = [x + (index - 1) * width for x in range(len(examples))]
+                axis.bar(positions, values, width, label=LABELS[target], color=colours[target])
+            axis.set_xticks(range(len(examples)), examples)
+            axis.set_ylabel(unit)
+            axis.set_title(f"{connections} connection{'s' if connections > 1 else ''}")
+            axis.grid(axis="y", alpha=0.3)
+            if row == 0 and column == 0:
+                axis.legend(fontsize="small")
+    if report["scaling"]:
+        for axis in axes[2][1:]:
+            axis.axis("off")
+        axis = axes[2][0]
+        names = list(report["scaling"])
+        labels = list(dict.fromkeys(k for n in names for k in report["scaling"][n]["variants"]))
+        bar = 0.8 / len(labels)
+        for index, label in enumerate(labels):
+            values = [
+                report["scaling"][n]["variants"].get(label, {}).get("rps", 0.0) for n in names
+            ]
+            positions = [x + (index - (len(labels) - 1) / 2) * bar for x in range(len(names))]
+            axis.bar(positions, values, bar, label=label)
+        axis.set_xticks(range(len(names)), names)
+        axis.set_ylabel("/user/auth req/s")
+        axis.set_title("1 vs 2 workers (wrk shares the 2 cores)")
+        axis.legend(fontsize="small")
+        axis.grid(axis="y", alpha=0.3)
+    figure.suptitle(
+        "Auth endpoint under wrk: server pinned to one core, wrk on the other; "
+        "Express reference mints as the official library does"
+    )
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--examples", default=DEFAULT_EXAMPLES, help=f"from {sorted(EXAMPLES)}")
+    parser.add_argument("--concurrency", default="1,8,32", help="wrk connection counts")
+    parser.add_argument("--seconds", type=float, default=3.0, help="length of one wrk run")
+    parser.add_argument("--repeats", type=int, default=2, help="runs per endpoint and level")
+    parser.add_argument("--quick", action="store_true", help="1 s runs, 1 repeat: a smoke run")
+    parser.add_argument("--no-scaling", action="store_true", help="skip the 1 vs 2 workers runs")
+    parser.add_argument("--json", type=Path, default=ARTIFACTS / "endpoints.json")
+    parser.add_argument("--png", type=Path, default=ARTIFACTS / "endpoints.png")
+    args = parser.parse_args(argv)
+    args.warmup = 1.0
+    if args.quick:
+        args.seconds, args.repeats = 1.0, 1
+    args.concurrency = [int(c) for c in parse_list(args.concurrency)]
+    names = parse_list(args.examples)
+    unknown = [name for name in names if name not in EXAMPLES]
+    if unknown:
+        parser.error(f"unknown example(s) {unknown}; choose from {sorted(EXAMPLES)}")
+    args.server_cpu, args.client_cpu = cpus()
+
+    wrk_version = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout
+    report: dict[str, Any] = {
+        "python": platform.python_version(),
+        "wrk": wrk_version.split(" [")[0].strip(),
+        "seconds": args.seconds,
+        "repeats": args.repeats,
+        "concurrency": args.concurrency,
+        "examples": {},
+        "scaling": {},
+        "missing": [],
+        "failed": {},
+    }
+    print(
+        f"wrk runs of {args.seconds:g} s, {args.repeats} per endpoint and level (medians); "
+        "/user/me, /user/auth and Express in rotating order."
+    )
+    for name in names:
+        if not example_present(name):
+            print(f"\n{name}: the example is not there yet; skipped")
+            report["missing"].append(name)
+            continue
+        try:
+            bench_example(name, args, report)
+        except (RuntimeError, subprocess.CalledProcessError, OSError) as exc:
+            print(f"\n{name}: could not be benchmarked: {exc}")
+            report["failed"][name] = str(exc)
+    if not args.no_scaling:
+        print(
+            "\nOne worker vs two, nothing pinned. wrk shares the same 2 cores, so two "
+            "workers cannot double; the endpoint keeps no state, so more workers, processes "
+            "or machines behind a load balancer all serve it alike. uvicorn --workers N "
+            "loses TCP_NODELAY (uvicorn issue #3149): the 'fixed' row shows the same "
+            "server with that one socket flag restored."
+        )
+        for name in report["examples"]:
+            try:
+                bench_scaling(name, args, report)
+            except (RuntimeError, subprocess.CalledProcessError, OSError) as exc:
+                print(f"  {name}: could not be measured: {exc}")
+                report["failed"][f"{name} scaling"] = str(exc)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(report, indent=2) + "\n")
+    if report["examples"]:
+        draw(report, args.png)
+        print(f"\nResults: {args.json}, chart: {args.png}")
+    return 1 if report["failed"] or not report["examples"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
