@@ -1,0 +1,190 @@
+"""Configuration is checked in init_app, and every application keeps its own state."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from typing import Any
+
+import pytest
+from flask import Flask, g
+
+from relaybox_integrations import ConfigurationError
+from relaybox_integrations.flask import RelayBox, RelayBoxState, get_state
+from tests.support.servers import ROOT, TEST_API_KEY, TEST_SECRET
+from tests.support.verifier import node_verify
+
+from .conftest import AppFactory
+
+OTHER_SECRET = "a-second-secret-for-the-second-application-9876543210"
+OTHER_KEY = f"otherapp.otherkey:{OTHER_SECRET}"
+# A malformed key that is a secret on its own: it must never be echoed.
+SECRET_ALONE = "only-the-secret-part-was-pasted-0123456789"
+
+
+@pytest.mark.parametrize(
+    ("config", "key", "fragment"),
+    [
+        ({"RELAYBOX_API_KEY": None}, "RELAYBOX_API_KEY", "not set"),
+        ({"RELAYBOX_API_KEY": ""}, "RELAYBOX_API_KEY", "not set"),
+        ({"RELAYBOX_API_KEY": SECRET_ALONE}, "RELAYBOX_API_KEY", "0 ':'"),
+        ({"RELAYBOX_API_KEY": TEST_API_KEY + "\n"}, "RELAYBOX_API_KEY", "whitespace"),
+        ({"RELAYBOX_TOKEN_EXPIRES_IN": 20}, "RELAYBOX_TOKEN_EXPIRES_IN", "more than 20"),
+        ({"RELAYBOX_TOKEN_EXPIRES_IN": "900"}, "RELAYBOX_TOKEN_EXPIRES_IN", "whole number"),
+        ({"RELAYBOX_TOKEN_EXPIRES_IN": True}, "RELAYBOX_TOKEN_EXPIRES_IN", "whole number"),
+        ({"RELAYBOX_PERMISSIONS": {"room.1": ["publish"]}}, "RELAYBOX_PERMISSIONS", "room.1"),
+        ({"RELAYBOX_PERMISSIONS": ["shout"]}, "RELAYBOX_PERMISSIONS", "'shout'"),
+        ({"RELAYBOX_PERMISSIONS": "*"}, "RELAYBOX_PERMISSIONS", "got str"),
+        ({"RELAYBOX_AUTH_URL": "user/auth"}, "RELAYBOX_AUTH_URL", "starting with '/'"),
+        ({"RELAYBOX_AUTH_URL": None}, "RELAYBOX_AUTH_URL", "starting with '/'"),
+        ({"RELAYBOX_ALLOW_ANONYMOUS": "yes"}, "RELAYBOX_ALLOW_ANONYMOUS", "True or False"),
+    ],
+)
+def test_init_app_names_the_config_key(
+    make_app: AppFactory, config: dict[str, Any], key: str, fragment: str
+) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        make_app(**config)
+    assert caught.value.setting == key
+    assert str(caught.value).startswith(key)
+    assert fragment in str(caught.value)
+    for secret in (TEST_SECRET, SECRET_ALONE):
+        assert secret not in str(caught.value)
+        assert secret not in repr(caught.value)
+
+
+def test_a_failed_init_app_leaves_the_app_untouched(make_app: AppFactory) -> None:
+    app = Flask(__name__)
+    app.config["RELAYBOX_TOKEN_EXPIRES_IN"] = 5
+    app.config["RELAYBOX_API_KEY"] = TEST_API_KEY
+    with pytest.raises(ConfigurationError):
+        RelayBox(app)
+    assert "relaybox" not in app.extensions
+    assert "relaybox" not in app.blueprints
+
+
+def test_defaults(make_app: AppFactory) -> None:
+    app = make_app()
+    state = get_state(app)
+    assert state.auth_url == "/user/auth"
+    assert state.relaybox.expires_in == 900
+    assert state.relaybox.permissions is None
+    assert state.endpoint.allow_anonymous is False
+    assert [rule.rule for rule in app.url_map.iter_rules("relaybox.auth")] == ["/user/auth"]
+
+
+def test_configured_values_reach_the_token(make_app: AppFactory, relaybox: RelayBox) -> None:
+    app = make_app(
+        RELAYBOX_TOKEN_EXPIRES_IN=300,
+        RELAYBOX_PERMISSIONS={"chat:*": ["subscribe", "publish"]},
+        RELAYBOX_AUTH_URL="/realtime/token",
+    )
+    relaybox.client_id_loader(lambda: "user-7")
+    client = app.test_client()
+    assert client.get("/user/auth").status_code == 404
+    response = client.get("/realtime/token")
+    assert response.status_code == 200
+    assert response.json is not None
+    assert response.json["expiresIn"] == 300
+    claims = node_verify(response.json["token"], TEST_SECRET)
+    assert claims["exp"] - claims["iat"] == 300
+    assert claims["permissions"] == {"chat:*": ["subscribe", "publish"]}
+    assert claims["clientId"] == "user-7"
+
+
+def test_several_apps_from_one_factory(make_app: AppFactory, relaybox: RelayBox) -> None:
+    """One extension object, two apps with their own keys and URLs, in one process."""
+    first = make_app()
+    second = make_app(RELAYBOX_API_KEY=OTHER_KEY, RELAYBOX_AUTH_URL="/other/auth")
+
+    @relaybox.client_id_loader
+    def client_id() -> str:
+        return str(g.get("user_id", "anonymous-user"))
+
+    assert get_state(first) is not get_state(second)
+    assert get_state(first).blueprint is not get_state(second).blueprint
+    first_token = first.test_client().get("/user/auth").json
+    second_token = second.test_client().get("/other/auth").json
+    assert first_token is not None
+    assert second_token is not None
+    first_claims = node_verify(first_token["token"], TEST_SECRET)
+    second_claims = node_verify(second_token["token"], OTHER_SECRET)
+    assert first_claims["publicKey"] == "testapp.testkey"
+    assert second_claims["publicKey"] == "otherapp.otherkey"
+    assert second.test_client().get("/user/auth").status_code == 404
+    # The extension keeps no application: only its loaders.
+    assert not any(isinstance(value, Flask) for value in vars(relaybox).values())
+
+
+def test_generate_token_response_uses_the_current_app(
+    make_app: AppFactory, relaybox: RelayBox
+) -> None:
+    first = make_app()
+    second = make_app(RELAYBOX_API_KEY=OTHER_KEY)
+    with first.app_context():
+        token = relaybox.generate_token_response(client_id=5).token
+        assert node_verify(token, TEST_SECRET)["clientId"] == "5"
+    with second.app_context():
+        token = relaybox.generate_token_response(client_id="x", expires_in=60).token
+        assert (
+            node_verify(token, OTHER_SECRET)["exp"] - node_verify(token, OTHER_SECRET)["iat"] == 60
+        )
+
+
+def test_not_initialised_errors_are_clear(relaybox: RelayBox) -> None:
+    with pytest.raises(RuntimeError, match="application context"):
+        relaybox.generate_token_response()
+    app = Flask("not_set_up")
+    with pytest.raises(RuntimeError, match=r"not initialised on the application 'not_set_up'"):
+        get_state(app)
+    with app.app_context(), pytest.raises(RuntimeError, match=r"relaybox\.init_app"):
+        relaybox.generate_token_response()
+
+
+def test_init_app_twice_is_refused(make_app: AppFactory, relaybox: RelayBox) -> None:
+    app = make_app()
+    with pytest.raises(RuntimeError, match="already initialised"):
+        relaybox.init_app(app)
+    with pytest.raises(RuntimeError, match="already initialised"):
+        RelayBox(app)
+
+
+def test_reprs_hide_the_secret(make_app: AppFactory, relaybox: RelayBox) -> None:
+    state = make_app().extensions["relaybox"]
+    assert isinstance(state, RelayBoxState)
+    for text in (repr(state), repr(relaybox), repr(state.endpoint), repr(state.relaybox)):
+        assert TEST_SECRET not in text
+    assert "testapp.testkey" in repr(state)
+
+
+def test_importing_the_extension_does_not_need_flask_login() -> None:
+    """A Flask process without Flask-Login imports the extension and uses a loader."""
+    script = textwrap.dedent(
+        f"""
+        import sys
+        sys.modules["flask_login"] = None  # any "import flask_login" now fails
+        from flask import Flask
+        from relaybox_integrations.flask import RelayBox
+        from relaybox_integrations.flask.extension import HAS_FLASK_LOGIN
+        assert not HAS_FLASK_LOGIN
+        app = Flask("no_login")
+        app.testing = True
+        app.config["RELAYBOX_API_KEY"] = {TEST_API_KEY!r}
+        relaybox = RelayBox(app)
+        client = app.test_client()
+        try:
+            client.get("/user/auth")
+        except RuntimeError as exc:
+            assert "client_id_loader" in str(exc), exc
+        else:
+            raise AssertionError("no identity source must be an error")
+        relaybox.client_id_loader(lambda: "42")
+        print(client.get("/user/auth").json["token"])
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert node_verify(result.stdout.strip(), TEST_SECRET)["clientId"] == "42"
