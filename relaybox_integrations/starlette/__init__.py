@@ -130,7 +130,7 @@ class RelayBoxIssuer:
 
     - ``client_id(request)``: who is asking, instead of ``request.user``;
     - ``get_permissions(request, client_id)``: this user's inline permissions, or None for
-      the default;
+      the default (``client_id`` is a str, as in the token, or None);
     - ``token_issued(request, client_id)``: called after a token is minted, for audit.
 
     ``client_id`` and ``get_permissions`` may raise :class:`AccessDenied` to answer 403.
@@ -191,6 +191,8 @@ class RelayBoxIssuer:
 
     async def respond_for(self, request: Request, client_id: ClientId) -> Response:
         """The answer for a GET or POST whose user is already known (None: anonymous)."""
+        if type(client_id) is int:  # a numeric primary key: hooks see what the token holds
+            client_id = str(client_id)
         permissions = None
         if self._get_permissions is not None and (
             client_id is not None or self.endpoint.allow_anonymous

@@ -1,0 +1,195 @@
+"""relaybox_router and get_issuer in a FastAPI app, answered in-process."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import pytest
+from fastapi import Depends, FastAPI, Request
+from starlette.middleware import Middleware
+
+from relaybox_integrations import ConfigurationError
+from relaybox_integrations.fastapi import (
+    AccessDenied,
+    MissingMiddlewareError,
+    RelayBoxIssuer,
+    RelayBoxMiddleware,
+    get_issuer,
+    relaybox_router,
+)
+from tests.starlette.asgi import LOGIN_HEADER, as_user, call
+from tests.support.servers import TEST_API_KEY, TEST_SECRET
+from tests.support.verifier import node_verify, node_verify_many
+
+
+class Account:
+    """A typical FastAPI user model: an ``id``, no ``identity``."""
+
+    def __init__(self, id: int) -> None:
+        self.id = id
+
+
+async def current_account(request: Request) -> Account | None:
+    """The test login (standing in for a session lookup)."""
+    login = request.headers.get(LOGIN_HEADER)
+    return None if login is None else Account(int(login))
+
+
+def fastapi_app(dependency: Any = current_account, **options: Any) -> FastAPI:
+    options.setdefault("api_key", TEST_API_KEY)
+    app = FastAPI()
+    app.include_router(relaybox_router(dependency=dependency, **options), prefix="/user")
+    return app
+
+
+def test_openapi_has_the_token_model_and_error_answers() -> None:
+    schema = fastapi_app().openapi()
+    operations = schema["paths"]["/user/auth"]
+    assert set(operations) == {"get", "post"}
+    for operation in operations.values():
+        responses = operation["responses"]
+        ok = responses["200"]["content"]["application/json"]["schema"]
+        assert ok == {"$ref": "#/components/schemas/TokenBody"}
+        for status in ("401", "403"):
+            error = responses[status]["content"]["application/json"]["schema"]
+            assert error == {"$ref": "#/components/schemas/ErrorBody"}
+    token_body = schema["components"]["schemas"]["TokenBody"]
+    assert set(token_body["required"]) == {"token", "expiresIn", "expiresAt"}
+    assert token_body["properties"]["expiresAt"]["type"] == "integer"
+    assert set(schema["components"]["schemas"]["ErrorBody"]["required"]) == {"error", "message"}
+    anonymous_allowed = fastapi_app(allow_anonymous=True).openapi()
+    assert "401" not in anonymous_allowed["paths"]["/user/auth"]["get"]["responses"]
+
+
+def test_route_is_named_for_url_path_for() -> None:
+    assert fastapi_app().url_path_for("relaybox_auth") == "/user/auth"
+
+
+def test_anonymous_gets_401_user_gets_a_token() -> None:
+    app = fastapi_app()
+    anonymous = call(app, "GET", "/user/auth")
+    assert anonymous.status_code == 401
+    assert anonymous.json()["error"] == "not_authenticated"
+    assert anonymous.headers["cache-control"] == "no-store"
+    get = call(app, "GET", "/user/auth", headers=as_user("7"))
+    post = call(
+        app, "POST", "/user/auth?clientId=99", headers={**as_user("7"), "X-Client-Id": "99"}
+    )
+    for response in (get, post):
+        assert response.status_code == 200
+        assert response.headers["cache-control"] == "no-store"
+    verdicts = node_verify_many([get.json()["token"], post.json()["token"]], TEST_SECRET)
+    assert [v["claims"]["clientId"] for v in verdicts] == ["7", "7"]
+
+
+def test_other_methods_and_options_never_reach_the_dependency() -> None:
+    def explode() -> None:
+        raise AssertionError("the dependency must not run")
+
+    app = fastapi_app(dependency=explode)
+    for method in ("PUT", "DELETE", "PATCH"):
+        response = call(app, method, "/user/auth")
+        assert response.status_code == 405
+        assert response.headers["allow"] == "GET, POST, OPTIONS"
+        assert response.json()["error"] == "method_not_allowed"
+    options = call(app, "OPTIONS", "/user/auth")
+    assert options.status_code == 204
+    assert options.headers["cache-control"] == "no-store"
+
+
+class Identified:
+    identity = "starlette-style"
+    id = 5
+
+
+@pytest.mark.parametrize(
+    ("returned", "client_id"),
+    [("abc", "abc"), (12, "12"), (Identified(), "starlette-style"), (Account(3), "3")],
+)
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_dependency_may_return_a_user_or_a_client_id(
+    returned: object, client_id: str, mode: str
+) -> None:
+    def sync_dependency() -> object:
+        return returned
+
+    async def async_dependency() -> object:
+        return returned
+
+    app = fastapi_app(dependency=sync_dependency if mode == "sync" else async_dependency)
+    token = call(app, "GET", "/user/auth").json()["token"]
+    assert node_verify(token, TEST_SECRET)["clientId"] == client_id
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_hooks_refuse_with_403_and_audit_tokens(mode: str) -> None:
+    issued: list[str | None] = []
+
+    def permissions(request: Request, client_id: str | None) -> list[str]:
+        if client_id == "13":
+            raise AccessDenied("Not this one.")
+        return ["subscribe"]
+
+    def audit(request: Request, client_id: str | None) -> None:
+        issued.append(client_id)
+
+    async def async_permissions(request: Request, client_id: str | None) -> list[str]:
+        return permissions(request, client_id)
+
+    async def async_audit(request: Request, client_id: str | None) -> None:
+        audit(request, client_id)
+
+    sync = mode == "sync"
+    app = fastapi_app(
+        get_permissions=permissions if sync else async_permissions,
+        token_issued=audit if sync else async_audit,
+    )
+    refused = call(app, "GET", "/user/auth", headers=as_user("13"))
+    assert refused.status_code == 403
+    assert refused.json() == {"error": "forbidden", "message": "Not this one."}
+    token = call(app, "GET", "/user/auth", headers=as_user("8")).json()["token"]
+    assert node_verify(token, TEST_SECRET)["permissions"] == ["subscribe"]
+    assert issued == ["8"]
+
+
+def test_get_issuer_is_a_dependency_for_your_own_routes() -> None:
+    issuer = RelayBoxIssuer(api_key=TEST_API_KEY, expires_in=600)
+    app = FastAPI(middleware=[Middleware(RelayBoxMiddleware, issuer)])
+    app.include_router(relaybox_router(issuer, dependency=current_account), prefix="/user")
+
+    @app.get("/page")
+    async def page(
+        relaybox: Annotated[RelayBoxIssuer, Depends(get_issuer)],
+        account: Annotated[Account | None, Depends(current_account)],
+    ) -> dict[str, str]:
+        assert relaybox is issuer
+        client_id = None if account is None else account.id
+        return {"token": relaybox.relaybox.generate_token_response(client_id=client_id).token}
+
+    claims = node_verify(
+        call(app, "GET", "/page", headers=as_user("4")).json()["token"], TEST_SECRET
+    )
+    assert claims["clientId"] == "4"
+    assert claims["exp"] - claims["iat"] == 600
+
+
+def test_get_issuer_without_the_middleware_names_it() -> None:
+    app = FastAPI()
+
+    @app.get("/page")
+    async def page(relaybox: Annotated[RelayBoxIssuer, Depends(get_issuer)]) -> str:
+        return repr(relaybox)
+
+    with pytest.raises(MissingMiddlewareError, match="RelayBoxMiddleware is not installed"):
+        call(app, "GET", "/page")
+
+
+def test_configuration_errors_at_construction() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        relaybox_router(dependency=current_account, api_key="bad")
+    assert caught.value.setting == "api_key"
+    with pytest.raises(ConfigurationError, match="invalid argument dependency"):
+        relaybox_router(dependency="current_user", api_key=TEST_API_KEY)  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="takes the user from dependency=") as caught:
+        relaybox_router(dependency=current_account, api_key=TEST_API_KEY, client_id=lambda r: "1")
+    assert caught.value.setting == "client_id"

@@ -1,0 +1,178 @@
+"""What the Starlette and FastAPI examples must do, checked against the real server.
+
+Each example's test module subclasses :class:`ExampleContract`; the example runs once per
+class under uvicorn (via ``serve.py``), with one CORS origin allowed.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import ClassVar
+
+import httpx
+import pytest
+
+from tests.support.servers import SERVE, TEST_SECRET, login, run_example
+from tests.support.verifier import node_verify, node_verify_many
+
+ALLOWED_ORIGIN = "http://allowed.example:3000"
+REFUSED_ORIGIN = "http://evil.example"
+SPOOF = "admin"
+
+
+class ExampleContract:
+    example: ClassVar[str]
+
+    @pytest.fixture(scope="class")
+    def base_url(self) -> Iterator[str]:
+        with run_example(self.example, env={"CORS_ALLOWED_ORIGINS": ALLOWED_ORIGIN}) as url:
+            yield url
+
+    @pytest.fixture(scope="class")
+    def user(self, base_url: str) -> Iterator[httpx.Client]:
+        """A client logged in as the demo user through the real form."""
+        with httpx.Client(base_url=base_url) as client:
+            login(client)
+            yield client
+
+    @pytest.fixture
+    def anonymous(self, base_url: str) -> Iterator[httpx.Client]:
+        with httpx.Client(base_url=base_url) as client:
+            yield client
+
+    def test_anonymous_visitors_get_json_401s_and_a_login_redirect(
+        self, anonymous: httpx.Client
+    ) -> None:
+        for path in ("/user/auth", "/user/me"):
+            response = anonymous.get(path)
+            assert response.status_code == 401, path
+            assert response.headers["content-type"] == "application/json"
+            assert response.json()["error"] == "not_authenticated"
+        assert anonymous.get("/user/auth").headers["cache-control"] == "no-store"
+        home = anonymous.get("/")
+        assert home.status_code in (302, 303, 307)
+        assert home.headers["location"].endswith("/login")
+
+    def test_login_page_is_the_shared_form(self, anonymous: httpx.Client) -> None:
+        page = anonymous.get("/login")
+        assert page.status_code == 200
+        assert 'name="username"' in page.text
+        assert 'action="/login"' in page.text
+        assert "__" not in page.text  # every placeholder replaced
+
+    def test_wrong_password_does_not_log_in(self, anonymous: httpx.Client) -> None:
+        response = login_attempt(anonymous, "demo", "wrong")
+        assert response.status_code == 400
+        assert "Wrong username or password" in response.text
+        assert anonymous.get("/user/me").status_code == 401
+        assert login_attempt(anonymous, "nobody", "demo-password").status_code == 400
+
+    def test_me_answers_the_session_user(self, user: httpx.Client) -> None:
+        response = user.get("/user/me")
+        assert response.status_code == 200
+        assert response.json() == {"id": "1", "username": "demo"}
+
+    def test_auth_get_and_post_mint_tokens_for_the_session_user(self, user: httpx.Client) -> None:
+        json_header = {"Content-Type": "application/json"}
+        responses = [
+            user.get("/user/auth", headers=json_header),
+            user.post("/user/auth", headers=json_header),
+        ]
+        for response in responses:
+            assert response.status_code == 200, response.text
+            assert response.headers["cache-control"] == "no-store"
+            assert set(response.json()) == {"token", "expiresIn", "expiresAt"}
+        verdicts = node_verify_many([r.json()["token"] for r in responses], TEST_SECRET)
+        user_id = user.get("/user/me").json()["id"]
+        for verdict, response in zip(verdicts, responses, strict=True):
+            assert verdict["ok"], verdict
+            assert verdict["claims"]["clientId"] == user_id
+            assert verdict["claims"]["publicKey"] == "testapp.testkey"
+            assert response.json()["expiresAt"] == verdict["claims"]["exp"] * 1000
+
+    def test_client_sent_ids_are_ignored(self, user: httpx.Client) -> None:
+        response = user.post(
+            f"/user/auth?clientId={SPOOF}",
+            headers={"X-Client-Id": SPOOF, "Content-Type": "application/json"},
+            content=f'{{"clientId": "{SPOOF}"}}',
+        )
+        assert node_verify(response.json()["token"], TEST_SECRET)["clientId"] == "1"
+
+    def test_other_methods_and_options(self, user: httpx.Client) -> None:
+        for method in ("PUT", "DELETE", "PATCH"):
+            response = user.request(method, "/user/auth")
+            assert response.status_code == 405, method
+            assert response.headers["allow"] == "GET, POST, OPTIONS"
+            assert response.json()["error"] == "method_not_allowed"
+        options = user.options("/user/auth")
+        assert options.status_code == 204
+        assert options.headers["cache-control"] == "no-store"
+
+    def test_home_page_loads_the_official_client_from_a_cdn(self, user: httpx.Client) -> None:
+        page = user.get("/")
+        assert page.status_code == 200
+        assert "https://esm.sh/@relaybox/client@1" in page.text
+        assert "'/user/auth'" in page.text
+        assert '<strong id="user">demo</strong>' in page.text
+        assert "__" not in page.text  # every placeholder replaced
+
+    def test_cors_preflight_and_credentialed_get_from_an_allowed_origin(
+        self, user: httpx.Client
+    ) -> None:
+        preflight = user.options(
+            "/user/auth",
+            headers={
+                "Origin": ALLOWED_ORIGIN,
+                "Access-Control-Request-Method": "GET",
+                "Access-Control-Request-Headers": "content-type,x-client-id",
+            },
+        )
+        assert preflight.status_code == 200
+        assert preflight.headers["access-control-allow-origin"] == ALLOWED_ORIGIN
+        assert preflight.headers["access-control-allow-credentials"] == "true"
+        allowed_headers = preflight.headers["access-control-allow-headers"].lower()
+        assert "content-type" in allowed_headers
+        response = user.get(
+            "/user/auth", headers={"Origin": ALLOWED_ORIGIN, "Content-Type": "application/json"}
+        )
+        assert response.status_code == 200
+        assert response.headers["access-control-allow-origin"] == ALLOWED_ORIGIN
+        assert response.headers["access-control-allow-credentials"] == "true"
+        assert node_verify(response.json()["token"], TEST_SECRET)["clientId"] == "1"
+
+    def test_cors_refuses_other_origins(self, user: httpx.Client) -> None:
+        preflight = user.options(
+            "/user/auth",
+            headers={"Origin": REFUSED_ORIGIN, "Access-Control-Request-Method": "GET"},
+        )
+        assert preflight.status_code == 400
+        assert "access-control-allow-origin" not in preflight.headers
+        response = user.get("/user/auth", headers={"Origin": REFUSED_ORIGIN})
+        # The server answers, but without CORS headers the browser hides it from the page.
+        assert "access-control-allow-origin" not in response.headers
+
+    def test_logout_ends_the_session(self, base_url: str) -> None:
+        with httpx.Client(base_url=base_url) as client:
+            login(client)
+            assert client.get("/user/auth").status_code == 200
+            client.get("/logout")
+            assert client.get("/user/auth").status_code == 401
+
+    def test_malformed_key_stops_serve_py_naming_the_setting(self) -> None:
+        result = subprocess.run(
+            [sys.executable, str(SERVE), self.example, "--port", "1"],
+            env={**os.environ, "RELAYBOX_API_KEY": "not-a-key"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode != 0
+        assert "RELAYBOX_API_KEY" in result.stderr
+
+
+def login_attempt(client: httpx.Client, username: str, password: str) -> httpx.Response:
+    return client.post("/login", data={"username": username, "password": password})
