@@ -154,10 +154,6 @@ class RelayBox:
         self.permissions_callback = loader
         return loader
 
-    def get_state(self, app: Flask | None = None) -> RelayBoxState:
-        """This extension's state for ``app`` (default: the current application)."""
-        return get_state(app)
-
     def generate_token_response(
         self,
         *,
@@ -198,9 +194,11 @@ def _from_config(config: Mapping[str, Any]) -> tuple[CoreRelayBox, AuthEndpoint,
             "'<appPid>.<keyId>:<secret>'",
         )
     auth_url = config.get(AUTH_URL, DEFAULT_AUTH_URL)
-    if not isinstance(auth_url, str) or not auth_url.startswith("/"):
+    if not isinstance(auth_url, str) or not auth_url.startswith("/") or "<" in auth_url:
         raise ConfigurationError(
-            AUTH_URL, f"{AUTH_URL} must be a URL path starting with '/'; got {auth_url!r}"
+            AUTH_URL,
+            f"{AUTH_URL} must be a URL path starting with '/', without <variables>; "
+            f"got {auth_url!r}",
         )
     try:
         relaybox = CoreRelayBox(

@@ -38,6 +38,7 @@ SECRET_ALONE = "only-the-secret-part-was-pasted-0123456789"
         ({"RELAYBOX_PERMISSIONS": "*"}, "RELAYBOX_PERMISSIONS", "got str"),
         ({"RELAYBOX_AUTH_URL": "user/auth"}, "RELAYBOX_AUTH_URL", "starting with '/'"),
         ({"RELAYBOX_AUTH_URL": None}, "RELAYBOX_AUTH_URL", "starting with '/'"),
+        ({"RELAYBOX_AUTH_URL": "/auth/<user>"}, "RELAYBOX_AUTH_URL", "<variables>"),
         ({"RELAYBOX_ALLOW_ANONYMOUS": "yes"}, "RELAYBOX_ALLOW_ANONYMOUS", "True or False"),
     ],
 )
