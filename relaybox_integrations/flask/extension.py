@@ -126,6 +126,7 @@ class RelayBox:
         blueprint = Blueprint(EXTENSION_KEY, __name__, cli_group="relaybox")
         blueprint.add_url_rule(auth_url, "auth", _auth_view, methods=_ROUTED_METHODS)
         blueprint.cli.add_command(_token_command)
+        app.register_blueprint(blueprint)  # first: if Flask refuses it, the app is untouched
         app.extensions[EXTENSION_KEY] = RelayBoxState(
             extension=self,
             relaybox=relaybox,
@@ -133,7 +134,6 @@ class RelayBox:
             auth_url=auth_url,
             blueprint=blueprint,
         )
-        app.register_blueprint(blueprint)
 
     def client_id_loader(self, loader: ClientIdLoaderT) -> ClientIdLoaderT:
         """Register ``loader() -> client id`` in place of Flask-Login's ``current_user``.
