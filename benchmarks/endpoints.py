@@ -39,6 +39,7 @@ from harness import (
     example_present,
     example_server,
     express_server,
+    load_note,
     logged_in_session,
     parse_list,
     server_description,
@@ -213,7 +214,7 @@ def draw(report: dict[str, Any], path: Path) -> None:
     levels = report["concurrency"]
     rows = 3 if report["scaling"] else 2
     figure, axes = plt.subplots(
-        rows, len(levels), figsize=(5 * len(levels), 4 * rows), squeeze=False
+        rows, len(levels), figsize=(max(9, 5 * len(levels)), 4 * rows), squeeze=False
     )
     colours = {"me": "#8c8c8c", "auth": "#1f77b4", "express": "#d62728"}
     width = 0.27
@@ -252,8 +253,8 @@ def draw(report: dict[str, Any], path: Path) -> None:
         axis.legend(fontsize="small")
         axis.grid(axis="y", alpha=0.3)
     figure.suptitle(
-        "Auth endpoint under wrk: server pinned to one core, wrk on the other; "
-        "Express reference mints as the official library does"
+        "/user/auth under wrk: server pinned to one core, wrk on the other.\n"
+        "Express mints as the official Node library does."
     )
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -293,10 +294,11 @@ def main(argv: list[str] | None = None) -> int:
         "scaling": {},
         "missing": [],
         "failed": {},
+        "load": load_note(),
     }
     print(
         f"wrk runs of {args.seconds:g} s, {args.repeats} per endpoint and level (medians); "
-        "/user/me, /user/auth and Express in rotating order."
+        f"/user/me, /user/auth and Express in rotating order; {load_note()}."
     )
     for name in names:
         if not example_present(name):

@@ -55,6 +55,15 @@ def server_description(name: str, workers: int) -> str:
     return f"{server}, {workers} {kind}{'s' if workers > 1 else ''}"
 
 
+def load_note() -> str:
+    """The 1-minute load average, with a warning when other work competes for the cores."""
+    load = os.getloadavg()[0]
+    note = f"load average {load:.2f} at start"
+    if load > 0.5:
+        note += " (other work is running: expect lower and noisier figures)"
+    return note
+
+
 def parse_list(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 

@@ -33,6 +33,7 @@ from harness import (
     EXAMPLES,
     example_present,
     example_server,
+    load_note,
     logged_in_session,
     parse_list,
     rss_bytes,
@@ -136,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"Soak: {args.connections} connections, {args.seconds:g} s per example after a "
         f"{args.warmup:g} s warm-up; limit {MAX_GROWTH_PER_100K // MB} MB RSS growth per "
-        "100k requests."
+        f"100k requests; {load_note()}."
     )
     report: dict[str, Any] = {
         "seconds": args.seconds,
