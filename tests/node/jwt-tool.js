@@ -1,7 +1,7 @@
 // Independent check of our tokens with Node's jsonwebtoken, the library Relaybox's service
-// verifies with. Reads one JSON request on stdin, writes one JSON answer on stdout.
-//   verify: {"secret": s, "tokens": [t, ...], "now": seconds?} -> [{"ok": true, "claims": {...}} | {"ok": false, "error": "..."}]
-//   sign:   {"secret": s, "payload": {...}, "options": {...}}    -> {"token": "..."}
+// verifies with. Requests, one JSON object a line:
+//   verify: {"command": "verify", "secret": s, "tokens": [t, ...], "now": seconds?} -> [{"ok": true, "claims": {...}} | {"ok": false, "error": "..."}]
+//   sign:   {"command": "sign", "secret": s, "payload": {...}, "options": {...}}    -> {"token": "..."}
 'use strict';
 const jwt = require('jsonwebtoken');
 
@@ -17,24 +17,26 @@ function verify(secret, token, now) {
   return claims;
 }
 
-let input = '';
-process.stdin.on('data', (chunk) => { input += chunk; });
-process.stdin.on('end', () => {
-  const request = JSON.parse(input);
-  const command = process.argv[2];
-  let answer;
+function answer(command, request) {
   if (command === 'verify') {
-    answer = request.tokens.map((token) => {
+    return request.tokens.map((token) => {
       try {
         return { ok: true, claims: verify(request.secret, token, request.now) };
       } catch (error) {
         return { ok: false, error: error.message };
       }
     });
-  } else if (command === 'sign') {
-    answer = { token: jwt.sign(request.payload, request.secret, request.options || {}) };
-  } else {
-    throw new Error(`unknown command ${command}`);
   }
-  process.stdout.write(JSON.stringify(answer));
+  if (command === 'sign') {
+    return { token: jwt.sign(request.payload, request.secret, request.options || {}) };
+  }
+  throw new Error(`unknown command ${command}`);
+}
+
+// One JSON request per line on stdin, {"command": ..., ...}; one JSON answer per line on
+// stdout, so a test session pays for one Node start, not one per check.
+const lines = require('readline').createInterface({ input: process.stdin });
+lines.on('line', (line) => {
+  const request = JSON.parse(line);
+  process.stdout.write(JSON.stringify(answer(request.command, request)) + '\n');
 });

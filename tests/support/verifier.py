@@ -7,10 +7,12 @@ minted asks it, not only our own decoder. The npm packages are installed on firs
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import json
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -31,17 +33,38 @@ def ensure_installed() -> None:
             )
 
 
+_process: subprocess.Popen[str] | None = None
+_lock = threading.Lock()
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    if process.stdin is not None:
+        process.stdin.close()
+    process.wait(timeout=10)
+    if process.stdout is not None:
+        process.stdout.close()
+
+
 def _run(command: str, request: dict[str, Any]) -> Any:
-    ensure_installed()
-    result = subprocess.run(
-        ["node", str(NODE_DIR / "jwt-tool.js"), command],
-        input=json.dumps(request),
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    return json.loads(result.stdout)
+    """Ask the long-lived Node process (started on first use) and return its answer."""
+    global _process
+    with _lock:
+        if _process is None or _process.poll() is not None:
+            ensure_installed()
+            _process = subprocess.Popen(
+                ["node", str(NODE_DIR / "jwt-tool.js")],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            atexit.register(_stop, _process)
+        assert _process.stdin is not None and _process.stdout is not None
+        _process.stdin.write(json.dumps({"command": command, **request}) + "\n")
+        _process.stdin.flush()
+        line = _process.stdout.readline()
+    if not line:
+        raise RuntimeError("the Node verifier exited; see its error output above")
+    return json.loads(line)
 
 
 def node_verify_many(
