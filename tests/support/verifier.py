@@ -58,7 +58,8 @@ def _run(command: str, request: dict[str, Any]) -> Any:
                 text=True,
             )
             atexit.register(_stop, _process)
-        assert _process.stdin is not None and _process.stdout is not None
+        assert _process.stdin is not None
+        assert _process.stdout is not None
         _process.stdin.write(json.dumps({"command": command, **request}) + "\n")
         _process.stdin.flush()
         line = _process.stdout.readline()
