@@ -42,7 +42,7 @@ class SharedPageLoginView(LoginView):
             ERROR=" ".join(form.non_field_errors()),
             LOGIN_URL=self.request.get_full_path(),
         ).replace("__CSRF_INPUT__", csrf_input)
-        return HttpResponse(page, status=400 if form.errors else 200)
+        return HttpResponse(page)
 
 
 @login_required

@@ -1,0 +1,182 @@
+"""``manage.py check``: one test per check id, and the same settings at request time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.checks import run_checks
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+from django.test import override_settings
+
+from relaybox_integrations.django.checks import check_settings
+from relaybox_integrations.django.conf import get_config, relaybox_settings
+from tests.support.servers import TEST_API_KEY, TEST_SECRET
+
+KEY = {"API_KEY": TEST_API_KEY}
+
+
+def ids(relaybox: Any) -> list[str]:
+    with override_settings(RELAYBOX=relaybox):
+        return [message.id for message in check_settings()]
+
+
+def messages(relaybox: Any) -> list[Any]:
+    with override_settings(RELAYBOX=relaybox):
+        return check_settings()
+
+
+def test_valid_settings_pass() -> None:
+    assert ids(KEY) == []
+    assert ids({**KEY, "TOKEN_EXPIRES_IN": 60, "PERMISSIONS": ["*"], "ALLOW_ANONYMOUS": True}) == []
+
+
+def test_registered_with_django() -> None:
+    with override_settings(RELAYBOX={"API_KEY": "no-colon"}):
+        assert "relaybox.E002" in [message.id for message in run_checks()]
+
+
+@pytest.mark.parametrize("relaybox", [None, {}, {"API_KEY": ""}, {"API_KEY": None}])
+def test_e001_missing_api_key(relaybox: Any) -> None:
+    (message,) = messages(relaybox)
+    assert message.id == "relaybox.E001"
+    assert "RELAYBOX['API_KEY']" in message.msg
+    assert "RELAYBOX_API_KEY" in message.hint
+
+
+@pytest.mark.parametrize(
+    "api_key", ["only-the-secret-value", "a.b:c:d", "nodot:secret", "a.b:", 42, " a.b:secret"]
+)
+def test_e002_malformed_api_key(api_key: object) -> None:
+    (message,) = messages({"API_KEY": api_key})
+    assert message.id == "relaybox.E002"
+    assert message.msg.startswith("RELAYBOX['API_KEY']: ")
+    assert message.hint
+
+
+def test_e002_never_echoes_the_secret() -> None:
+    for api_key in ("the-secret-value", "pub:the-secret-value", "a.b:the secret value"):
+        (message,) = messages({"API_KEY": api_key})
+        assert "the-secret-value" not in message.msg + message.hint
+        assert "the secret value" not in message.msg + message.hint
+
+
+@pytest.mark.parametrize("expires_in", [20, 0, -5, 1.5, "900", True, None])
+def test_e003_invalid_expiry(expires_in: object) -> None:
+    (message,) = messages({**KEY, "TOKEN_EXPIRES_IN": expires_in})
+    assert message.id == "relaybox.E003"
+    assert "RELAYBOX['TOKEN_EXPIRES_IN']" in message.msg
+
+
+@pytest.mark.parametrize(
+    "permissions",
+    [
+        {"room": ["fly"]},
+        {"bad.room": ["*"]},
+        [],
+        {},
+        "publish",
+        {f"room-{i}": ["*"] for i in range(300)},
+    ],
+)
+def test_e004_invalid_permissions(permissions: object) -> None:
+    (message,) = messages({**KEY, "PERMISSIONS": permissions})
+    assert message.id == "relaybox.E004"
+    assert "RELAYBOX['PERMISSIONS']" in message.msg
+
+
+def test_e005_allow_anonymous_not_bool() -> None:
+    (message,) = messages({**KEY, "ALLOW_ANONYMOUS": "yes"})
+    assert message.id == "relaybox.E005"
+    assert "RELAYBOX['ALLOW_ANONYMOUS']" in message.msg
+
+
+def test_e006_unknown_key_suggests_the_right_one() -> None:
+    (message,) = messages({**KEY, "TOKEN_EXPIRE_IN": 60})
+    assert message.id == "relaybox.E006"
+    assert "RELAYBOX['TOKEN_EXPIRE_IN']" in message.msg
+    assert "TOKEN_EXPIRES_IN" in message.hint
+
+
+@pytest.mark.parametrize("hook", ["CLIENT_ID_HOOK", "PERMISSIONS_HOOK"])
+def test_e007_hook_does_not_import(hook: str) -> None:
+    (message,) = messages({**KEY, hook: "tests.django.hooks.no_such_function"})
+    assert message.id == "relaybox.E007"
+    assert f"RELAYBOX['{hook}']" in message.msg
+
+
+@pytest.mark.parametrize("value", ["tests.django.hooks.NOT_A_FUNCTION", 42])
+def test_e008_hook_not_callable(value: object) -> None:
+    (message,) = messages({**KEY, "CLIENT_ID_HOOK": value})
+    assert message.id == "relaybox.E008"
+    assert "RELAYBOX['CLIENT_ID_HOOK']" in message.msg
+
+
+def test_e009_relaybox_not_a_dict() -> None:
+    (message,) = messages(TEST_API_KEY)
+    assert message.id == "relaybox.E009"
+    assert TEST_SECRET not in message.msg
+
+
+def test_w001_short_secret() -> None:
+    (message,) = messages({"API_KEY": "app.key:short"})
+    assert message.id == "relaybox.W001"
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    found = ids(
+        {
+            "API_KEY": "broken",
+            "TOKEN_EXPIRES_IN": 5,
+            "PERMISSIONS": {"room": ["fly"]},
+            "ALLOW_ANONYMOUS": 1,
+            "CLIENT_ID_HOOK": "tests.django.hooks.nope",
+            "PERMISSIONS_HOOK": 3,
+            "TYPO": 1,
+        }
+    )
+    assert sorted(found) == [f"relaybox.E00{n}" for n in (2, 3, 4, 5, 6, 7, 8)]
+
+
+def test_manage_py_check_fails_naming_the_setting() -> None:
+    with (
+        override_settings(RELAYBOX={"API_KEY": "broken"}),
+        pytest.raises(SystemCheckError, match=r"relaybox\.E002.*RELAYBOX\['API_KEY'\]"),
+    ):
+        call_command("check")
+
+
+@pytest.mark.parametrize(
+    ("relaybox", "key"),
+    [
+        ({}, "API_KEY"),
+        ({"API_KEY": "broken"}, "API_KEY"),
+        ({**KEY, "TOKEN_EXPIRES_IN": 10}, "TOKEN_EXPIRES_IN"),
+        ({**KEY, "PERMISSIONS": ["fly"]}, "PERMISSIONS"),
+        ({**KEY, "ALLOW_ANONYMOUS": "no"}, "ALLOW_ANONYMOUS"),
+        ({**KEY, "EXPIRES_IN": 60}, "EXPIRES_IN"),
+        ({**KEY, "PERMISSIONS_HOOK": "nope.nope"}, "PERMISSIONS_HOOK"),
+    ],
+)
+def test_request_time_error_names_the_setting(relaybox: Any, key: str) -> None:
+    with (
+        override_settings(RELAYBOX=relaybox),
+        pytest.raises(ImproperlyConfigured, match=rf"RELAYBOX\['{key}'\]"),
+    ):
+        get_config()
+
+
+def test_configuration_is_cached_and_rebuilt_when_the_setting_changes() -> None:
+    first = get_config()
+    assert get_config() is first
+    with override_settings(RELAYBOX={**KEY, "TOKEN_EXPIRES_IN": 120}):
+        assert relaybox_settings.TOKEN_EXPIRES_IN == 120
+        assert get_config().relaybox.expires_in == 120
+    assert get_config().relaybox.expires_in == 900
+    assert get_config() is not first
+
+
+def test_secret_stays_out_of_repr() -> None:
+    assert TEST_SECRET not in repr(get_config())

@@ -1,0 +1,312 @@
+"""The auth view, sync (``urls``) and async (``async_urls``), through Django's test clients.
+
+The async view is driven by ``AsyncClient`` on an event loop (``async_to_sync`` from the
+test's thread), where any ORM call made on the loop raises ``SynchronousOnlyOperation``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import django
+import pytest
+from asgiref.sync import async_to_sync
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from django.test import AsyncClient, Client, override_settings
+from django.urls import reverse
+
+from tests.support.servers import ROOT, TEST_API_KEY, TEST_SECRET
+from tests.support.verifier import node_verify
+
+KEY = {"API_KEY": TEST_API_KEY}
+pytestmark = pytest.mark.django_db
+
+
+@dataclass
+class Endpoint:
+    """One of the two views, with a client that can log in and send any request."""
+
+    path: str
+    is_async: bool
+    csrf: bool = False
+
+    def __post_init__(self) -> None:
+        self.client: Any = (AsyncClient if self.is_async else Client)(enforce_csrf_checks=self.csrf)
+
+    def login(self, user: Any) -> None:
+        self.client.force_login(user)
+
+    def __call__(self, method: str = "get", path: str = "", **kwargs: Any) -> Any:
+        send: Callable[..., Any] = getattr(self.client, method)
+        if self.is_async:
+            send = async_to_sync(send)
+        return send(self.path + path, **kwargs)
+
+
+@pytest.fixture(params=["sync", "async"])
+def endpoint(request: pytest.FixtureRequest) -> Endpoint:
+    return Endpoint(
+        "/user/auth" if request.param == "sync" else "/async/auth", request.param == "async"
+    )
+
+
+def claims_of(response: Any) -> dict[str, Any]:
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"] == "application/json"
+    assert response["Cache-Control"] == "no-store"
+    body = response.json()
+    assert set(body) == {"token", "expiresIn", "expiresAt"}
+    claims = node_verify(body["token"], TEST_SECRET)
+    assert body["expiresAt"] == claims["exp"] * 1000
+    assert body["expiresIn"] == claims["exp"] - claims["iat"]
+    return claims
+
+
+def assert_json_error(response: Any, status: int, error: str) -> None:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/json"
+    assert response["Cache-Control"] == "no-store"
+    assert response.json()["error"] == error
+
+
+def test_reverse_names_the_endpoint() -> None:
+    assert reverse("relaybox:auth") == "/user/auth"
+    assert reverse("relaybox-async:auth") == "/async/auth"
+
+
+def test_logged_in_user_gets_a_token(endpoint: Endpoint, user: Any) -> None:
+    endpoint.login(user)
+    claims = claims_of(endpoint())
+    assert claims["clientId"] == str(user.pk)
+    assert claims["publicKey"] == "testapp.testkey"
+    assert claims["exp"] - claims["iat"] == 900
+    assert "permissions" not in claims
+
+
+def test_post_gives_the_same_answer(endpoint: Endpoint, user: Any) -> None:
+    endpoint.login(user)
+    assert claims_of(endpoint("post"))["clientId"] == str(user.pk)
+
+
+def test_anonymous_gets_401_json_not_a_login_redirect(endpoint: Endpoint) -> None:
+    # The test settings include LoginRequiredMiddleware on Django 5.1+.
+    for method in ("get", "post"):
+        assert_json_error(endpoint(method), 401, "not_authenticated")
+
+
+def test_client_sent_ids_never_change_the_client_id(endpoint: Endpoint, user: Any) -> None:
+    endpoint.login(user)
+    response = endpoint(
+        "post",
+        "?clientId=admin",
+        data=json.dumps({"clientId": "admin", "client_id": "admin"}),
+        content_type="application/json",
+        headers={"X-Client-Id": "admin"},
+    )
+    assert claims_of(response)["clientId"] == str(user.pk)
+    assert claims_of(endpoint("get", "?clientId=admin"))["clientId"] == str(user.pk)
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete", "head", "trace"])
+def test_other_methods_get_405_with_allow(endpoint: Endpoint, user: Any, method: str) -> None:
+    endpoint.login(user)
+    response = endpoint(method)
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, POST, OPTIONS"
+    assert response["Cache-Control"] == "no-store"
+    if method != "head":
+        assert response.json()["error"] == "method_not_allowed"
+
+
+def test_other_methods_get_405_even_under_csrf_checks(user: Any) -> None:
+    endpoint = Endpoint("/user/auth", is_async=False, csrf=True)
+    endpoint.login(user)
+    assert endpoint("put").status_code == 405
+
+
+def test_options_never_errors(endpoint: Endpoint) -> None:
+    response = endpoint(
+        "options", headers={"Origin": "https://app.example", "Access-Control-Request-Method": "GET"}
+    )
+    assert response.status_code == 204
+    assert response["Allow"] == "GET, POST, OPTIONS"
+
+
+def csrf_pair() -> tuple[str, str]:
+    """A csrftoken cookie value and the matching X-CSRFToken header, as a page would get."""
+    request = HttpRequest()
+    header = get_token(request)
+    return request.META["CSRF_COOKIE"], header
+
+
+@pytest.mark.parametrize("is_async", [False, True])
+def test_post_needs_the_csrf_token(user: Any, is_async: bool) -> None:
+    endpoint = Endpoint("/async/auth" if is_async else "/user/auth", is_async, csrf=True)
+    endpoint.login(user)
+    assert_json_error(endpoint("post"), 403, "csrf_failed")
+    cookie, header = csrf_pair()
+    endpoint.client.cookies["csrftoken"] = cookie
+    assert_json_error(endpoint("post", headers={"X-CSRFToken": "x" * 64}), 403, "csrf_failed")
+    assert claims_of(endpoint("post", headers={"X-CSRFToken": header}))["clientId"] == str(user.pk)
+    # GET is safe: no token needed.
+    claims_of(endpoint("get"))
+
+
+def test_inactive_or_deleted_user_is_anonymous(endpoint: Endpoint, user: Any) -> None:
+    endpoint.login(user)
+    user.delete()
+    assert_json_error(endpoint(), 401, "not_authenticated")
+
+
+def test_anonymous_tokens_when_allowed(endpoint: Endpoint) -> None:
+    with override_settings(RELAYBOX={**KEY, "ALLOW_ANONYMOUS": True}):
+        claims = claims_of(endpoint())
+    assert "clientId" not in claims
+
+
+def test_expiry_and_static_permissions(endpoint: Endpoint, user: Any) -> None:
+    endpoint.login(user)
+    relaybox = {**KEY, "TOKEN_EXPIRES_IN": 60, "PERMISSIONS": {"chat:*": ["subscribe"]}}
+    with override_settings(RELAYBOX=relaybox):
+        claims = claims_of(endpoint())
+    assert claims["exp"] - claims["iat"] == 60
+    assert claims["permissions"] == {"chat:*": ["subscribe"]}
+
+
+@pytest.mark.parametrize(
+    "hook",
+    [
+        "tests.django.hooks.client_id_from_username",
+        pytest.param(lambda user: f"user-{user.get_username()}", id="callable"),
+    ],
+)
+def test_client_id_hook(endpoint: Endpoint, user: Any, hook: Any) -> None:
+    endpoint.login(user)
+    with override_settings(RELAYBOX={**KEY, "CLIENT_ID_HOOK": hook}):
+        assert claims_of(endpoint())["clientId"] == "user-alice"
+
+
+def test_hooks_that_use_the_orm_run_off_the_event_loop(endpoint: Endpoint, user: Any) -> None:
+    endpoint.login(user)
+    hook = "tests.django.hooks.client_id_from_database"
+    with override_settings(RELAYBOX={**KEY, "CLIENT_ID_HOOK": hook}):
+        assert claims_of(endpoint())["clientId"] == f"groups-0-{user.pk}"
+
+
+def test_async_hook(endpoint: Endpoint, user: Any) -> None:
+    endpoint.login(user)
+    with override_settings(
+        RELAYBOX={**KEY, "CLIENT_ID_HOOK": "tests.django.hooks.async_client_id"}
+    ):
+        assert claims_of(endpoint())["clientId"] == f"async-{user.pk}"
+
+
+def test_hook_refuses_with_403(endpoint: Endpoint, django_user_model: Any) -> None:
+    endpoint.login(django_user_model.objects.create_user("banned-bob"))
+    with override_settings(RELAYBOX={**KEY, "CLIENT_ID_HOOK": "tests.django.hooks.refuse_banned"}):
+        response = endpoint()
+    assert_json_error(response, 403, "forbidden")
+    assert response.json()["message"] == "Banned users cannot use realtime features."
+
+
+def test_hook_returning_none_is_a_server_error(
+    endpoint: Endpoint, user: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    endpoint.login(user)
+    with override_settings(RELAYBOX={**KEY, "CLIENT_ID_HOOK": "tests.django.hooks.client_id_none"}):
+        assert_json_error(endpoint(), 500, "token_error")
+    assert "CLIENT_ID_HOOK" in caplog.text
+
+
+def test_permissions_hook(endpoint: Endpoint, user: Any, django_user_model: Any) -> None:
+    relaybox = {
+        **KEY,
+        "PERMISSIONS": ["subscribe"],
+        "PERMISSIONS_HOOK": "tests.django.hooks.staff_permissions",
+    }
+    endpoint.login(user)
+    with override_settings(RELAYBOX=relaybox):
+        assert claims_of(endpoint())["permissions"] == ["subscribe"]  # None: static default
+        endpoint.login(django_user_model.objects.create_user("root", is_staff=True))
+        assert claims_of(endpoint())["permissions"] == {"staff:*": ["*"]}
+
+
+def test_permissions_hook_sees_the_request(endpoint: Endpoint, user: Any) -> None:
+    endpoint.login(user)
+    hook = "tests.django.hooks.request_path_permissions"
+    with override_settings(RELAYBOX={**KEY, "PERMISSIONS_HOOK": hook}):
+        assert claims_of(endpoint())["permissions"] == {"web": ["subscribe"]}
+
+
+def test_permissions_hook_returning_garbage_is_a_json_500(endpoint: Endpoint, user: Any) -> None:
+    endpoint.login(user)
+    with override_settings(
+        RELAYBOX={**KEY, "PERMISSIONS_HOOK": "tests.django.hooks.bad_permissions"}
+    ):
+        assert_json_error(endpoint(), 500, "token_error")
+
+
+def test_anonymous_is_refused_before_any_hook_runs(endpoint: Endpoint) -> None:
+    relaybox = {**KEY, "PERMISSIONS_HOOK": "tests.django.hooks.bad_permissions"}
+    with override_settings(RELAYBOX=relaybox):
+        assert_json_error(endpoint(), 401, "not_authenticated")
+
+
+def test_token_issued_signal(endpoint: Endpoint, user: Any, received: list[dict[str, Any]]) -> None:
+    endpoint.login(user)
+    response = endpoint()
+    claims_of(response)
+    (call,) = received
+    assert call["user"] == user
+    assert call["client_id"] == str(user.pk)
+    assert call["expires_in"] == 900
+    assert call["request"].path == endpoint.path
+    assert issubclass(call["sender"], object)
+    assert response.json()["token"] not in repr(call)
+    endpoint.client.logout()
+    assert endpoint().status_code == 401
+    assert len(received) == 1  # refusals are not issued tokens
+
+
+def test_secret_never_in_responses(endpoint: Endpoint, user: Any) -> None:
+    endpoint.login(user)
+    for method in ("get", "post", "put", "options"):
+        assert TEST_SECRET.encode() not in endpoint(method).content
+
+
+def test_misconfiguration_raises_naming_the_setting(endpoint: Endpoint, user: Any) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    endpoint.login(user)
+    endpoint.client.raise_request_exception = True
+    with (
+        override_settings(RELAYBOX={"API_KEY": "broken"}),
+        pytest.raises(ImproperlyConfigured, match=r"RELAYBOX\['API_KEY'\]"),
+    ):
+        endpoint()
+
+
+def test_the_app_does_not_import_rest_framework() -> None:
+    code = (
+        "import sys, django; from django.conf import settings;"
+        "settings.configure(INSTALLED_APPS=['django.contrib.auth','django.contrib.contenttypes',"
+        "'relaybox_integrations.django']); django.setup();"
+        "import relaybox_integrations.django.views, relaybox_integrations.django.urls,"
+        " relaybox_integrations.django.async_urls, relaybox_integrations.django.checks;"
+        "assert 'rest_framework' not in sys.modules, 'rest_framework imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+@pytest.mark.skipif(django.VERSION < (5, 1), reason="login_not_required is Django 5.1+")
+def test_marked_login_not_required() -> None:
+    from django.urls import resolve
+
+    assert resolve("/user/auth").func.login_required is False
+    assert resolve("/async/auth").func.login_required is False
