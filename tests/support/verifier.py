@@ -23,11 +23,12 @@ def ensure_installed() -> None:
     """Install tests/node's npm packages once; fail loudly when Node.js is missing."""
     if shutil.which("node") is None or shutil.which("npm") is None:
         raise RuntimeError("Node.js and npm are needed for the independent token verifier")
-    if (NODE_DIR / "node_modules" / "jsonwebtoken").is_dir():
+    marker = NODE_DIR / "node_modules" / "jsonwebtoken" / "package.json"
+    if marker.is_file():
         return
     with open(NODE_DIR / ".install.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (NODE_DIR / "node_modules" / "jsonwebtoken").is_dir():
+        if not marker.is_file():
             subprocess.run(
                 ["npm", "ci", "--no-audit", "--no-fund", "--silent"], cwd=NODE_DIR, check=True
             )
