@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import http.server
-import re
+import shutil
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.browser.harness import (
     CHROMIUM_ARGS,
@@ -68,23 +70,33 @@ def example_url(example: str, cross_origin_pages: CrossOriginPages) -> Iterator[
         yield url
 
 
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    """A folder per example for this run's screenshots, emptied of the last run's."""
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
+    SCREENSHOTS.mkdir(parents=True)
+    return SCREENSHOTS
+
+
 @pytest.fixture
-def session(browser: Browser, request: pytest.FixtureRequest) -> Iterator[BrowserSession]:
+def session(
+    browser: Browser, screenshots: Path, request: pytest.FixtureRequest
+) -> Iterator[BrowserSession]:
     """A fresh browser context; its pages are screenshotted (for a person to look) at the end."""
     context = browser.new_context()
     browser_session = BrowserSession(context)
+    params = dict(request.node.callspec.params)
+    folder = screenshots / str(params.pop("example"))
+    stem = "-".join([request.node.originalname, *map(str, params.values())])
     try:
         yield browser_session
     finally:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
+        folder.mkdir(exist_ok=True)
         for number, page in enumerate(browser_session.pages):
             if page.is_closed():
                 continue
             suffix = f"-{number}" if number else ""
-            with contextlib.suppress(Exception):
-                page.screenshot(path=SCREENSHOTS / f"{name}{suffix}.png", full_page=True)
+            with contextlib.suppress(PlaywrightError):
+                page.screenshot(path=folder / f"{stem}{suffix}.png", full_page=True)
         context.close()
-    assert not browser_session.blocked, (
-        f"pages tried to reach the network: {browser_session.blocked}"
-    )
+    assert not browser_session.leaks(), f"pages reached past loopback: {browser_session.leaks()}"

@@ -1,9 +1,9 @@
 """The browser suite's harness: Chromium, the stood-in client, wire logs and page helpers.
 
 The examples' pages import ``@relaybox/client`` from a public CDN. These tests have no
-internet, so every browser context answers that module request with
-``relaybox_client_standin.js`` (see its header comment) and refuses every other request that
-is not for a loopback address, and the suite fails if a page tried one.
+internet, so every page gets ``relaybox_client_standin.js`` (see its header comment) in answer
+to that module request; no other name than ``localhost`` resolves, and a test fails if its
+pages requested anything beyond loopback.
 
 Chromium is Debian's package, driven by Playwright through ``executable_path``: no browser is
 downloaded. ``CHROMIUM_PATH`` overrides where it is; when it is missing the tests fail and
@@ -12,6 +12,7 @@ say so, rather than skip.
 
 from __future__ import annotations
 
+import base64
 import html
 import http.server
 import ipaddress
@@ -22,7 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, Route
+from playwright.sync_api import BrowserContext, CDPSession, Page
 
 from tests.support.servers import ROOT
 
@@ -43,6 +44,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # Names other than localhost do not resolve: nothing leaves the machine. The client
+    # module's CDN request never gets that far (it is answered before any lookup).
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
 ]
 #: How long a page may take to get its first answer from the auth endpoint.
 SETTLE_MS = 15_000
@@ -138,9 +142,8 @@ class NetworkLog:
     Playwright's own request events leave out preflights; the DevTools protocol does not.
     """
 
-    def __init__(self, context: BrowserContext, page: Page) -> None:
+    def __init__(self, session: CDPSession) -> None:
         self.entries: dict[str, NetworkEntry] = {}
-        session = context.new_cdp_session(page)
         session.on("Network.requestWillBeSent", self._sent)
         session.on("Network.requestWillBeSentExtraInfo", self._sent_extra)
         session.on("Network.responseReceived", self._received)
@@ -191,38 +194,63 @@ def _lower(headers: dict[str, str]) -> dict[str, str]:
     return {name.lower(): value for name, value in headers.items()}
 
 
+def _serve_stand_in(devtools: CDPSession, event: dict[str, Any]) -> None:
+    """Answer the paused request for the client module with the stand-in."""
+    body = base64.b64encode(STAND_IN.read_bytes()).decode()
+    headers = {
+        "Content-Type": "text/javascript; charset=utf-8",
+        "Access-Control-Allow-Origin": "*",
+        "Cache-Control": "no-store",
+    }
+    devtools.send(
+        "Fetch.fulfillRequest",
+        {
+            "requestId": event["requestId"],
+            "responseCode": 200,
+            "responseHeaders": [{"name": name, "value": value} for name, value in headers.items()],
+            "body": body,
+        },
+    )
+
+
 class BrowserSession:
-    """One fresh browser profile (cookies, storage) with the client stood in."""
+    """One fresh browser profile (cookies, storage) with the client stood in.
+
+    The stand-in is served through the DevTools protocol's Fetch domain, for the client's URL
+    only. Playwright's own routing is not used on purpose: while any route is active,
+    Playwright answers every CORS preflight itself (204, allowing whatever was asked), so the
+    examples' CORS set-up would never be tested.
+    """
 
     def __init__(self, context: BrowserContext) -> None:
         self.context = context
         self.pages: list[Page] = []
         self.networks: dict[int, NetworkLog] = {}
-        self.blocked: list[str] = []
         self.console: list[str] = []
-        context.route(lambda url: not is_loopback(url), self._outside)
-
-    def _outside(self, route: Route) -> None:
-        if route.request.url == CLIENT_URL:
-            route.fulfill(
-                status=200,
-                headers={
-                    "Content-Type": "text/javascript; charset=utf-8",
-                    "Access-Control-Allow-Origin": "*",
-                },
-                body=STAND_IN.read_text(encoding="utf-8"),
-            )
-        else:
-            self.blocked.append(route.request.url)
-            route.abort("blockedbyclient")
 
     def new_page(self) -> Page:
         page = self.context.new_page()
         page.on("console", lambda message: self.console.append(f"{message.type}: {message.text}"))
         page.on("pageerror", lambda error: self.console.append(f"page error: {error}"))
-        self.networks[id(page)] = NetworkLog(self.context, page)
+        devtools = self.context.new_cdp_session(page)
+        self.networks[id(page)] = NetworkLog(devtools)
+        devtools.on("Fetch.requestPaused", lambda event: _serve_stand_in(devtools, event))
+        devtools.send(
+            "Fetch.enable", {"patterns": [{"urlPattern": CLIENT_URL, "requestStage": "Request"}]}
+        )
         self.pages.append(page)
         return page
+
+    def leaks(self) -> list[str]:
+        """Requests the pages made beyond loopback, other than for the client module."""
+        return [
+            entry.url
+            for network in self.networks.values()
+            for entry in network.entries.values()
+            if urlsplit(entry.url).scheme in ("http", "https", "ws", "wss")
+            and entry.url != CLIENT_URL
+            and not is_loopback(entry.url)
+        ]
 
     def network(self, page: Page) -> NetworkLog:
         """The wire-level log of ``page`` (one of this session's pages)."""
