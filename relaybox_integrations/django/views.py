@@ -32,6 +32,7 @@ from .tokens import aissue, issue
 __all__ = [
     "AsyncAuthView",
     "AuthView",
+    "aget_user",
     "csrf_failure",
     "exempt_from_login_required",
     "to_django_response",
@@ -79,6 +80,14 @@ def _csrf_failure(request: HttpRequest) -> HttpResponseBase | None:
     return check.process_view(request, _no_response, (), {})
 
 
+async def aget_user(request: HttpRequest) -> Any:
+    """``await request.auser()``, or the lazy ``request.user`` loaded in a thread (Django 4.2)."""
+    auser: Callable[[], Awaitable[Any]] | None = getattr(request, "auser", None)
+    if auser is not None:
+        return await auser()
+    return await sync_to_async(_load_user)(request)
+
+
 class AuthView(View):
     """GET or POST: the token response for ``request.user``; OPTIONS 204; others 405."""
 
@@ -119,11 +128,7 @@ class AsyncAuthView(AuthView):
     async def get(  # type: ignore[override]
         self, request: HttpRequest, *args: Any, **kwargs: Any
     ) -> HttpResponse:
-        auser: Callable[[], Awaitable[Any]] | None = getattr(request, "auser", None)
-        if auser is not None:
-            user = await auser()
-        else:  # Django < 5.0
-            user = await sync_to_async(_load_user)(request)
+        user = await aget_user(request)
         return to_django_response(await aissue(get_config(), request, user, type(self)))
 
     post = get  # type: ignore[assignment]

@@ -44,9 +44,13 @@ class Endpoint:
 
     def __call__(self, method: str = "get", path: str = "", **kwargs: Any) -> Any:
         send: Callable[..., Any] = getattr(self.client, method)
-        if self.is_async:
-            send = async_to_sync(send)
-        return send(self.path + path, **kwargs)
+        if not self.is_async:
+            return send(self.path + path, **kwargs)
+
+        async def send_on_the_event_loop() -> Any:
+            return await send(self.path + path, **kwargs)
+
+        return async_to_sync(send_on_the_event_loop)()
 
 
 @pytest.fixture(params=["sync", "async"])

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.middleware.csrf import get_token
 from django.urls import reverse
 
-from relaybox_integrations.django.views import exempt_from_login_required
+from relaybox_integrations.django.views import aget_user, exempt_from_login_required
 
 PAGES = Path(__file__).resolve().parents[2] / "common"
 HOME = (PAGES / "home.html").read_text(encoding="utf-8")
@@ -81,4 +81,4 @@ def me(request: HttpRequest) -> JsonResponse:
 @exempt_from_login_required
 async def ame(request: HttpRequest) -> JsonResponse:
     """:func:`me` for ASGI, like the async auth view."""
-    return _me(await request.auser())
+    return _me(await aget_user(request))
