@@ -27,6 +27,7 @@ from playwright.sync_api import BrowserContext, CDPSession, Page
 
 from tests.support.servers import ROOT
 
+#: Every example that ``example_projects/serve.py`` serves.
 EXAMPLES = ("django", "django-asgi", "flask", "starlette", "fastapi")
 #: The module the example pages import, exactly as they spell it.
 CLIENT_URL = "https://esm.sh/@relaybox/client@1"

@@ -17,7 +17,8 @@
  *     token, and after a failed refresh a retry in 10000 + random(2000) ms.
  * The real client then opens a WebSocket to Relaybox's service with the token; there is no
  * such service here, so holding a token counts as connected: `connection` emits 'connect'
- * and `connect()` resolves.
+ * and `connect()` resolves. Only the `authEndpoint` flow is reproduced (not `apiKey`,
+ * `authAction` or `authFunction`), and nothing past connecting (rooms, presence).
  *
  * Every auth request and its outcome is recorded in `window.__relayboxStandIn.requests` for the
  * tests to read: `{refresh, method, url, headers, credentials, mode, startedAt, status, body,
@@ -212,4 +213,5 @@ export class RelayBox {
   }
 }
 
+// Relaybox's documentation shows both `import { RelayBox }` and `import RelayBox`.
 export default RelayBox;
