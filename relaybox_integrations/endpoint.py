@@ -116,13 +116,21 @@ class AuthEndpoint:
                 client_id=client_id, permissions=permissions
             )
         except TokenRequestError as exc:
-            # A hook returned something unusable: a server bug, not the browser's fault.
-            logger.error("Relaybox token not issued: %s", exc)
-            return _SERVER_ERROR
+            return self.server_error(str(exc))
         logger.debug(
             "Relaybox token issued: client_id=%r expires_in=%d", client_id, response.expires_in
         )
         return EndpointResponse(200, response.to_json())
+
+    @staticmethod
+    def server_error(reason: str) -> EndpointResponse:
+        """The 500 answer for a hook that returned something unusable.
+
+        A server bug, not the browser's fault: ``reason`` goes to the log, and the browser
+        gets a generic JSON message.
+        """
+        logger.error("Relaybox token not issued: %s", reason)
+        return _SERVER_ERROR
 
     @staticmethod
     def deny(exc: AccessDenied) -> EndpointResponse:

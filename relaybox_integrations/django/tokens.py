@@ -7,7 +7,6 @@ from anything the browser sent.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -19,8 +18,6 @@ from .conf import RelayboxConfig, default_client_id
 from .signals import token_issued
 
 __all__ = ["aidentify", "aissue", "identify", "issue"]
-
-logger = logging.getLogger("relaybox_integrations")
 
 Identity = tuple["str | int | None", "PermissionsInput | None"]
 
@@ -40,13 +37,19 @@ async def _acall(hook: Callable[..., Any], *args: Any) -> Any:
     return await sync_to_async(hook)(*args)
 
 
+class _NoClientId(Exception):
+    """The client-id hook returned None for a logged-in user: a bug in the hook."""
+
+
+_NO_CLIENT_ID = (
+    "RELAYBOX['CLIENT_ID_HOOK'] returned None for a logged-in user; return the "
+    "user's Relaybox id (a str), or raise AccessDenied to refuse a token"
+)
+
+
 def _checked(client_id: Any) -> Any:
     if client_id is None:
-        logger.error(
-            "RELAYBOX['CLIENT_ID_HOOK'] returned None for a logged-in user; return the "
-            "user's Relaybox id (a str), or raise AccessDenied to refuse a token"
-        )
-        return ""  # the core refuses an empty id with a 500 JSON answer
+        raise _NoClientId
     return client_id
 
 
@@ -88,6 +91,8 @@ def issue(config: RelayboxConfig, request: Any, user: Any, sender: type) -> Endp
         client_id, permissions = identify(config, request, user)
     except AccessDenied as exc:
         return AuthEndpoint.deny(exc)
+    except _NoClientId:
+        return AuthEndpoint.server_error(_NO_CLIENT_ID)
     response = config.endpoint.issue(client_id, permissions=permissions)
     if response.status == 200:
         token_issued.send(sender, request=request, user=user, **_audit(config, client_id))
@@ -103,6 +108,8 @@ async def aissue(config: RelayboxConfig, request: Any, user: Any, sender: type) 
         client_id, permissions = await aidentify(config, request, user)
     except AccessDenied as exc:
         return AuthEndpoint.deny(exc)
+    except _NoClientId:
+        return AuthEndpoint.server_error(_NO_CLIENT_ID)
     response = config.endpoint.issue(client_id, permissions=permissions)
     if response.status == 200 and token_issued.has_listeners(sender):
         named = {"request": request, "user": user, **_audit(config, client_id)}
