@@ -4,8 +4,9 @@ Why ``http://localhost:A`` (the page) calling ``http://localhost:B`` (the exampl
 two loopback addresses such as 127.0.0.2 and 127.0.0.1: each IP address is a *site* of its
 own, so a call between them is cross-site, and Chromium does not send the session cookie on
 a cross-site fetch, ``credentials: 'include'`` or not: SameSite=Lax (every framework's
-default, and Chromium's for cookies that name none) withholds it, and SameSite=None needs
-Secure, hence HTTPS, and is blocked as a third-party cookie all the same. Ports do not make
+default, and Chromium's for cookies that name none) withholds it, and even a
+``SameSite=None; Secure`` cookie (which Chromium stores over plain HTTP on loopback) stays
+home, as a third-party cookie. Ports do not make
 sites, so two ports of ``localhost`` are the same site and different origins: the session
 cookie travels, and CORS applies in full (the page's ``Content-Type: application/json`` makes
 the browser send a preflight). This is the usual deployment of a cross-origin auth endpoint
