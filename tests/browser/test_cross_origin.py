@@ -6,12 +6,12 @@ own, so a call between them is cross-site, and Chromium does not send the sessio
 a cross-site fetch, ``credentials: 'include'`` or not: SameSite=Lax (every framework's
 default, and Chromium's for cookies that name none) withholds it, and even a
 ``SameSite=None; Secure`` cookie (which Chromium stores over plain HTTP on loopback) stays
-home, as a third-party cookie. Ports do not make
-sites, so two ports of ``localhost`` are the same site and different origins: the session
-cookie travels, and CORS applies in full (the page's ``Content-Type: application/json`` makes
-the browser send a preflight). This is the usual deployment of a cross-origin auth endpoint
-(``app.example.com`` calling ``api.example.com``); a truly cross-site one needs HTTPS and
-SameSite=None cookies, which plain-HTTP tests cannot show.
+home, as a third-party cookie. Ports do not make sites, so two ports of ``localhost`` are
+the same site and different origins: the session cookie travels, and CORS applies in full
+(the page's ``Content-Type: application/json`` makes the browser send a preflight). This is
+the usual deployment of a cross-origin auth endpoint (``app.example.com`` calling
+``api.example.com``); a truly cross-site one needs HTTPS, SameSite=None cookies and a browser
+that allows third-party cookies, which these tests cannot show.
 
 The example is started with ``CORS_ALLOWED_ORIGINS`` naming the allowed front end only; the
 refused front end serves the same page from another port.
