@@ -4,7 +4,8 @@
     flask --app example_projects/flask_app/app.py run     # Flask's development server
     flask --app example_projects/flask_app/app.py relaybox token --user 1
 
-Environment: ``RELAYBOX_API_KEY`` (a development key otherwise), ``CORS_ALLOWED_ORIGINS``
+Environment: ``RELAYBOX_API_KEY`` (a development key otherwise), ``RELAYBOX_TOKEN_EXPIRES_IN``
+(seconds, default 900), ``CORS_ALLOWED_ORIGINS``
 (comma-separated origins allowed to call the auth endpoint with cookies; none by default),
 and any ``FLASK_*`` config key, e.g. ``FLASK_SECRET_KEY``.
 """
@@ -70,6 +71,7 @@ def create_app() -> Flask:
     app.config.update(
         SECRET_KEY=DEVELOPMENT_SECRET_KEY,
         RELAYBOX_API_KEY=os.environ.get("RELAYBOX_API_KEY", DEVELOPMENT_API_KEY),
+        RELAYBOX_TOKEN_EXPIRES_IN=int(os.environ.get("RELAYBOX_TOKEN_EXPIRES_IN", "900")),
     )
     app.config.from_prefixed_env()  # FLASK_SECRET_KEY, FLASK_SESSION_COOKIE_SECURE...
     login_manager.init_app(app)

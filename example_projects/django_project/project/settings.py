@@ -79,6 +79,7 @@ RELAYBOX = {
         # A DEVELOPMENT key: tokens are well-formed, but Relaybox's service rejects them.
         "demo-app.demo-key:DEVELOPMENT-ONLY-secret-not-accepted-by-relaybox-0000",
     ),
+    "TOKEN_EXPIRES_IN": int(os.environ.get("RELAYBOX_TOKEN_EXPIRES_IN", "900")),
 }
 
 LOGGING = {
