@@ -64,7 +64,6 @@ def relaybox_router(
     dependency: Callable[..., Any],
     path: str = "/auth",
     name: str = "relaybox_auth",
-    tags: list[str] | None = None,
     **options: Any,
 ) -> APIRouter:
     """An ``APIRouter`` serving the auth endpoint at ``path``.
@@ -98,7 +97,7 @@ def relaybox_router(
     }
     if not relaybox.endpoint.allow_anonymous:
         responses[401] = {"model": ErrorBody, "description": "Not logged in."}
-    router = APIRouter(tags=list(tags) if tags is not None else None)
+    router = APIRouter()
     # One route per method: each gets its own OpenAPI operation id; url_path_for(name)
     # finds the GET one.
     for method, route_name in (("GET", name), ("POST", f"{name}:post")):

@@ -81,7 +81,8 @@ def user_client_id(user: object) -> ClientId:
 
     Accepts a client id itself (str or int), None, or a user object: one whose
     ``is_authenticated`` is false is anonymous; otherwise its ``identity`` (Starlette's
-    ``BaseUser``) is used, or its ``id`` when ``identity`` is not implemented.
+    ``BaseUser``) is used, or, when ``identity`` is not implemented, its ``id`` or else its
+    ``username``. Never ``display_name``: it need not be unique.
     """
     if user is None or isinstance(user, (str, int)):
         return user
@@ -90,15 +91,19 @@ def user_client_id(user: object) -> ClientId:
     try:
         identity = user.identity  # type: ignore[attr-defined]
     except (AttributeError, NotImplementedError):
+        # Starlette < 1.0's SimpleUser has only a username; model classes have an id.
         identity = getattr(user, "id", None)
+        if identity is None:
+            identity = getattr(user, "username", None)
     if isinstance(identity, uuid.UUID):
         return str(identity)
     if isinstance(identity, (str, int)):
         return identity
     raise TypeError(
         f"cannot tell which Relaybox client id belongs to the {type(user).__name__} user: "
-        f"its identity (or id) is {type(identity).__name__}, not a str or an int. Implement "
-        "BaseUser.identity, give the user an id attribute, or pass client_id=<callable>."
+        f"its identity (or id, or username) is {type(identity).__name__}, not a str or an "
+        "int. Implement BaseUser.identity, give the user an id attribute, or pass "
+        "client_id=<callable>."
     )
 
 

@@ -27,12 +27,14 @@ class ExampleContract:
     example: ClassVar[str]
 
     @pytest.fixture(scope="class")
-    def base_url(self) -> Iterator[str]:
-        with run_example(self.example, env={"CORS_ALLOWED_ORIGINS": ALLOWED_ORIGIN}) as url:
+    @classmethod
+    def base_url(cls) -> Iterator[str]:
+        with run_example(cls.example, env={"CORS_ALLOWED_ORIGINS": ALLOWED_ORIGIN}) as url:
             yield url
 
     @pytest.fixture(scope="class")
-    def user(self, base_url: str) -> Iterator[httpx.Client]:
+    @classmethod
+    def user(cls, base_url: str) -> Iterator[httpx.Client]:
         """A client logged in as the demo user through the real form."""
         with httpx.Client(base_url=base_url) as client:
             login(client)

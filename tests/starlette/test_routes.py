@@ -140,12 +140,30 @@ class NamelessUser(BaseUser):
         return True
 
 
-def test_user_without_identity_falls_back_to_its_id() -> None:
-    app = app_with(
-        relaybox_routes(api_key=TEST_API_KEY), backend=HeaderBackend(user_class=IdOnlyUser)
-    )
+class UsernameUser(BaseUser):
+    """Like Starlette 0.52's SimpleUser: a username, no ``identity``, no ``id``."""
+
+    def __init__(self, name: str) -> None:
+        self.username = f"name-{name}"
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def display_name(self) -> str:
+        return "Not An Identity"
+
+
+@pytest.mark.parametrize(
+    ("user_class", "client_id"), [(IdOnlyUser, "42"), (UsernameUser, "name-42")]
+)
+def test_user_without_identity_falls_back_to_id_then_username(
+    user_class: type[BaseUser], client_id: str
+) -> None:
+    app = app_with(relaybox_routes(api_key=TEST_API_KEY), backend=HeaderBackend(user_class))
     response = call(app, "GET", "/user/auth", headers=as_user("42"))
-    assert node_verify(response.json()["token"], TEST_SECRET)["clientId"] == "42"
+    assert node_verify(response.json()["token"], TEST_SECRET)["clientId"] == client_id
 
 
 def test_user_with_neither_identity_nor_id_is_a_clear_error() -> None:
