@@ -61,6 +61,8 @@ class Served:
     def check_tokens(self) -> None:
         """Verify every collected token with jsonwebtoken; its clientId must be the user's."""
         tokens, self.tokens = self.tokens, []
+        if not tokens:
+            return
         for token, verdict in zip(tokens, node_verify_many(tokens, TEST_SECRET), strict=True):
             assert verdict["ok"], f"jsonwebtoken rejected {token}: {verdict['error']}"
             assert verdict["claims"]["clientId"] == self.user_id, verdict["claims"]
