@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import ConfigurationError
 from ..starlette import (
@@ -46,6 +46,8 @@ __all__ = [
 class TokenBody(BaseModel):
     """The 200 answer, as ``@relaybox/client`` reads it."""
 
+    model_config = ConfigDict(extra="forbid")
+
     token: str = Field(description="The Relaybox auth token (a JWT).")
     expiresIn: int = Field(description="Seconds the token is valid for.")
     expiresAt: int = Field(description="When the token expires, in ms since the epoch.")
@@ -54,8 +56,22 @@ class TokenBody(BaseModel):
 class ErrorBody(BaseModel):
     """Every error answer of the auth endpoint."""
 
+    model_config = ConfigDict(extra="forbid")
+
     error: str = Field(description="A stable error code, e.g. not_authenticated.")
     message: str = Field(description="What went wrong, for the developer.")
+
+
+_NO_STORE = {
+    "Cache-Control": {
+        "description": "Every answer is a credential or must not outlive a login.",
+        "schema": {"type": "string", "const": "no-store"},
+    }
+}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": ErrorBody, "description": description, "headers": _NO_STORE}
 
 
 def relaybox_router(
@@ -93,10 +109,12 @@ def relaybox_router(
         return await relaybox.respond_for(request, user_client_id(user))
 
     responses: dict[int | str, dict[str, Any]] = {
-        403: {"model": ErrorBody, "description": "A permissions hook refused this user."},
+        200: {"description": "A token for the session user.", "headers": _NO_STORE},
+        403: _error("A permissions hook refused this user."),
+        500: _error("A hook returned something unusable (a server bug); the log says why."),
     }
     if not relaybox.endpoint.allow_anonymous:
-        responses[401] = {"model": ErrorBody, "description": "Not logged in."}
+        responses[401] = _error("Not logged in.")
     router = APIRouter()
     # One route per method: each gets its own OpenAPI operation id; url_path_for(name)
     # finds the GET one.

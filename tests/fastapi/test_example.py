@@ -14,4 +14,4 @@ class TestFastAPIExample(ExampleContract):
         schema = anonymous.get("/openapi.json").json()
         operations = schema["paths"]["/user/auth"]
         assert set(operations) == {"get", "post"}
-        assert set(operations["get"]["responses"]) == {"200", "401", "403"}
+        assert set(operations["get"]["responses"]) == {"200", "401", "403", "500"}

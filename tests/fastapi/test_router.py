@@ -50,12 +50,16 @@ def test_openapi_has_the_token_model_and_error_answers() -> None:
         responses = operation["responses"]
         ok = responses["200"]["content"]["application/json"]["schema"]
         assert ok == {"$ref": "#/components/schemas/TokenBody"}
-        for status in ("401", "403"):
+        for status in ("401", "403", "500"):
             error = responses[status]["content"]["application/json"]["schema"]
             assert error == {"$ref": "#/components/schemas/ErrorBody"}
+        for answer in responses.values():
+            no_store = answer["headers"]["Cache-Control"]["schema"]
+            assert no_store == {"type": "string", "const": "no-store"}
     token_body = schema["components"]["schemas"]["TokenBody"]
     assert set(token_body["required"]) == {"token", "expiresIn", "expiresAt"}
     assert token_body["properties"]["expiresAt"]["type"] == "integer"
+    assert token_body["additionalProperties"] is False
     assert set(schema["components"]["schemas"]["ErrorBody"]["required"]) == {"error", "message"}
     anonymous_allowed = fastapi_app(allow_anonymous=True).openapi()
     assert "401" not in anonymous_allowed["paths"]["/user/auth"]["get"]["responses"]
