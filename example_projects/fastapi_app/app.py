@@ -5,6 +5,7 @@ the endpoint is documented at /docs.
 
 Settings (environment variables):
 - ``RELAYBOX_API_KEY``: your Relaybox API key (a development key is used when unset);
+- ``RELAYBOX_TOKEN_EXPIRES_IN``: token lifetime in seconds (default 900);
 - ``SESSION_SECRET_KEY``: the key signing session cookies (a development key when unset);
 - ``CORS_ALLOWED_ORIGINS``: comma-separated origins allowed to call the endpoint with
   cookies, e.g. ``http://localhost:3000`` (none by default).
@@ -38,6 +39,10 @@ from relaybox_integrations.fastapi import relaybox_router
 API_KEY = os.environ.get(
     "RELAYBOX_API_KEY", "demo-app.demo-key:DEVELOPMENT-ONLY-secret-not-accepted-by-relaybox-0000"
 )
+try:
+    EXPIRES_IN = int(os.environ.get("RELAYBOX_TOKEN_EXPIRES_IN", "900"))
+except ValueError:
+    raise SystemExit("RELAYBOX_TOKEN_EXPIRES_IN must be a whole number of seconds") from None
 # DEVELOPMENT session key: anyone who knows it can forge a login. Set SESSION_SECRET_KEY.
 SESSION_SECRET_KEY = os.environ.get(
     "SESSION_SECRET_KEY", "DEVELOPMENT-ONLY-session-key-change-me-0000000000"
@@ -109,7 +114,9 @@ app.add_middleware(
     allow_methods=["GET", "POST"],
     allow_headers=["Content-Type", "X-Client-Id", "X-CSRFToken"],
 )
-app.include_router(relaybox_router(dependency=current_user, api_key=API_KEY), prefix="/user")
+app.include_router(
+    relaybox_router(dependency=current_user, api_key=API_KEY, expires_in=EXPIRES_IN), prefix="/user"
+)
 
 
 @app.get("/", response_class=HTMLResponse, include_in_schema=False)

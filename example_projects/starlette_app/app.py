@@ -4,6 +4,7 @@ Run it with ``python example_projects/serve.py starlette``. Log in as demo / dem
 
 Settings (environment variables):
 - ``RELAYBOX_API_KEY``: your Relaybox API key (a development key is used when unset);
+- ``RELAYBOX_TOKEN_EXPIRES_IN``: token lifetime in seconds (default 900);
 - ``SESSION_SECRET_KEY``: the key signing session cookies (a development key when unset);
 - ``CORS_ALLOWED_ORIGINS``: comma-separated origins allowed to call the endpoint with
   cookies, e.g. ``http://localhost:3000`` (none by default).
@@ -41,6 +42,10 @@ from relaybox_integrations.starlette import relaybox_routes
 API_KEY = os.environ.get(
     "RELAYBOX_API_KEY", "demo-app.demo-key:DEVELOPMENT-ONLY-secret-not-accepted-by-relaybox-0000"
 )
+try:
+    EXPIRES_IN = int(os.environ.get("RELAYBOX_TOKEN_EXPIRES_IN", "900"))
+except ValueError:
+    raise SystemExit("RELAYBOX_TOKEN_EXPIRES_IN must be a whole number of seconds") from None
 # DEVELOPMENT session key: anyone who knows it can forge a login. Set SESSION_SECRET_KEY.
 SESSION_SECRET_KEY = os.environ.get(
     "SESSION_SECRET_KEY", "DEVELOPMENT-ONLY-session-key-change-me-0000000000"
@@ -174,7 +179,13 @@ app = Starlette(
         Route("/", home, name="home"),
         Route("/login", login, methods=["GET", "POST"], name="login"),
         Route("/logout", logout, methods=["GET", "POST"], name="logout"),
-        Mount("/user", routes=[Route("/me", me, name="me"), *relaybox_routes(api_key=API_KEY)]),
+        Mount(
+            "/user",
+            routes=[
+                Route("/me", me, name="me"),
+                *relaybox_routes(api_key=API_KEY, expires_in=EXPIRES_IN),
+            ],
+        ),
     ],
     middleware=[
         Middleware(

@@ -15,7 +15,7 @@ from typing import ClassVar
 import httpx
 import pytest
 
-from tests.support.servers import SERVE, TEST_SECRET, login, run_example
+from tests.support.servers import SERVE, TEST_API_KEY, TEST_SECRET, free_port, login, run_example
 from tests.support.verifier import node_verify, node_verify_many
 
 ALLOWED_ORIGIN = "http://allowed.example:3000"
@@ -163,17 +163,27 @@ class ExampleContract:
             client.get("/logout")
             assert client.get("/user/auth").status_code == 401
 
-    def test_malformed_key_stops_serve_py_naming_the_setting(self) -> None:
+    @pytest.mark.parametrize(
+        ("setting", "value", "named"),
+        [
+            ("RELAYBOX_API_KEY", "not-a-key", "RELAYBOX_API_KEY"),
+            ("RELAYBOX_TOKEN_EXPIRES_IN", "soon", "RELAYBOX_TOKEN_EXPIRES_IN"),
+            ("RELAYBOX_TOKEN_EXPIRES_IN", "10", "invalid argument expires_in"),
+        ],
+    )
+    def test_bad_settings_stop_serve_py_naming_them(
+        self, setting: str, value: str, named: str
+    ) -> None:
         result = subprocess.run(
-            [sys.executable, str(SERVE), self.example, "--port", "1"],
-            env={**os.environ, "RELAYBOX_API_KEY": "not-a-key"},
+            [sys.executable, str(SERVE), self.example, "--port", str(free_port())],
+            env={**os.environ, "RELAYBOX_API_KEY": TEST_API_KEY, setting: value},
             capture_output=True,
             text=True,
             timeout=60,
             check=False,
         )
         assert result.returncode != 0
-        assert "RELAYBOX_API_KEY" in result.stderr
+        assert named in result.stderr
 
 
 def login_attempt(client: httpx.Client, username: str, password: str) -> httpx.Response:
