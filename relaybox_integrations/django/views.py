@@ -33,7 +33,6 @@ __all__ = [
     "AsyncAuthView",
     "AuthView",
     "aget_user",
-    "csrf_failure",
     "exempt_from_login_required",
     "to_django_response",
 ]
@@ -73,11 +72,11 @@ def _no_response(request: HttpRequest) -> HttpResponse:
     raise AssertionError("the CSRF check never calls the view")  # pragma: no cover
 
 
-def _csrf_failure(request: HttpRequest) -> HttpResponseBase | None:
+def _csrf_rejects(request: HttpRequest) -> bool:
     """Django's CSRF check, as ``CsrfViewMiddleware`` runs it (and as DRF runs it)."""
     check = CsrfViewMiddleware(_no_response)
     check.process_request(request)
-    return check.process_view(request, _no_response, (), {})
+    return check.process_view(request, _no_response, (), {}) is not None
 
 
 async def aget_user(request: HttpRequest) -> Any:
@@ -106,10 +105,8 @@ class AuthView(View):
         rejected = get_config().endpoint.reject_method(request.method or "")
         if rejected is not None:
             return self.reject(to_django_response(rejected))
-        if request.method == "POST":
-            csrf_failed = _csrf_failure(request)
-            if csrf_failed is not None:
-                return self.reject(csrf_failed)
+        if request.method == "POST" and _csrf_rejects(request):
+            return self.reject(to_django_response(_CSRF_FAILED))  # JSON, not Django's page
         return super().dispatch(request, *args, **kwargs)
 
     def reject(self, response: HttpResponseBase) -> Any:
@@ -145,17 +142,3 @@ _CSRF_FAILED = EndpointResponse(
     b'{"error":"csrf_failed","message":"CSRF check failed: send the csrftoken cookie\'s value '
     b"in an X-CSRFToken header (the browser client's authHeaders).\"}",
 )
-
-
-def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    """``CSRF_FAILURE_VIEW``: 403 JSON for the auth views, Django's own page elsewhere.
-
-    The browser client reads JSON; an HTML error page in its console helps nobody.
-    """
-    match = request.resolver_match
-    view_class = getattr(match.func, "view_class", None) if match is not None else None
-    if isinstance(view_class, type) and issubclass(view_class, AuthView):
-        return to_django_response(_CSRF_FAILED)
-    from django.views.csrf import csrf_failure as django_csrf_failure
-
-    return django_csrf_failure(request, reason)

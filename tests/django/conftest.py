@@ -49,7 +49,6 @@ def _settings() -> dict[str, Any]:
         "USE_TZ": True,
         "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
         "LOGIN_URL": "/login",
-        "CSRF_FAILURE_VIEW": "relaybox_integrations.django.views.csrf_failure",
         "TEMPLATES": [],
         "RELAYBOX": {"API_KEY": TEST_API_KEY},
         "REST_FRAMEWORK": {

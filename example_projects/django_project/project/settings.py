@@ -55,7 +55,6 @@ TEMPLATES: list[dict[str, object]] = []  # pages are the shared HTML files of th
 LOGIN_URL = "/login"
 LOGIN_REDIRECT_URL = "/"
 # POSTs to the auth view without a valid CSRF token get 403 JSON, other pages Django's own.
-CSRF_FAILURE_VIEW = "relaybox_integrations.django.views.csrf_failure"
 
 # Cross-origin use: CORS_ALLOWED_ORIGINS=https://app.example.com,https://other.example.com
 ALLOWED_ORIGINS = [o.strip() for o in os.environ.get("CORS_ALLOWED_ORIGINS", "").split(",")]
