@@ -99,7 +99,7 @@ def relaybox_router(
     if not callable(dependency):
         raise ConfigurationError(
             "dependency",
-            f"invalid argument dependency: expected a FastAPI dependency (a function); "
+            "invalid argument dependency: expected a FastAPI dependency (a function); "
             f"got {dependency!r}",
         )
 
