@@ -76,8 +76,15 @@ class ApiKey:
                 f"the Relaybox API key is {kind}; expected a string "
                 "'<appPid>.<keyId>:<secret>' as shown in your Relaybox dashboard",
             )
-        # Never echo the value: a malformed key may be the secret alone.
-        if value != value.strip() or any(c.isspace() for c in value):
+        # Never echo the value, nor any part of it: a malformed key may have its halves
+        # swapped or be the secret alone.
+        if value[0] in "\"'" or value[-1] in "\"'":
+            raise ConfigurationError(
+                "api_key",
+                "the Relaybox API key is wrapped in quotes (often copied from a .env file); "
+                "remove them: '<appPid>.<keyId>:<secret>'",
+            )
+        if any(c.isspace() for c in value):
             raise ConfigurationError(
                 "api_key",
                 "the Relaybox API key contains whitespace (often a trailing newline from a "
@@ -95,8 +102,9 @@ class ApiKey:
         if len(parts) != 2 or not all(parts):
             raise ConfigurationError(
                 "api_key",
-                "the Relaybox API key's public part (before ':') must be "
-                f"'<appPid>.<keyId>'; got {public_key!r}",
+                "the Relaybox API key's public part (before ':') must be '<appPid>.<keyId>', "
+                f"two non-empty names joined by one '.'; it has {len(parts)} '.'-separated "
+                "parts (are the two halves of the key swapped?)",
             )
         if not secret:
             raise ConfigurationError(
@@ -201,6 +209,8 @@ class RelayBox:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._api_key = ApiKey(api_key)
+        # Frames in a traceback (Django's debug page, Werkzeug's debugger) show their locals.
+        del api_key
         self._expires_in = _check_expires_in(
             expires_in, lambda message: ConfigurationError("expires_in", message)
         )

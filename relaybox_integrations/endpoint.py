@@ -44,7 +44,8 @@ class EndpointResponse:
     """A framework-neutral HTTP response; adapters copy it into their own type."""
 
     status: int
-    body: bytes
+    #: Kept out of ``repr()``: a 200 body holds the token, a credential.
+    body: bytes = field(repr=False)
     headers: tuple[tuple[str, str], ...] = field(default=_JSON)
 
     @property

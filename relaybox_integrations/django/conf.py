@@ -19,6 +19,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.http import HttpRequest
 from django.utils.module_loading import import_string
+from django.views.decorators.debug import sensitive_variables
 
 from ..core import DEFAULT_EXPIRES_IN, RelayBox
 from ..endpoint import AuthEndpoint
@@ -218,14 +219,15 @@ _CORE_PROBLEMS: Final[Mapping[str, tuple[str, str]]] = {
 }
 
 
+# Error e-mails (DEBUG off) cleanse these frames; with DEBUG on, Django shows every local, so
+# the key is never bound to a local name here: only the lazy settings object is.
+@sensitive_variables()
 def build_config() -> RelayboxConfig:
     """Validate ``RELAYBOX`` and build from it; raises :class:`SettingError`."""
-    raw = relaybox_settings.raw
-    problems = unknown_keys(raw)
+    problems = unknown_keys(relaybox_settings.raw)
     if problems:
         raise problems[0]
-    api_key = relaybox_settings.API_KEY
-    if api_key in (None, ""):
+    if relaybox_settings.API_KEY in (None, ""):
         raise missing_api_key()
     try:
         # The core checks every type and value; Any hands it the setting as written.
