@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import json
 import os
 import platform
@@ -57,6 +58,13 @@ TIME_CLAIMS = frozenset({"timestamp", "iat", "exp"})
 TARGETS = ("me", "auth", "express")
 NODELAY = HERE / "uvicorn_nodelay"
 LABELS = {"me": "/user/me", "auth": "/user/auth", "express": "Express /user/auth"}
+
+
+def uvicorn_stack() -> str:
+    """Which event loop and HTTP parser uvicorn's "auto" settings pick in this interpreter."""
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    return f"{loop} + {http}"
 
 
 def verdict(value: float, target: float | None) -> str:
@@ -163,7 +171,10 @@ def bench_scaling(name: str, args: argparse.Namespace, report: dict[str, Any]) -
         servers = {
             label: stack.enter_context(
                 example_server(
-                    name, workers=workers, env=env, log_name=f"{name}-{label.replace(' ', '_')}"
+                    name,
+                    workers=workers,
+                    env=env,
+                    log_name=f"{name}-{workers}w-{'fixed' if env else 'as-served'}",
                 )
             )
             for label, (workers, env) in variants.items()
@@ -295,10 +306,12 @@ def main(argv: list[str] | None = None) -> int:
         "missing": [],
         "failed": {},
         "load": load_note(),
+        "uvicorn_stack": uvicorn_stack(),
     }
     print(
         f"wrk runs of {args.seconds:g} s, {args.repeats} per endpoint and level (medians); "
-        f"/user/me, /user/auth and Express in rotating order; {load_note()}."
+        f"/user/me, /user/auth and Express in rotating order; {load_note()}.\n"
+        f"uvicorn runs on {uvicorn_stack()} (uvicorn[standard] brings uvloop and httptools)."
     )
     for name in names:
         if not example_present(name):
