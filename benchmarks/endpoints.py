@@ -261,7 +261,7 @@ def draw(report: dict[str, Any], path: Path) -> None:
         axis.set_xticks(range(len(names)), names)
         axis.set_ylabel("/user/auth req/s")
         axis.set_title("1 vs 2 workers (wrk shares the 2 cores)")
-        axis.legend(fontsize="small")
+        axis.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
         axis.grid(axis="y", alpha=0.3)
     figure.suptitle(
         "/user/auth under wrk: server pinned to one core, wrk on the other.\n"
