@@ -1,7 +1,9 @@
 """The README's browser-side snippets, run as written in Chromium against the real examples.
 
-Each snippet is served, byte for byte, as a JavaScript module at an otherwise unused path
-(``/readme-snippets/``) of a real origin, together with a bare page that imports it; the page
+Each snippet is served as written (the cross-origin one with its API origin pointed at the
+example, the Django fragment given the first snippet's import and ``connect()``) as a JavaScript
+module at an otherwise unused path (``/readme-snippets/``) of a real origin, together with a
+bare page that imports it; the page
 is what a user's own page would be: on that origin, with a ``csrf-token`` meta tag, and nothing
 else. The page imports the snippet with ``import()`` rather than inlining it so that the test
 learns when the snippet's top-level ``await relayBox.connect()`` settles, and how.
