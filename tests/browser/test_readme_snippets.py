@@ -63,16 +63,6 @@ def readme_snippets(section: str, count: int) -> list[str]:
     return blocks
 
 
-def completed(fragment: str) -> str:
-    """The Django snippet shows only the options; the import and connect() are the first one's."""
-    first = readme_snippets("In the browser", 2)[0].splitlines()
-    import_line = next(line for line in first if line.startswith("import "))
-    connect_line = next(line for line in first if line.startswith("await relayBox.connect("))
-    assert "import " not in fragment, "the Django snippet now imports the client itself"
-    assert "connect(" not in fragment, "the Django snippet now connects itself"
-    return f"{import_line}\n\n{fragment}{connect_line}\n"
-
-
 class SnippetServer:
     """Answers ``/readme-snippets/`` requests of one page with the page and the snippet."""
 
@@ -197,7 +187,7 @@ def test_cross_origin_snippet(
 @pytest.mark.parametrize("example", DJANGO_EXAMPLES, indirect=True)
 def test_django_post_snippet(session: BrowserSession, example: str, example_url: str) -> None:
     """The page's token lets the POST through; a wrong one does not, so the header matters."""
-    snippet = completed(readme_snippets("Django", 1)[0])
+    [snippet] = readme_snippets("Django", 1)
     home = session.login(example_url)
     csrf_token = home.locator('meta[name="csrf-token"]').get_attribute("content") or ""
     assert csrf_token, f"{example}: the home page has no CSRF token"
