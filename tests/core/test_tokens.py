@@ -262,6 +262,12 @@ def test_a_token_forged_with_the_right_claims_and_secret_is_accepted() -> None:
     assert RelayBox(API_KEY, clock=Clock()).verify_token(forge(good_claims()))["clientId"] == "1"
 
 
+def test_hs256_tokens_with_other_header_fields_are_accepted() -> None:
+    token = jwt.encode(good_claims(), SECRET, algorithm="HS256", headers={"kid": "key1"})
+    assert token.split(".")[0] != RelayBox(API_KEY).generate_token_response().token.split(".")[0]
+    assert RelayBox(API_KEY, clock=Clock()).verify_token(token)["clientId"] == "1"
+
+
 def unsigned(claims: dict[str, Any]) -> str:
     def b64(value: dict[str, Any]) -> str:
         return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
