@@ -5,38 +5,10 @@
 //                                   "expiresIn": 900, "rounds": 5, "seconds": 1.0,
 //                                   "keyObject": false}'
 //
-// Per token, as the library's generateTokenResponse: build {publicKey, timestamp (a fresh
-// Date's toISOString()), tokenType: 'id_token', permissions?, clientId?}, call the synchronous
-// jwt.sign(payload, secret, {expiresIn, issuer}), then read the clock again for expiresAt.
-// (The library also runs its permissions validator first; leaving it out only flatters Node.)
+// The minting itself is relaybox-rest-mint.js, shared with express-reference.js.
 // Prints one JSON object: the best round's tokens/s, every round, and a sample response.
 'use strict';
-const { createSecretKey } = require('crypto');
-const jwt = require('jsonwebtoken');
-
-const ISSUER = 'https://relaybox.net';
-
-function makeMinter(apiKey, permissions, keyObject) {
-  const parts = apiKey.split(':');
-  if (parts.length !== 2) throw new Error('API key must be "appPid.keyId:secretKey"');
-  const publicKey = parts[0];
-  // The library passes the secret string. jsonwebtoken 9 then tries to parse it as a PEM
-  // private key on every call before it falls back to a secret key; keyObject (an option
-  // for comparison only) hands it a prepared KeyObject instead.
-  const secretKey = keyObject ? createSecretKey(Buffer.from(parts[1])) : parts[1];
-  return function generateTokenResponse(clientId, expiresIn) {
-    const payload = {
-      publicKey,
-      timestamp: new Date().toISOString(),
-      tokenType: 'id_token',
-      ...(permissions && { permissions }),
-      ...(clientId && clientId != 'null' && { clientId }),
-    };
-    const token = jwt.sign(payload, secretKey, { expiresIn, issuer: ISSUER });
-    const expiresAt = new Date().getTime() + expiresIn * 1000;
-    return { token, expiresIn, expiresAt };
-  };
-}
+const { makeMinter } = require('./relaybox-rest-mint');
 
 function timeRound(mint, clientId, expiresIn, seconds) {
   const batch = 200;
