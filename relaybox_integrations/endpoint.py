@@ -17,7 +17,7 @@ from .core import RelayBox
 from .errors import ConfigurationError, RelayBoxError, TokenRequestError
 from .permissions import PermissionsInput
 
-__all__ = ["ALLOWED_METHODS", "AccessDenied", "AuthEndpoint", "EndpointResponse"]
+__all__ = ["ALLOWED_METHODS", "AccessDenied", "AuthEndpoint", "EndpointResponse", "json_error"]
 
 logger = logging.getLogger("relaybox_integrations")
 
@@ -53,17 +53,22 @@ class EndpointResponse:
         return dict(self.headers).get("Content-Type", "")
 
 
-def _error(status: int, code: str, message: str, *extra: tuple[str, str]) -> EndpointResponse:
+def json_error(status: int, code: str, message: str, *extra: tuple[str, str]) -> EndpointResponse:
+    """A JSON error answer, ``{"error": code, "message": message}``, never cached.
+
+    For adapters whose framework refuses a request before the endpoint runs (a CSRF check),
+    so that the browser client still reads JSON.
+    """
     body = json.dumps({"error": code, "message": message}, separators=(",", ":")).encode()
     return EndpointResponse(status, body, (*_JSON, *extra))
 
 
-_METHOD_NOT_ALLOWED = _error(
+_METHOD_NOT_ALLOWED = json_error(
     405, "method_not_allowed", f"The Relaybox auth endpoint answers {_ALLOW}.", ("Allow", _ALLOW)
 )
 _PREFLIGHT = EndpointResponse(204, b"", (*_NO_STORE, ("Allow", _ALLOW)))
-_NOT_AUTHENTICATED = _error(401, "not_authenticated", "Log in to get a Relaybox token.")
-_SERVER_ERROR = _error(
+_NOT_AUTHENTICATED = json_error(401, "not_authenticated", "Log in to get a Relaybox token.")
+_SERVER_ERROR = json_error(
     500, "token_error", "The server could not issue a Relaybox token; its log says why."
 )
 
@@ -136,4 +141,4 @@ class AuthEndpoint:
     @staticmethod
     def deny(exc: AccessDenied) -> EndpointResponse:
         """The 403 answer for a hook that raised :class:`AccessDenied`."""
-        return _error(403, "forbidden", exc.message)
+        return json_error(403, "forbidden", exc.message)

@@ -25,7 +25,7 @@ from django.http.response import HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views import View
 
-from ..endpoint import EndpointResponse
+from ..endpoint import EndpointResponse, json_error
 from .conf import get_config
 from .tokens import aissue, issue
 
@@ -137,8 +137,9 @@ class AsyncAuthView(AuthView):
         return answer()
 
 
-_CSRF_FAILED = EndpointResponse(
+_CSRF_FAILED = json_error(
     403,
-    b'{"error":"csrf_failed","message":"CSRF check failed: send the csrftoken cookie\'s value '
-    b"in an X-CSRFToken header (the browser client's authHeaders).\"}",
+    "csrf_failed",
+    "CSRF check failed: send the csrftoken cookie's value in an X-CSRFToken header "
+    "(the browser client's authHeaders).",
 )

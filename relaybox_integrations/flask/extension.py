@@ -14,10 +14,11 @@ from typing import Any, Final, TypeAlias, TypeVar
 import click
 from flask import Blueprint, Flask, Response, current_app, has_app_context, request
 from flask.cli import with_appcontext
+from werkzeug.exceptions import HTTPException
 
 from ..core import DEFAULT_EXPIRES_IN, TokenResponse
 from ..core import RelayBox as CoreRelayBox
-from ..endpoint import AccessDenied, AuthEndpoint, EndpointResponse
+from ..endpoint import AccessDenied, AuthEndpoint, EndpointResponse, json_error
 from ..errors import ConfigurationError
 from ..permissions import PermissionsInput
 from .signals import token_issued
@@ -28,6 +29,11 @@ except ImportError:  # Flask-Login is optional: a client-id loader takes its pla
     HAS_FLASK_LOGIN = False
 else:
     HAS_FLASK_LOGIN = True
+
+try:
+    from flask_wtf.csrf import CSRFError  # type: ignore[import-untyped,import-not-found,unused-ignore]
+except ImportError:  # Flask-WTF is optional
+    CSRFError = None
 
 __all__ = [
     "ALLOW_ANONYMOUS",
@@ -126,6 +132,10 @@ class RelayBox:
         blueprint = Blueprint(EXTENSION_KEY, __name__, cli_group="relaybox")
         blueprint.add_url_rule(auth_url, "auth", _auth_view, methods=_ROUTED_METHODS)
         blueprint.cli.add_command(_token_command)
+        blueprint.register_error_handler(HTTPException, _json_http_error)
+        # Flask prefers an app's handler for a status code (an app-wide CSRFError handler is
+        # one, for 400) over a blueprint's class handler: claim 400 for this blueprint too.
+        blueprint.register_error_handler(400, _json_http_error)
         app.register_blueprint(blueprint)  # first: if Flask refuses it, the app is untouched
         app.extensions[EXTENSION_KEY] = RelayBoxState(
             extension=self,
@@ -259,6 +269,20 @@ def _answer(
             permissions=permissions,
         )
     return answer
+
+
+def _json_http_error(error: HTTPException) -> Response | HTTPException:
+    """A 4xx raised before the view runs (Flask-WTF's CSRF check, say), as JSON.
+
+    The browser client shows the body in the console; an HTML page helps nobody there.
+    """
+    if error.code is None or not 400 <= error.code < 500:
+        return error
+    if CSRFError is not None and isinstance(error, CSRFError):
+        code = "csrf_failed"
+    else:
+        code = error.name.lower().replace(" ", "_")
+    return _to_flask(json_error(error.code, code, error.description or error.name))
 
 
 def _to_flask(answer: EndpointResponse) -> Response:

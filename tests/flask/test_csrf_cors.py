@@ -30,6 +30,28 @@ def csrf_app(make_app: AppFactory, relaybox: RelayBox) -> tuple[Flask, object]:
     return app, csrf
 
 
+def test_csrf_failures_on_the_endpoint_are_json(csrf_app: tuple[Flask, object]) -> None:
+    app, _ = csrf_app
+
+    @app.errorhandler(csrf_module.CSRFError)
+    def html_page(error: Exception) -> tuple[str, int]:  # an app's own page, for its forms
+        return "<h1>Bad form</h1>", 400
+
+    @app.post("/form")
+    def form() -> str:
+        return "ok"
+
+    client = app.test_client()
+    refused = client.post("/user/auth")
+    assert refused.status_code == 400
+    assert refused.headers["Cache-Control"] == "no-store"
+    assert refused.get_json() == {
+        "error": "csrf_failed",
+        "message": "The CSRF token is missing.",
+    }
+    assert client.post("/form").get_data(as_text=True) == "<h1>Bad form</h1>"
+
+
 def test_csrf_protect_wants_the_token_header_on_post(csrf_app: tuple[Flask, object]) -> None:
     app, _ = csrf_app
     client = app.test_client()
