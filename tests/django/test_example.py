@@ -15,8 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.servers import DEMO_USER, SERVE, TEST_SECRET, login, run_example
-from tests.support.verifier import node_verify
+from tests.support.responses import token_claims
+from tests.support.servers import DEMO_USER, SERVE, login, run_example
 
 ALLOWED = "http://allowed.example"
 REFUSED = "http://evil.example"
@@ -37,17 +37,6 @@ def session(base_url: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=base_url) as client:
         login(client)
         yield client
-
-
-def token_claims(response: httpx.Response) -> dict[str, object]:
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"] == "application/json"
-    assert response.headers["cache-control"] == "no-store"
-    body = response.json()
-    claims = node_verify(body["token"], TEST_SECRET)
-    assert body["expiresAt"] == int(str(claims["exp"])) * 1000
-    assert TEST_SECRET not in response.text
-    return claims
 
 
 def test_anonymous(base_url: str) -> None:

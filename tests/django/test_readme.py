@@ -21,10 +21,9 @@ from django.urls import reverse
 
 from relaybox_integrations.django import token_issued
 from tests.support.readme import code_blocks
+from tests.support.responses import assert_json_error, token_claims
 from tests.support.servers import TEST_API_KEY, TEST_SECRET
 from tests.support.verifier import node_verify
-
-from .test_views import assert_json_error, claims_of
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +70,7 @@ def test_settings_and_urls_serve_the_endpoint(setup_snippet: dict[str, Any], use
         client.force_login(user)
         for method in ("get", "post"):
             response = getattr(client, method)("/user/auth", headers={"X-Client-Id": "admin"})
-            claims = claims_of(response)  # node_verify with the key's secret
+            claims = token_claims(response)  # node_verify with the key's secret
             assert claims["clientId"] == str(user.pk)
             assert claims["publicKey"] == TEST_API_KEY.split(":")[0]
         assert client.options("/user/auth").status_code == 204
@@ -90,7 +89,7 @@ def test_access_denied_hook(django_user_model: Any) -> None:
     ):
         client = Client()
         client.force_login(active, backend=ALLOW_INACTIVE)
-        assert claims_of(client.get("/user/auth"))["clientId"] == f"user-{active.pk}"
+        assert token_claims(client.get("/user/auth"))["clientId"] == f"user-{active.pk}"
         client.force_login(inactive, backend=ALLOW_INACTIVE)
         response = client.get("/user/auth")
         assert_json_error(response, 403, "forbidden")
@@ -150,7 +149,7 @@ def test_cors_allow_headers(user: Any) -> None:
         assert "x-client-id" in allowed
         client.force_login(user)
         response = client.get("/user/auth", headers={"Origin": origin, "X-Client-Id": "admin"})
-        assert claims_of(response)["clientId"] == str(user.pk)
+        assert token_claims(response)["clientId"] == str(user.pk)
         assert response["Access-Control-Allow-Origin"] == origin
 
 
@@ -162,5 +161,5 @@ def test_rest_framework_view(user: Any) -> None:
         # The project's IsAuthenticated default does not apply: the core's 401 answers.
         assert_json_error(client.get("/user/auth"), 401, "not_authenticated")
         client.force_login(user)  # DRF's SessionAuthentication, the test project's default
-        claims = claims_of(client.get("/user/auth", headers={"X-Client-Id": "admin"}))
+        claims = token_claims(client.get("/user/auth", headers={"X-Client-Id": "admin"}))
         assert claims["clientId"] == str(user.pk)

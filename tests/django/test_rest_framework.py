@@ -8,10 +8,11 @@ import pytest
 from django.test import Client, override_settings
 from rest_framework.authtoken.models import Token
 
+from tests.support.responses import assert_json_error, token_claims
 from tests.support.servers import TEST_API_KEY
 
 from .conftest import HAS_SIMPLEJWT
-from .test_views import assert_json_error, claims_of, csrf_pair
+from .test_views import csrf_pair
 
 pytestmark = pytest.mark.django_db
 KEY = {"API_KEY": TEST_API_KEY}
@@ -19,25 +20,25 @@ KEY = {"API_KEY": TEST_API_KEY}
 
 def test_session_user_gets_a_token(client: Client, user: Any) -> None:
     client.force_login(user)
-    assert claims_of(client.get("/drf/auth"))["clientId"] == str(user.pk)
+    assert token_claims(client.get("/drf/auth"))["clientId"] == str(user.pk)
 
 
 def test_anonymous_gets_the_core_401_not_drf_permissions(client: Client) -> None:
     # The project default is IsAuthenticated; ALLOW_ANONYMOUS decides instead.
     assert_json_error(client.get("/drf/auth"), 401, "not_authenticated")
     with override_settings(RELAYBOX={**KEY, "ALLOW_ANONYMOUS": True}):
-        assert "clientId" not in claims_of(client.get("/drf/auth"))
+        assert "clientId" not in token_claims(client.get("/drf/auth"))
 
 
 def test_token_authentication(user: Any) -> None:
     token = Token.objects.create(user=user)
     client = Client(enforce_csrf_checks=True)
     headers = {"Authorization": f"Token {token.key}", "X-Client-Id": "admin"}
-    assert claims_of(client.get("/drf/any-auth?clientId=admin", headers=headers))[
+    assert token_claims(client.get("/drf/any-auth?clientId=admin", headers=headers))[
         "clientId"
     ] == str(user.pk)
     # No session, so no CSRF: POST works with the token alone.
-    assert claims_of(client.post("/drf/any-auth", headers=headers))["clientId"] == str(user.pk)
+    assert token_claims(client.post("/drf/any-auth", headers=headers))["clientId"] == str(user.pk)
 
 
 def test_bad_token_is_a_json_401_and_not_cached() -> None:
@@ -53,7 +54,7 @@ def test_jwt_authentication(user: Any) -> None:
 
     access = AccessToken.for_user(user)
     response = Client().get("/drf/any-auth", headers={"Authorization": f"Bearer {access}"})
-    assert claims_of(response)["clientId"] == str(user.pk)
+    assert token_claims(response)["clientId"] == str(user.pk)
 
 
 def test_session_post_needs_csrf(user: Any) -> None:
@@ -65,7 +66,7 @@ def test_session_post_needs_csrf(user: Any) -> None:
     cookie, header = csrf_pair()
     client.cookies["csrftoken"] = cookie
     response = client.post("/drf/auth", headers={"X-CSRFToken": header})
-    assert claims_of(response)["clientId"] == str(user.pk)
+    assert token_claims(response)["clientId"] == str(user.pk)
 
 
 @pytest.mark.parametrize("method", ["put", "delete", "head"])
@@ -84,7 +85,7 @@ def test_hooks_and_signal(user: Any, received: list[dict[str, Any]]) -> None:
     client.force_login(user)
     relaybox = {**KEY, "CLIENT_ID_HOOK": "tests.django.hooks.client_id_from_username"}
     with override_settings(RELAYBOX=relaybox):
-        assert claims_of(client.get("/drf/auth"))["clientId"] == "user-alice"
+        assert token_claims(client.get("/drf/auth"))["clientId"] == "user-alice"
     (call,) = received
     assert call["client_id"] == "user-alice"
     assert call["user"] == user

@@ -21,8 +21,8 @@ from django.middleware.csrf import get_token
 from django.test import AsyncClient, Client, override_settings
 from django.urls import reverse
 
+from tests.support.responses import assert_json_error, token_claims
 from tests.support.servers import ROOT, TEST_API_KEY, TEST_SECRET
-from tests.support.verifier import node_verify
 
 KEY = {"API_KEY": TEST_API_KEY}
 pytestmark = pytest.mark.django_db
@@ -60,25 +60,6 @@ def endpoint(request: pytest.FixtureRequest) -> Endpoint:
     )
 
 
-def claims_of(response: Any) -> dict[str, Any]:
-    assert response.status_code == 200, response.content
-    assert response["Content-Type"] == "application/json"
-    assert response["Cache-Control"] == "no-store"
-    body = response.json()
-    assert set(body) == {"token", "expiresIn", "expiresAt"}
-    claims = node_verify(body["token"], TEST_SECRET)
-    assert body["expiresAt"] == claims["exp"] * 1000
-    assert body["expiresIn"] == claims["exp"] - claims["iat"]
-    return claims
-
-
-def assert_json_error(response: Any, status: int, error: str) -> None:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/json"
-    assert response["Cache-Control"] == "no-store"
-    assert response.json()["error"] == error
-
-
 def test_reverse_names_the_endpoint() -> None:
     assert reverse("relaybox:auth") == "/user/auth"
     assert reverse("relaybox-async:auth") == "/async/auth"
@@ -86,7 +67,7 @@ def test_reverse_names_the_endpoint() -> None:
 
 def test_logged_in_user_gets_a_token(endpoint: Endpoint, user: Any) -> None:
     endpoint.login(user)
-    claims = claims_of(endpoint())
+    claims = token_claims(endpoint())
     assert claims["clientId"] == str(user.pk)
     assert claims["publicKey"] == "testapp.testkey"
     assert claims["exp"] - claims["iat"] == 900
@@ -95,7 +76,7 @@ def test_logged_in_user_gets_a_token(endpoint: Endpoint, user: Any) -> None:
 
 def test_post_gives_the_same_answer(endpoint: Endpoint, user: Any) -> None:
     endpoint.login(user)
-    assert claims_of(endpoint("post"))["clientId"] == str(user.pk)
+    assert token_claims(endpoint("post"))["clientId"] == str(user.pk)
 
 
 def test_anonymous_gets_401_json_not_a_login_redirect(endpoint: Endpoint) -> None:
@@ -113,8 +94,8 @@ def test_client_sent_ids_never_change_the_client_id(endpoint: Endpoint, user: An
         content_type="application/json",
         headers={"X-Client-Id": "admin"},
     )
-    assert claims_of(response)["clientId"] == str(user.pk)
-    assert claims_of(endpoint("get", "?clientId=admin"))["clientId"] == str(user.pk)
+    assert token_claims(response)["clientId"] == str(user.pk)
+    assert token_claims(endpoint("get", "?clientId=admin"))["clientId"] == str(user.pk)
 
 
 @pytest.mark.parametrize("method", ["put", "patch", "delete", "head", "trace"])
@@ -157,9 +138,11 @@ def test_post_needs_the_csrf_token(user: Any, is_async: bool) -> None:
     cookie, header = csrf_pair()
     endpoint.client.cookies["csrftoken"] = cookie
     assert_json_error(endpoint("post", headers={"X-CSRFToken": "x" * 64}), 403, "csrf_failed")
-    assert claims_of(endpoint("post", headers={"X-CSRFToken": header}))["clientId"] == str(user.pk)
+    assert token_claims(endpoint("post", headers={"X-CSRFToken": header}))["clientId"] == str(
+        user.pk
+    )
     # GET is safe: no token needed.
-    claims_of(endpoint("get"))
+    token_claims(endpoint("get"))
 
 
 def test_inactive_or_deleted_user_is_anonymous(endpoint: Endpoint, user: Any) -> None:
@@ -170,7 +153,7 @@ def test_inactive_or_deleted_user_is_anonymous(endpoint: Endpoint, user: Any) ->
 
 def test_anonymous_tokens_when_allowed(endpoint: Endpoint) -> None:
     with override_settings(RELAYBOX={**KEY, "ALLOW_ANONYMOUS": True}):
-        claims = claims_of(endpoint())
+        claims = token_claims(endpoint())
     assert "clientId" not in claims
 
 
@@ -178,7 +161,7 @@ def test_expiry_and_static_permissions(endpoint: Endpoint, user: Any) -> None:
     endpoint.login(user)
     relaybox = {**KEY, "TOKEN_EXPIRES_IN": 60, "PERMISSIONS": {"chat:*": ["subscribe"]}}
     with override_settings(RELAYBOX=relaybox):
-        claims = claims_of(endpoint())
+        claims = token_claims(endpoint())
     assert claims["exp"] - claims["iat"] == 60
     assert claims["permissions"] == {"chat:*": ["subscribe"]}
 
@@ -193,14 +176,14 @@ def test_expiry_and_static_permissions(endpoint: Endpoint, user: Any) -> None:
 def test_client_id_hook(endpoint: Endpoint, user: Any, hook: Any) -> None:
     endpoint.login(user)
     with override_settings(RELAYBOX={**KEY, "CLIENT_ID_HOOK": hook}):
-        assert claims_of(endpoint())["clientId"] == "user-alice"
+        assert token_claims(endpoint())["clientId"] == "user-alice"
 
 
 def test_hooks_that_use_the_orm_run_off_the_event_loop(endpoint: Endpoint, user: Any) -> None:
     endpoint.login(user)
     hook = "tests.django.hooks.client_id_from_database"
     with override_settings(RELAYBOX={**KEY, "CLIENT_ID_HOOK": hook}):
-        assert claims_of(endpoint())["clientId"] == f"groups-0-{user.pk}"
+        assert token_claims(endpoint())["clientId"] == f"groups-0-{user.pk}"
 
 
 def test_async_hook(endpoint: Endpoint, user: Any) -> None:
@@ -208,7 +191,7 @@ def test_async_hook(endpoint: Endpoint, user: Any) -> None:
     with override_settings(
         RELAYBOX={**KEY, "CLIENT_ID_HOOK": "tests.django.hooks.async_client_id"}
     ):
-        assert claims_of(endpoint())["clientId"] == f"async-{user.pk}"
+        assert token_claims(endpoint())["clientId"] == f"async-{user.pk}"
 
 
 def test_hook_refuses_with_403(endpoint: Endpoint, django_user_model: Any) -> None:
@@ -236,16 +219,16 @@ def test_permissions_hook(endpoint: Endpoint, user: Any, django_user_model: Any)
     }
     endpoint.login(user)
     with override_settings(RELAYBOX=relaybox):
-        assert claims_of(endpoint())["permissions"] == ["subscribe"]  # None: static default
+        assert token_claims(endpoint())["permissions"] == ["subscribe"]  # None: static default
         endpoint.login(django_user_model.objects.create_user("root", is_staff=True))
-        assert claims_of(endpoint())["permissions"] == {"staff:*": ["*"]}
+        assert token_claims(endpoint())["permissions"] == {"staff:*": ["*"]}
 
 
 def test_permissions_hook_sees_the_request(endpoint: Endpoint, user: Any) -> None:
     endpoint.login(user)
     hook = "tests.django.hooks.request_path_permissions"
     with override_settings(RELAYBOX={**KEY, "PERMISSIONS_HOOK": hook}):
-        assert claims_of(endpoint())["permissions"] == {"web": ["subscribe"]}
+        assert token_claims(endpoint())["permissions"] == {"web": ["subscribe"]}
 
 
 def test_permissions_hook_returning_garbage_is_a_json_500(endpoint: Endpoint, user: Any) -> None:
@@ -265,7 +248,7 @@ def test_anonymous_is_refused_before_any_hook_runs(endpoint: Endpoint) -> None:
 def test_token_issued_signal(endpoint: Endpoint, user: Any, received: list[dict[str, Any]]) -> None:
     endpoint.login(user)
     response = endpoint()
-    claims_of(response)
+    token_claims(response)
     (call,) = received
     assert call["user"] == user
     assert call["client_id"] == str(user.pk)

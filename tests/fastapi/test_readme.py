@@ -13,13 +13,13 @@ import sys
 import types
 from typing import Any
 
-import httpx
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from tests.starlette.asgi import call
 from tests.support.readme import code_blocks
+from tests.support.responses import assert_json_error, token_claims
 from tests.support.verifier import node_verify
 
 SECTION = "FastAPI"
@@ -68,27 +68,6 @@ def log_in(app: FastAPI, user_id: int) -> dict[str, str]:
     return {"Cookie": f"session={response.cookies['session']}"}
 
 
-def claims_of(response: httpx.Response, secret: str) -> dict[str, Any]:
-    """The token's claims, verified by jsonwebtoken; the answer's shape on the way."""
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"] == "application/json"
-    assert response.headers["cache-control"] == "no-store"
-    body = response.json()
-    assert set(body) == {"token", "expiresIn", "expiresAt"}
-    assert secret not in response.text
-    claims = node_verify(body["token"], secret)
-    assert body["expiresAt"] == claims["exp"] * 1000
-    assert body["expiresIn"] == claims["exp"] - claims["iat"]
-    return claims
-
-
-def assert_json_error(response: httpx.Response, status: int, error: str) -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/json"
-    assert response.headers["cache-control"] == "no-store"
-    assert response.json()["error"] == error
-
-
 def assert_documents_the_endpoint(schema: dict[str, Any]) -> None:
     """``/user/auth`` in ``schema``: GET and POST, a TokenBody 200 and an ErrorBody 401."""
     operations = schema["paths"]["/user/auth"]
@@ -132,7 +111,7 @@ def test_session_user_gets_a_token_and_anonymous_a_401(first: dict[str, Any]) ->
     get = call(app, "GET", SPOOFED_URL, headers={**demo, **SPOOFED})
     post = call(app, "POST", SPOOFED_URL, headers={**demo, **SPOOFED}, json={"clientId": "admin"})
     for response in (get, post):
-        claims = claims_of(response, secret)
+        claims = token_claims(response, secret)
         assert claims["clientId"] == "1"  # User has an id and no identity
         assert claims["publicKey"] == first["RELAYBOX_API_KEY"].split(":", 1)[0]
         assert claims["exp"] - claims["iat"] == 900
@@ -171,7 +150,7 @@ def test_bootstrap_mints_for_the_session_user(second: dict[str, Any]) -> None:
 
     # The router and the middleware share the one issuer: the endpoint still answers.
     response = call(app, "POST", SPOOFED_URL, headers={**demo, **SPOOFED})
-    assert claims_of(response, secret)["clientId"] == "1"
+    assert token_claims(response, secret)["clientId"] == "1"
     assert_json_error(call(app, "GET", "/user/auth"), 401, "not_authenticated")
 
 

@@ -9,8 +9,9 @@ import pytest
 from flask import Flask, g, request
 
 from relaybox_integrations.flask import AccessDenied, RelayBox, token_issued
+from tests.support.responses import token_claims
 from tests.support.servers import TEST_SECRET
-from tests.support.verifier import node_verify, node_verify_many
+from tests.support.verifier import node_verify_many
 
 from .conftest import AppFactory
 
@@ -25,13 +26,6 @@ def app(make_app: AppFactory, relaybox: RelayBox) -> Flask:
         g.user_id = request.headers.get("X-Test-Session")
 
     return app
-
-
-def _token_claims(response: Any) -> dict[str, Any]:
-    assert response.status_code == 200, response.data
-    assert response.headers["Content-Type"] == "application/json"
-    assert response.headers["Cache-Control"] == "no-store"
-    return node_verify(response.json["token"], TEST_SECRET)
 
 
 SESSION = {"X-Test-Session": "alice"}
@@ -52,8 +46,8 @@ def test_client_id_comes_from_the_loader(app: Flask, relaybox: RelayBox, kind: s
             return g.user_id  # type: ignore[no-any-return]
 
     client = app.test_client()
-    assert _token_claims(client.get("/user/auth", headers=SESSION))["clientId"] == "alice"
-    assert _token_claims(client.post("/user/auth", headers=SESSION))["clientId"] == "alice"
+    assert token_claims(client.get("/user/auth", headers=SESSION))["clientId"] == "alice"
+    assert token_claims(client.post("/user/auth", headers=SESSION))["clientId"] == "alice"
     anonymous = client.get("/user/auth")
     assert anonymous.status_code == 401
     assert anonymous.json == {
@@ -65,7 +59,7 @@ def test_client_id_comes_from_the_loader(app: Flask, relaybox: RelayBox, kind: s
 
 def test_an_integer_client_id_becomes_a_string(app: Flask, relaybox: RelayBox) -> None:
     relaybox.client_id_loader(lambda: 1234)
-    assert _token_claims(app.test_client().get("/user/auth"))["clientId"] == "1234"
+    assert token_claims(app.test_client().get("/user/auth"))["clientId"] == "1234"
 
 
 def test_what_the_browser_sends_never_changes_the_client_id(app: Flask, relaybox: RelayBox) -> None:
@@ -94,7 +88,7 @@ def test_what_the_browser_sends_never_changes_the_client_id(app: Flask, relaybox
 def test_anonymous_tokens_when_allowed(make_app: AppFactory, relaybox: RelayBox) -> None:
     app = make_app(RELAYBOX_ALLOW_ANONYMOUS=True)
     relaybox.client_id_loader(lambda: None)
-    claims = _token_claims(app.test_client().get("/user/auth?clientId=mallory"))
+    claims = token_claims(app.test_client().get("/user/auth?clientId=mallory"))
     assert "clientId" not in claims
 
 
@@ -131,9 +125,9 @@ def test_per_user_permissions(app: Flask, relaybox: RelayBox, kind: str) -> None
 
     relaybox.permissions_loader(permissions if kind == "sync" else permissions_async)
     client = app.test_client()
-    admin = _token_claims(client.get("/user/auth", headers={"X-Test-Session": "admin"}))
+    admin = token_claims(client.get("/user/auth", headers={"X-Test-Session": "admin"}))
     assert admin["permissions"] == ["*"]
-    plain = _token_claims(client.get("/user/auth", headers=SESSION))
+    plain = token_claims(client.get("/user/auth", headers=SESSION))
     assert "permissions" not in plain
     banned = client.get("/user/auth", headers={"X-Test-Session": "banned"})
     assert banned.status_code == 403
@@ -151,10 +145,10 @@ def test_permissions_loader_overrides_the_configured_default(
     relaybox.client_id_loader(lambda: request.headers.get("X-Test-Session"))
     relaybox.permissions_loader(lambda client_id: None if client_id else {"public": ["join"]})
     client = app.test_client()
-    assert _token_claims(client.get("/user/auth", headers=SESSION))["permissions"] == {
+    assert token_claims(client.get("/user/auth", headers=SESSION))["permissions"] == {
         "lobby": ["subscribe"]
     }
-    assert _token_claims(client.get("/user/auth"))["permissions"] == {"public": ["join"]}
+    assert token_claims(client.get("/user/auth"))["permissions"] == {"public": ["join"]}
 
 
 def test_a_loader_returning_garbage_is_a_json_500_that_is_logged(

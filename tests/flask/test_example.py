@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from tests.support.responses import token_claims
 from tests.support.servers import (
     ROOT,
     SERVE,
@@ -56,16 +57,6 @@ def user(base_url: str) -> Iterator[httpx.Client]:
         yield client
 
 
-def _claims(response: httpx.Response) -> dict[str, object]:
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"] == "application/json"
-    assert response.headers["cache-control"] == "no-store"
-    body = response.json()
-    claims = node_verify(body["token"], TEST_SECRET)
-    assert body["expiresAt"] == claims["exp"] * 1000  # type: ignore[operator]
-    return claims
-
-
 def test_anonymous_users(anonymous: httpx.Client) -> None:
     home = anonymous.get("/")
     assert home.status_code == 302
@@ -87,7 +78,7 @@ def test_wrong_password_does_not_log_in(anonymous: httpx.Client) -> None:
 def test_logged_in_user_gets_a_token(user: httpx.Client) -> None:
     me = user.get("/user/me")
     assert me.json() == {"id": "1", "username": "demo"}
-    claims = _claims(user.get("/user/auth"))
+    claims = token_claims(user.get("/user/auth"))
     assert claims["clientId"] == "1"
     assert claims["publicKey"] == "testapp.testkey"
     assert claims["iss"] == "https://relaybox.net"
@@ -95,7 +86,7 @@ def test_logged_in_user_gets_a_token(user: httpx.Client) -> None:
 
 def test_client_sent_ids_are_ignored(user: httpx.Client) -> None:
     spoofed = user.get("/user/auth", params={"clientId": "mallory"}, headers={"X-Client-Id": "x"})
-    assert _claims(spoofed)["clientId"] == "1"
+    assert token_claims(spoofed)["clientId"] == "1"
 
 
 def test_home_page_loads_the_official_client(user: httpx.Client) -> None:
@@ -117,7 +108,7 @@ def test_post_needs_the_csrf_header_from_the_page(user: httpx.Client) -> None:
     response = user.post(
         "/user/auth", headers={"X-CSRFToken": match.group(1)}, json={"clientId": "mallory"}
     )
-    assert _claims(response)["clientId"] == "1"
+    assert token_claims(response)["clientId"] == "1"
 
 
 def test_other_methods(user: httpx.Client) -> None:
@@ -166,7 +157,7 @@ def test_cors_allowed_origin(user: httpx.Client) -> None:
     )
     assert response.headers["access-control-allow-origin"] == ALLOWED
     assert response.headers["access-control-allow-credentials"] == "true"
-    assert _claims(response)["clientId"] == "1"
+    assert token_claims(response)["clientId"] == "1"
 
 
 def test_cors_refused_origin(user: httpx.Client) -> None:
@@ -255,7 +246,7 @@ def test_flask_run_serves_the_example() -> None:
                 except httpx.TransportError:
                     time.sleep(0.1)
             login(client)
-            assert _claims(client.get("/user/auth"))["clientId"] == "1"
+            assert token_claims(client.get("/user/auth"))["clientId"] == "1"
     finally:
         process.terminate()
         process.wait(timeout=15)

@@ -16,7 +16,7 @@ from flask import Flask, g, session
 
 from relaybox_integrations.flask import get_state, token_issued
 from tests.support.readme import code_blocks
-from tests.support.verifier import node_verify
+from tests.support.responses import assert_json_error, token_claims
 
 SECTION = "Flask"
 ORIGIN = "https://app.example.com"
@@ -31,23 +31,7 @@ def run_snippet(index: int) -> dict[str, Any]:
 
 def claims_of(app: Flask, response: Any) -> dict[str, Any]:
     """The token's claims, verified by jsonwebtoken with the secret in the app's config."""
-    assert response.status_code == 200, response.get_data(as_text=True)
-    assert response.headers["Cache-Control"] == "no-store"
-    body = response.json
-    assert set(body) == {"token", "expiresIn", "expiresAt"}
-    secret = app.config["RELAYBOX_API_KEY"].split(":", 1)[1]
-    claims = node_verify(body["token"], secret)
-    assert body["expiresAt"] == claims["exp"] * 1000
-    assert body["expiresIn"] == claims["exp"] - claims["iat"]
-    return claims
-
-
-def assert_json_error(response: Any, status: int, error: str) -> dict[str, Any]:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.headers["Cache-Control"] == "no-store"
-    body: dict[str, Any] = response.json
-    assert body["error"] == error
-    return body
+    return token_claims(response, app.config["RELAYBOX_API_KEY"].split(":", 1)[1])
 
 
 def test_the_section_has_the_three_snippets_these_tests_run() -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -21,6 +20,7 @@ from starlette.routing import Route
 from relaybox_integrations.starlette import MissingMiddlewareError
 from tests.starlette.asgi import app_with, as_user, call
 from tests.support.readme import code_blocks
+from tests.support.responses import assert_json_error, token_claims
 from tests.support.verifier import node_verify
 
 SECTION = "Starlette"
@@ -61,29 +61,6 @@ def log_in(app: Starlette, username: str) -> dict[str, str]:
     return {"Cookie": f"session={response.cookies['session']}"}
 
 
-def claims_of(response: httpx.Response, secret: str) -> dict[str, Any]:
-    """The token's claims, verified by jsonwebtoken; the answer's shape on the way."""
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"] == "application/json"
-    assert response.headers["cache-control"] == "no-store"
-    body = response.json()
-    assert set(body) == {"token", "expiresIn", "expiresAt"}
-    assert secret not in response.text
-    claims = node_verify(body["token"], secret)
-    assert body["expiresAt"] == claims["exp"] * 1000
-    assert body["expiresIn"] == claims["exp"] - claims["iat"]
-    return claims
-
-
-def assert_json_error(response: httpx.Response, status: int, error: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/json"
-    assert response.headers["cache-control"] == "no-store"
-    body: dict[str, Any] = response.json()
-    assert body["error"] == error
-    return body
-
-
 def test_the_section_has_the_three_snippets_these_tests_run() -> None:
     # Keeps the indexes below honest when the README gains or loses a block.
     assert len(code_blocks(SECTION)) == 3
@@ -112,7 +89,7 @@ def test_session_user_gets_a_token_and_anonymous_a_401(first: dict[str, Any]) ->
     get = call(app, "GET", SPOOFED_URL, headers={**alice, **SPOOFED})
     post = call(app, "POST", SPOOFED_URL, headers={**alice, **SPOOFED}, json={"clientId": "admin"})
     for response in (get, post):
-        claims = claims_of(response, secret)
+        claims = token_claims(response, secret)
         assert claims["clientId"] == "alice"
         assert claims["publicKey"] == first["RELAYBOX_API_KEY"].split(":", 1)[0]
         assert claims["exp"] - claims["iat"] == 900
@@ -130,7 +107,7 @@ def test_hooks_set_permissions_refuse_and_audit(caplog: pytest.LogCaptureFixture
 
     with caplog.at_level(logging.INFO, logger="audit"):
         response = call(app, "GET", SPOOFED_URL, headers={**as_user("alice"), **SPOOFED})
-        claims = claims_of(response, secret)
+        claims = token_claims(response, secret)
         refused = call(app, "POST", "/user/auth", headers=as_user("mallory"))
         anonymous = call(app, "GET", "/user/auth")
 
@@ -172,7 +149,7 @@ def test_bootstrap_mints_for_the_session_user(third: dict[str, Any]) -> None:
 
     # The routes and the middleware share the one issuer: the endpoint still answers.
     response = call(app, "POST", SPOOFED_URL, headers={**alice, **SPOOFED})
-    assert claims_of(response, secret)["clientId"] == "alice"
+    assert token_claims(response, secret)["clientId"] == "alice"
     assert_json_error(call(app, "GET", "/user/auth"), 401, "not_authenticated")
 
 
