@@ -21,7 +21,7 @@ from django.urls import reverse
 
 from relaybox_integrations.django import token_issued
 from tests.support.readme import code_blocks
-from tests.support.responses import assert_json_error, token_claims
+from tests.support.responses import assert_cors_allowed, assert_json_error, preflight, token_claims
 from tests.support.servers import TEST_API_KEY, TEST_SECRET
 from tests.support.verifier import node_verify
 
@@ -134,19 +134,9 @@ def test_cors_allow_headers(user: Any) -> None:
         CORS_ALLOW_HEADERS=allow_headers,
     ):
         client = Client()
-        preflight = client.options(
-            "/user/auth",
-            headers={
-                "Origin": origin,
-                "Access-Control-Request-Method": "GET",
-                "Access-Control-Request-Headers": "content-type,x-client-id",
-            },
-        )
-        assert preflight.status_code == 200
-        assert preflight["Access-Control-Allow-Origin"] == origin
-        assert preflight["Access-Control-Allow-Credentials"] == "true"
-        allowed = preflight["Access-Control-Allow-Headers"].split(", ")
-        assert "x-client-id" in allowed
+        answer = preflight(client, origin)
+        assert answer.status_code == 200
+        assert_cors_allowed(answer, origin, headers=("x-client-id",))
         client.force_login(user)
         response = client.get("/user/auth", headers={"Origin": origin, "X-Client-Id": "admin"})
         assert token_claims(response)["clientId"] == str(user.pk)

@@ -6,6 +6,7 @@ import pytest
 from flask import Flask
 
 from relaybox_integrations.flask import RelayBox, get_state
+from tests.support.responses import assert_cors_allowed, preflight
 from tests.support.servers import TEST_SECRET
 from tests.support.verifier import node_verify
 
@@ -87,24 +88,14 @@ def cors_app(make_app: AppFactory, relaybox: RelayBox) -> Flask:
 
 def test_cors_preflight_and_credentialed_get(cors_app: Flask) -> None:
     client = cors_app.test_client()
-    preflight = client.options(
-        "/user/auth",
-        headers={
-            "Origin": ORIGIN,
-            "Access-Control-Request-Method": "GET",
-            "Access-Control-Request-Headers": "content-type,x-client-id",
-        },
-    )
-    assert preflight.status_code == 204
-    assert preflight.headers["Access-Control-Allow-Origin"] == ORIGIN
-    assert preflight.headers["Access-Control-Allow-Credentials"] == "true"
-    assert "x-client-id" in preflight.headers["Access-Control-Allow-Headers"].lower()
+    answer = preflight(client, ORIGIN)
+    assert answer.status_code == 204
+    assert_cors_allowed(answer, ORIGIN, headers=("x-client-id",))
     response = client.get(
         "/user/auth", headers={"Origin": ORIGIN, "Content-Type": "application/json"}
     )
     assert response.status_code == 200
-    assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
-    assert response.headers["Access-Control-Allow-Credentials"] == "true"
+    assert_cors_allowed(response, ORIGIN)
     assert response.headers["Cache-Control"] == "no-store"
 
 

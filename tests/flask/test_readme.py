@@ -16,7 +16,7 @@ from flask import Flask, g, session
 
 from relaybox_integrations.flask import get_state, token_issued
 from tests.support.readme import code_blocks
-from tests.support.responses import assert_json_error, token_claims
+from tests.support.responses import assert_cors_allowed, assert_json_error, preflight, token_claims
 
 SECTION = "Flask"
 ORIGIN = "https://app.example.com"
@@ -132,24 +132,17 @@ def test_csrf_exempts_only_the_endpoint(csrf_cors: dict[str, Any]) -> None:
 def test_cors_for_the_allowed_origin_only(csrf_cors: dict[str, Any]) -> None:
     app: Flask = csrf_cors["app"]
     client = app.test_client()
-    preflight_headers = {
-        "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "content-type,x-csrftoken,x-client-id",
-    }
-    preflight = client.options("/user/auth", headers={"Origin": ORIGIN, **preflight_headers})
-    assert preflight.status_code == 204
-    assert preflight.headers["Access-Control-Allow-Origin"] == ORIGIN
-    assert preflight.headers["Access-Control-Allow-Credentials"] == "true"
-    allowed = preflight.headers["Access-Control-Allow-Headers"].lower()
-    assert {"content-type", "x-csrftoken", "x-client-id"} <= set(allowed.split(", "))
+    headers = ("content-type", "x-csrftoken", "x-client-id")
+    answer = preflight(client, ORIGIN, method="POST", headers=headers)
+    assert answer.status_code == 204
+    assert_cors_allowed(answer, ORIGIN, headers=headers)
 
     response = client.post("/user/auth", headers={"Origin": ORIGIN, "X-Client-Id": "admin"})
     assert claims_of(app, response)["clientId"] == "alice"
-    assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
-    assert response.headers["Access-Control-Allow-Credentials"] == "true"
+    assert_cors_allowed(response, ORIGIN)
 
     stranger = {"Origin": "https://evil.example.com"}
-    refused = client.options("/user/auth", headers={**stranger, **preflight_headers})
+    refused = preflight(client, stranger["Origin"], method="POST", headers=headers)
     assert "Access-Control-Allow-Origin" not in refused.headers
     assert "Access-Control-Allow-Credentials" not in refused.headers
     assert "Access-Control-Allow-Origin" not in client.get("/user/auth", headers=stranger).headers

@@ -49,3 +49,31 @@ def assert_json_error(response: Any, status: int, error: str) -> dict[str, Any]:
     body: dict[str, Any] = _json(response)
     assert body["error"] == error
     return body
+
+
+def preflight(
+    client: Any,
+    origin: str,
+    *,
+    method: str = "GET",
+    headers: tuple[str, ...] = ("content-type", "x-client-id"),
+    path: str = "/user/auth",
+) -> Any:
+    """The CORS preflight a browser sends before the client's fetch of the auth endpoint."""
+    return client.options(
+        path,
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": method,
+            "Access-Control-Request-Headers": ",".join(headers),
+        },
+    )
+
+
+def assert_cors_allowed(response: Any, origin: str, *, headers: tuple[str, ...] = ()) -> None:
+    """``response`` lets a page on ``origin`` read it with cookies (and send ``headers``)."""
+    assert response.headers["Access-Control-Allow-Origin"] == origin
+    assert response.headers["Access-Control-Allow-Credentials"] == "true"
+    if headers:
+        allowed = response.headers["Access-Control-Allow-Headers"].lower().replace(" ", "")
+        assert set(headers) <= set(allowed.split(","))
