@@ -2,12 +2,7 @@
 
 Run it with ``python example_projects/serve.py starlette``. Log in as demo / demo-password.
 
-Settings (environment variables):
-- ``RELAYBOX_API_KEY``: your Relaybox API key (a development key is used when unset);
-- ``RELAYBOX_TOKEN_EXPIRES_IN``: token lifetime in seconds (default 900);
-- ``SESSION_SECRET_KEY``: the key signing session cookies (a development key when unset);
-- ``CORS_ALLOWED_ORIGINS``: comma-separated origins allowed to call the endpoint with
-  cookies, e.g. ``http://localhost:3000`` (none by default).
+Settings come from the environment; ``../common/demo_site.py`` lists them.
 
 Starlette has no CSRF protection. What protects the POST endpoints here: the session cookie
 is ``SameSite=Lax`` (other sites' pages cannot send it with a POST), and the browser client
@@ -17,12 +12,7 @@ always sends ``Content-Type: application/json``, which forces a CORS preflight t
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import html
-import os
-import secrets
-from dataclasses import dataclass
+import sys
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -37,44 +27,15 @@ from starlette.routing import Mount, Route
 
 from relaybox_integrations.starlette import relaybox_routes
 
-# DEVELOPMENT key: mints well-formed tokens that Relaybox's service rejects. Set
-# RELAYBOX_API_KEY to your real key ("<appPid>.<keyId>:<secret>") to connect for real.
-API_KEY = os.environ.get(
-    "RELAYBOX_API_KEY", "demo-app.demo-key:DEVELOPMENT-ONLY-secret-not-accepted-by-relaybox-0000"
-)
-try:
-    EXPIRES_IN = int(os.environ.get("RELAYBOX_TOKEN_EXPIRES_IN", "900"))
-except ValueError:
-    raise SystemExit("RELAYBOX_TOKEN_EXPIRES_IN must be a whole number of seconds") from None
-# DEVELOPMENT session key: anyone who knows it can forge a login. Set SESSION_SECRET_KEY.
-SESSION_SECRET_KEY = os.environ.get(
-    "SESSION_SECRET_KEY", "DEVELOPMENT-ONLY-session-key-change-me-0000000000"
-)
-CORS_ALLOWED_ORIGINS = [
-    origin.strip()
-    for origin in os.environ.get("CORS_ALLOWED_ORIGINS", "").split(",")
-    if origin.strip()
-]
-
-TEMPLATES = Path(__file__).resolve().parent.parent / "common"
-HOME_PAGE = (TEMPLATES / "home.html").read_text(encoding="utf-8")
-LOGIN_PAGE = (TEMPLATES / "login.html").read_text(encoding="utf-8")
-
-_ITERATIONS = 200_000
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "common"))
+import demo_site  # the settings, account and pages shared with the FastAPI example
 
 
-def hash_password(password: str, salt: bytes) -> bytes:
-    return hashlib.pbkdf2_hmac("sha256", password.encode(), salt, _ITERATIONS)
-
-
-@dataclass(frozen=True)
 class DemoUser(BaseUser):
-    """An in-memory user; its ``identity`` is what Relaybox sees as the clientId."""
+    """``request.user``: its ``identity`` is what Relaybox sees as the clientId."""
 
-    id: str
-    username: str
-    salt: bytes
-    password_hash: bytes
+    def __init__(self, account: demo_site.Account) -> None:
+        self.account = account
 
     @property
     def is_authenticated(self) -> bool:
@@ -82,66 +43,39 @@ class DemoUser(BaseUser):
 
     @property
     def display_name(self) -> str:
-        return self.username
+        return self.account.username
 
     @property
     def identity(self) -> str:
-        return self.id
-
-
-def _demo_user() -> DemoUser:
-    salt = secrets.token_bytes(16)
-    return DemoUser("1", "demo", salt, hash_password("demo-password", salt))
-
-
-USERS_BY_ID = {user.id: user for user in [_demo_user()]}
-USERS_BY_NAME = {user.username: user for user in USERS_BY_ID.values()}
-# Checked against unknown usernames too, so that a login takes as long either way.
-_NO_USER = DemoUser("", "", b"\0" * 16, b"")
-
-
-def authenticate(username: str, password: str) -> DemoUser | None:
-    user = USERS_BY_NAME.get(username, _NO_USER)
-    matches = hmac.compare_digest(hash_password(password, user.salt), user.password_hash)
-    return user if matches and user is not _NO_USER else None
+        return self.account.id
 
 
 class SessionBackend(AuthenticationBackend):
-    """``request.user`` from the user id the login stored in the signed session cookie."""
+    """``request.user`` from the account id the login stored in the signed session cookie."""
 
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
-        user = USERS_BY_ID.get(conn.session.get("user_id", ""))
-        if user is None:
+        account = demo_site.ACCOUNTS_BY_ID.get(conn.session.get("user_id", ""))
+        if account is None:
             return None
-        return AuthCredentials(["authenticated"]), user
-
-
-def render(page: str, **values: str) -> str:
-    for name, value in values.items():
-        page = page.replace(f"__{name}__", html.escape(value))
-    return page
+        return AuthCredentials(["authenticated"]), DemoUser(account)
 
 
 async def home(request: Request) -> Response:
     if not request.user.is_authenticated:
         return RedirectResponse(request.url_for("login").path, status_code=303)
     return HTMLResponse(
-        render(
-            HOME_PAGE,
-            FRAMEWORK="Starlette",
-            CSRF_TOKEN="",
-            USERNAME=request.user.display_name,
-            LOGOUT_URL=request.url_for("logout").path,
-            AUTH_URL=request.url_for("relaybox_auth").path,
+        demo_site.home_page(
+            "Starlette",
+            username=request.user.display_name,
+            logout_url=request.url_for("logout").path,
+            auth_url=request.url_for("relaybox_auth").path,
         )
     )
 
 
 def login_page(request: Request, error: str = "", status_code: int = 200) -> HTMLResponse:
-    page = render(
-        LOGIN_PAGE, FRAMEWORK="Starlette", ERROR=error, LOGIN_URL=request.url_for("login").path
-    )
-    return HTMLResponse(page.replace("__CSRF_INPUT__", ""), status_code=status_code)
+    page = demo_site.login_page("Starlette", request.url_for("login").path, error)
+    return HTMLResponse(page, status_code=status_code)
 
 
 async def login(request: Request) -> Response:
@@ -149,13 +83,13 @@ async def login(request: Request) -> Response:
         return login_page(request)
     form = await request.form()
     username, password = form.get("username"), form.get("password")
-    user = None
+    account = None
     if isinstance(username, str) and isinstance(password, str):
-        user = authenticate(username, password)
-    if user is None:
+        account = demo_site.authenticate(username, password)
+    if account is None:
         return login_page(request, "Wrong username or password.", status_code=400)
     request.session.clear()
-    request.session["user_id"] = user.id
+    request.session["user_id"] = account.id
     return RedirectResponse(request.url_for("home").path, status_code=303)
 
 
@@ -183,19 +117,19 @@ app = Starlette(
             "/user",
             routes=[
                 Route("/me", me, name="me"),
-                *relaybox_routes(api_key=API_KEY, expires_in=EXPIRES_IN),
+                *relaybox_routes(api_key=demo_site.API_KEY, expires_in=demo_site.EXPIRES_IN),
             ],
         ),
     ],
     middleware=[
         Middleware(
             CORSMiddleware,
-            allow_origins=CORS_ALLOWED_ORIGINS,
+            allow_origins=demo_site.CORS_ALLOWED_ORIGINS,
             allow_credentials=True,
             allow_methods=["GET", "POST"],
             allow_headers=["Content-Type", "X-Client-Id", "X-CSRFToken"],
         ),
-        Middleware(SessionMiddleware, secret_key=SESSION_SECRET_KEY, same_site="lax"),
+        Middleware(SessionMiddleware, secret_key=demo_site.SESSION_SECRET_KEY, same_site="lax"),
         Middleware(AuthenticationMiddleware, backend=SessionBackend()),
     ],
 )
