@@ -12,11 +12,9 @@ import json
 import os
 import runpy
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,7 +27,13 @@ ARTIFACTS = ROOT / "artifacts" / "benchmarks"
 sys.path.insert(0, str(ROOT))  # the working tree's package and test support
 
 from relaybox_integrations import RelayBox  # noqa: E402
-from tests.support.servers import TEST_API_KEY, free_port, login, run_example  # noqa: E402
+from tests.support.servers import (  # noqa: E402
+    TEST_API_KEY,
+    free_port,
+    login,
+    run_example,
+    serving,
+)
 
 WRK_SCRIPT = HERE / "wrk-json.lua"
 #: The header @relaybox/client always sends to the auth endpoint, even on GET.
@@ -196,34 +200,13 @@ def express_server(client_id: str, cpu: int | None) -> Iterator[str]:
     command = ["node", str(HERE / "express-reference.js"), str(port), client_id]
     if cpu is not None and shutil.which("taskset"):
         command = ["taskset", "-c", str(cpu), *command]
-    process = subprocess.Popen(
-        command,
-        env={**os.environ, "RELAYBOX_API_KEY": TEST_API_KEY},
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
     url = f"http://127.0.0.1:{port}/user/auth"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the Express reference exited with {process.returncode}")
-            try:
-                httpx.get(url, timeout=2)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the Express reference did not answer in 30 s") from None
-                time.sleep(0.1)
+    environment = {**os.environ, "RELAYBOX_API_KEY": TEST_API_KEY}
+    with serving(
+        "the Express reference", command, url, env=environment, timeout=30,
+        stderr=subprocess.DEVNULL,
+    ):  # fmt: skip
         yield url
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 @dataclasses.dataclass

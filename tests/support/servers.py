@@ -34,6 +34,41 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 @contextlib.contextmanager
+def serving(
+    name: str,
+    command: list[str],
+    probe_url: str,
+    *,
+    env: dict[str, str] | None = None,
+    timeout: float = 60.0,
+    stderr: int | None = None,
+) -> Iterator[None]:
+    """Run ``command`` until ``probe_url`` answers; stop its whole process group afterwards."""
+    process = subprocess.Popen(command, env=env, stderr=stderr, start_new_session=True)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited with {process.returncode}")
+            try:
+                httpx.get(probe_url, timeout=2)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{name} did not answer in {timeout} s") from None
+                time.sleep(0.1)
+        yield
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@contextlib.contextmanager
 def run_example(
     example: str,
     *,
@@ -44,44 +79,16 @@ def run_example(
 ) -> Iterator[str]:
     """Yield the base URL of ``example`` served by serve.py; its output goes to the test log."""
     port = free_port(host)
-    environment = {**os.environ, "RELAYBOX_API_KEY": TEST_API_KEY, **(env or {})}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            str(SERVE),
-            example,
-            "--host",
-            host,
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ],
-        env=environment,
-        start_new_session=True,
-    )
+    command = [
+        sys.executable, str(SERVE), example,
+        "--host", host, "--port", str(port), "--workers", str(workers),
+    ]  # fmt: skip
     base_url = f"http://{host}:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"{example} example exited with {process.returncode}")
-            try:
-                httpx.get(base_url + "/login", timeout=2)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"{example} example did not answer in {timeout} s") from None
-                time.sleep(0.2)
+    environment = {**os.environ, "RELAYBOX_API_KEY": TEST_API_KEY, **(env or {})}
+    with serving(
+        f"the {example} example", command, base_url + "/login", env=environment, timeout=timeout
+    ):
         yield base_url
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 class _HiddenInputs(html.parser.HTMLParser):
