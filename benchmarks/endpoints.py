@@ -25,7 +25,6 @@ import argparse
 import contextlib
 import importlib.util
 import json
-import os
 import platform
 import subprocess
 import sys
@@ -35,7 +34,6 @@ from typing import Any
 from harness import (
     ARTIFACTS,
     EXAMPLES,
-    HERE,
     cpus,
     example_present,
     example_server,
@@ -56,7 +54,7 @@ AUTH_VS_ME_TARGET = {"django": 0.95, "flask": 0.95, "starlette": 0.85, "fastapi"
 AUTH_VS_EXPRESS_TARGET = {"starlette": 3.0, "fastapi": 3.0}
 TIME_CLAIMS = frozenset({"timestamp", "iat", "exp"})
 TARGETS = ("me", "auth", "express")
-NODELAY = HERE / "uvicorn_nodelay"
+SCALING_VARIANTS = {"1 worker": 1, "2 workers": 2}
 LABELS = {"me": "/user/me", "auth": "/user/auth", "express": "Express /user/auth"}
 
 
@@ -151,33 +149,13 @@ def bench_example(name: str, args: argparse.Namespace, report: dict[str, Any]) -
     }
 
 
-def scaling_variants(name: str) -> dict[str, tuple[int, dict[str, str] | None]]:
-    """label -> (workers, extra environment) of the servers the scaling step compares."""
-    variants: dict[str, tuple[int, dict[str, str] | None]] = {
-        "1 worker": (1, None),
-        "2 workers": (2, None),
-    }
-    if EXAMPLES[name][1] == "uvicorn":
-        path = os.pathsep.join(filter(None, [str(NODELAY), os.environ.get("PYTHONPATH")]))
-        variants["2 workers, uvicorn #3149 fixed"] = (2, {"PYTHONPATH": path})
-    return variants
-
-
 def bench_scaling(name: str, args: argparse.Namespace, report: dict[str, Any]) -> None:
     """/user/auth on one worker and on two, in alternating order; nothing pinned."""
     connections = max(args.concurrency)
-    variants = scaling_variants(name)
     with contextlib.ExitStack() as stack:
         servers = {
-            label: stack.enter_context(
-                example_server(
-                    name,
-                    workers=workers,
-                    env=env,
-                    log_name=f"{name}-{workers}w-{'fixed' if env else 'as-served'}",
-                )
-            )
-            for label, (workers, env) in variants.items()
+            label: stack.enter_context(example_server(name, workers=workers))
+            for label, workers in SCALING_VARIANTS.items()
         }
         # One login per server: a session made on one server is not assumed valid on another.
         cookies = {label: logged_in_session(s.base_url).cookie for label, s in servers.items()}
@@ -327,9 +305,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             "\nOne worker vs two, nothing pinned. wrk shares the same 2 cores, so two "
             "workers cannot double; the endpoint keeps no state, so more workers, processes "
-            "or machines behind a load balancer all serve it alike. uvicorn --workers N "
-            "loses TCP_NODELAY (uvicorn issue #3149): the 'fixed' row shows the same "
-            "server with that one socket flag restored."
+            "or machines behind a load balancer all serve it alike."
         )
         for name in report["examples"]:
             try:

@@ -148,7 +148,7 @@ def cpus() -> tuple[int | None, int | None]:
 @contextlib.contextmanager
 def _output_to(log: Path) -> Iterator[None]:
     """Send this process's stdout/stderr to ``log`` while a server is started, so the
-    server (which inherits them) writes its access log there rather than to the terminal."""
+    server (which inherits them) writes its messages there rather than to the terminal."""
     log.parent.mkdir(parents=True, exist_ok=True)
     sys.stdout.flush()
     sys.stderr.flush()
@@ -180,11 +180,17 @@ def example_server(
     env: dict[str, str] | None = None,
     log_name: str = "",
 ) -> Iterator[Server]:
-    """Run ``name`` under its production server via run_example, its output in a log file."""
+    """Run ``name`` under its production server via run_example, its output in a log file.
+
+    Without an access log: the Express reference writes none, and a log line per request
+    would weigh on /user/auth and /user/me alike without telling them apart.
+    """
     log = ARTIFACTS / f"server-{log_name or f'{name}-{workers}w'}.log"
     with contextlib.ExitStack() as stack:
         with _output_to(log):
-            base_url = stack.enter_context(run_example(name, workers=workers, env=env))
+            base_url = stack.enter_context(
+                run_example(name, workers=workers, env=env, access_log=False)
+            )
         port = int(base_url.rsplit(":", 1)[1])
         pids = server_tree(port)
         pin(pids, cpu)

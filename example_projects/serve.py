@@ -3,18 +3,24 @@
     python example_projects/serve.py django|django-asgi|flask|starlette|fastapi [--port N]
 
 Django and Flask run under gunicorn (WSGI); Django's ASGI variant, Starlette and FastAPI
-under uvicorn. The API key comes from ``RELAYBOX_API_KEY``; when it is unset the examples
-use their development key, which Relaybox's service will not accept, and this script says
-so. A malformed key stops the script before any server starts, naming the setting.
+under uvicorn. ``--workers N`` runs N processes: the endpoint keeps no state, so any
+worker answers any request. ``--no-access-log`` drops the per-request log line.
+
+The API key comes from ``RELAYBOX_API_KEY``; when it is unset the examples use their
+development key, which Relaybox's service will not accept, and this script says so. A
+malformed key stops the script before any server starts, naming the setting.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 
@@ -47,36 +53,49 @@ def check_api_key() -> None:
         sys.exit(f"RELAYBOX_API_KEY is malformed: {exc}")
 
 
-def server_command(name: str, host: str, port: int, workers: int) -> tuple[Path, list[str]]:
-    folder, server, application, _ = EXAMPLES[name]
-    bind = f"{host}:{port}"
-    if server == "gunicorn":
-        command = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--bind",
-            bind,
-            "--workers",
-            str(workers),
-            "--access-logfile",
-            "-",
-            application,
-        ]
-    else:
-        command = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--host",
-            host,
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            application,
-        ]
-    return HERE / folder, command
+def gunicorn_command(application: str, args: argparse.Namespace) -> list[str]:
+    command = [sys.executable, "-m", "gunicorn", "--bind", f"{args.host}:{args.port}"]
+    command += ["--workers", str(args.workers)]
+    if args.access_log:
+        command += ["--access-logfile", "-"]
+    return [*command, application]
+
+
+def run_uvicorn(application: str, args: argparse.Namespace) -> None:
+    """uvicorn.run, with two fixes for ``--workers N`` (N > 1).
+
+    uvicorn binds the shared listening socket itself with ``proto`` 0, and asyncio sets
+    TCP_NODELAY only on connections accepted from an IPPROTO_TCP socket (uvicorn issue
+    #3149): every keep-alive response after the first would wait ~40 ms for the client's
+    delayed ACK. And a worker that fails to import the application is restarted forever,
+    so the application is imported here first, where a bad setting stops the script.
+    """
+    import uvicorn
+    import uvicorn.config
+
+    if args.workers > 1:
+        uvicorn.config.Config.bind_socket = with_tcp_nodelay(  # type: ignore[method-assign]
+            uvicorn.config.Config.bind_socket
+        )
+        uvicorn.config.Config(application).load()
+    uvicorn.run(
+        application,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        access_log=args.access_log,
+    )
+
+
+def with_tcp_nodelay(bind_socket: Callable[[Any], socket.socket]) -> Callable[[Any], socket.socket]:
+    def bind_tcp_socket(config: Any) -> socket.socket:
+        sock = bind_socket(config)
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock = socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, sock.detach())
+            sock.set_inheritable(True)
+        return sock
+
+    return bind_tcp_socket
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -85,11 +104,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--no-access-log", dest="access_log", action="store_false")
     args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
 
     check_api_key()
-    folder, command = server_command(args.example, args.host, args.port, args.workers)
-    setup = EXAMPLES[args.example][3]
+    folder_name, server, application, setup = EXAMPLES[args.example]
+    folder = HERE / folder_name
     if setup is not None:
         subprocess.run([sys.executable, setup], cwd=folder, check=True)
     print(
@@ -99,7 +121,10 @@ def main(argv: list[str] | None = None) -> None:
         flush=True,
     )
     os.chdir(folder)
-    os.execv(sys.executable, command)
+    sys.path.insert(0, str(folder))  # as uvicorn's command line does with its directory
+    if server == "gunicorn":
+        os.execv(sys.executable, gunicorn_command(application, args))
+    run_uvicorn(application, args)
 
 
 if __name__ == "__main__":

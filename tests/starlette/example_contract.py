@@ -175,6 +175,44 @@ class ExampleContract:
         assert result.returncode != 0
         assert named in result.stderr
 
+    def test_a_bad_setting_stops_serve_py_with_two_workers_too(self) -> None:
+        """uvicorn alone would restart the failing workers forever."""
+        result = subprocess.run(
+            [
+                sys.executable,
+                str(SERVE),
+                self.example,
+                "--port",
+                str(free_port()),
+                "--workers",
+                "2",
+            ],
+            env={**os.environ, "RELAYBOX_API_KEY": TEST_API_KEY, "RELAYBOX_TOKEN_EXPIRES_IN": "x"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode != 0
+        assert "RELAYBOX_TOKEN_EXPIRES_IN" in result.stderr
+        assert "Started server process" not in result.stderr
+
+    def test_two_workers_serve_the_same_session(self) -> None:
+        """Any worker answers any request: the endpoint keeps no state of its own."""
+        with run_example(self.example, workers=2) as url:
+            with httpx.Client(base_url=url) as client:
+                login(client)
+                cookies = dict(client.cookies)
+            tokens = []
+            for _ in range(12):  # a new connection each: the kernel spreads them over workers
+                with httpx.Client(base_url=url, cookies=cookies) as fresh:
+                    response = fresh.get("/user/auth")
+                    assert response.status_code == 200, response.text
+                    tokens.append(response.json()["token"])
+        for verdict in node_verify_many(tokens, TEST_SECRET):
+            assert verdict["ok"], verdict
+            assert verdict["claims"]["clientId"] == "1"
+
 
 def login_attempt(client: httpx.Client, username: str, password: str) -> httpx.Response:
     return client.post("/login", data={"username": username, "password": password})

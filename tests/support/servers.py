@@ -75,6 +75,7 @@ def run_example(
     host: str = "127.0.0.1",
     env: dict[str, str] | None = None,
     workers: int = 1,
+    access_log: bool = True,
     timeout: float = 60.0,
 ) -> Iterator[str]:
     """Yield the base URL of ``example`` served by serve.py; its output goes to the test log."""
@@ -83,6 +84,8 @@ def run_example(
         sys.executable, str(SERVE), example,
         "--host", host, "--port", str(port), "--workers", str(workers),
     ]  # fmt: skip
+    if not access_log:
+        command.append("--no-access-log")
     base_url = f"http://{host}:{port}"
     environment = {**os.environ, "RELAYBOX_API_KEY": TEST_API_KEY, **(env or {})}
     with serving(
