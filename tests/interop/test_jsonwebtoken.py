@@ -143,3 +143,33 @@ def test_jsonwebtoken_forgeries_fail_verify_token(name: str) -> None:
     # The service's own check agrees on all but one: jsonwebtoken accepts a token without
     # exp, which verify_token refuses on purpose (a token that never expires).
     assert node_verify_many([token], SECRET)[0]["ok"] is (name == "no expiry")
+
+
+def respellings(signature: str) -> dict[str, str]:
+    """Other spellings of the same signature bytes that lenient base64 decoders accept."""
+    last = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    index = last.index(signature[-1])
+    # 32 bytes are 43 characters: the last carries 4 bits of data and 2 unused ones.
+    stray_bits = last[index ^ 0b01]
+    return {
+        "padded": signature + "=",
+        "stray bits in the last character": signature[:-1] + stray_bits,
+        "standard alphabet": signature.replace("-", "+").replace("_", "/"),
+    }
+
+
+def test_respelt_signatures_are_refused_as_jsonwebtoken_refuses_them() -> None:
+    relaybox = RelayBox(API_KEY)
+    # A token whose signature spells out both '-' or '_' in base64url, so every case applies.
+    token = next(
+        t
+        for t in (relaybox.generate_token_response(client_id=str(n)).token for n in range(200))
+        if {"-", "_"} & set(t.rsplit(".", 1)[1])
+    )
+    head, signature = token.rsplit(".", 1)
+    variants = respellings(signature)
+    verdicts = node_verify_many([f"{head}.{v}" for v in variants.values()], SECRET)
+    for (name, variant), verdict in zip(variants.items(), verdicts, strict=True):
+        assert not verdict["ok"], f"jsonwebtoken accepted the {name} signature"
+        with pytest.raises(TokenVerificationError, match="signature"):
+            relaybox.verify_token(f"{head}.{variant}")
