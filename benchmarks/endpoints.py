@@ -1,7 +1,7 @@
 """Requests per second of /user/auth against /user/me and an Express reference, under wrk.
 
     python benchmarks/endpoints.py [--examples django,flask,starlette,fastapi]
-        [--concurrency 1,8,32] [--seconds 3] [--repeats 2] [--quick] [--no-scaling]
+        [--concurrency 1,8,32] [--seconds 3] [--repeats 3] [--quick] [--no-scaling]
 
 Each example runs under its production server (gunicorn with one sync worker for Django and
 Flask, uvicorn with one worker for Starlette and FastAPI), pinned to one core, with wrk on
@@ -256,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--examples", default=DEFAULT_EXAMPLES, help=f"from {sorted(EXAMPLES)}")
     parser.add_argument("--concurrency", default="1,8,32", help="wrk connection counts")
     parser.add_argument("--seconds", type=float, default=3.0, help="length of one wrk run")
-    parser.add_argument("--repeats", type=int, default=2, help="runs per endpoint and level")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per endpoint and level")
     parser.add_argument("--quick", action="store_true", help="1 s runs, 1 repeat: a smoke run")
     parser.add_argument("--no-scaling", action="store_true", help="skip the 1 vs 2 workers runs")
     parser.add_argument("--json", type=Path, default=ARTIFACTS / "endpoints.json")
