@@ -337,6 +337,8 @@ class RelayBox:
         """
         if not isinstance(token, str):
             raise TokenVerificationError(f"token must be a str; got {type(token).__name__}")
+        if not token.isascii():  # base64url and dots only; also keeps .encode() below safe
+            raise TokenVerificationError("malformed token: it has characters outside ASCII")
         segments = token.split(".")
         if len(segments) != 3:
             raise TokenVerificationError("malformed token: expected three '.'-separated parts")

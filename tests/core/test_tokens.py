@@ -299,6 +299,8 @@ def unsigned(claims: dict[str, Any]) -> str:
         ("!!!.e30.sig", "header is not base64url JSON"),
         (f"{forge(good_claims()).split('.')[0]}.bm90IGpzb24.AAAA", "signature"),
         ("W10.e30.AAAA", "header is not a JSON object"),
+        ("e30.e30.\udcff", "outside ASCII"),  # what a bad byte in argv turns into
+        ("e30.e30.sïg", "outside ASCII"),
     ],
 )
 def test_verify_rejects_what_the_service_would_reject(token: str, message: str) -> None:
