@@ -25,15 +25,20 @@ class RelayBoxError(Exception):
 class ConfigurationError(RelayBoxError, ValueError):
     """A setting is wrong; raised at start-up.
 
-    ``setting`` names the core option at fault (``"api_key"``, ``"expires_in"``,
-    ``"permissions"``...), so that framework adapters can report it under their own
-    setting name.
+    ``setting`` names the setting as the user wrote it: the core's and the Starlette and
+    FastAPI adapters' keyword arguments (``"api_key"``, ``"expires_in"``...), Flask's
+    ``app.config`` keys (``"RELAYBOX_API_KEY"``...). Django reports the same problems
+    through its system checks, as ``RELAYBOX['API_KEY']``.
     """
 
     def __init__(self, setting: str, message: str) -> None:
         super().__init__(message)
         self.setting = setting
         self.message = message
+
+    def renamed(self, setting: str) -> ConfigurationError:
+        """This error under the name an adapter's users wrote the setting as."""
+        return ConfigurationError(setting, f"{setting}: {self.message}")
 
 
 class TokenRequestError(RelayBoxError, ValueError):

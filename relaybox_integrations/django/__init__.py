@@ -1,4 +1,4 @@
-"""Relaybox auth tokens for Django: a reusable app with an auth view.
+"""Relaybox for Django: a reusable app with an auth view.
 
 .. code-block:: python
 
@@ -7,12 +7,13 @@
     urlpatterns = [path("user/", include("relaybox_integrations.django.urls"))]
 
 Hooks raise :class:`AccessDenied` to refuse a user (403); :data:`token_issued` is sent for
-every token minted.
+every token minted; :func:`get_relaybox` is the process's configured client.
 """
 
 from __future__ import annotations
 
 from ..endpoint import AccessDenied
+from .integration import get_relaybox
 from .signals import token_issued
 
-__all__ = ["AccessDenied", "token_issued"]
+__all__ = ["AccessDenied", "get_relaybox", "token_issued"]

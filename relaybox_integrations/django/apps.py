@@ -6,7 +6,7 @@ from django.apps import AppConfig
 from django.core import checks
 
 
-class RelayboxAppConfig(AppConfig):
+class RelayBoxAppConfig(AppConfig):
     """Registers the ``RELAYBOX`` system checks; the app has no models."""
 
     name = "relaybox_integrations.django"
@@ -17,4 +17,4 @@ class RelayboxAppConfig(AppConfig):
     def ready(self) -> None:
         from .checks import check_settings
 
-        checks.register(check_settings)
+        checks.register(check_settings, "relaybox", checks.Tags.security)

@@ -1,7 +1,8 @@
 """``manage.py check`` for ``RELAYBOX``: every problem at once, each with an id and a hint.
 
-The checks ask the core to validate (the same code that runs at request time), so a
-setting the checks accept is one the view accepts. Ids:
+Each option is checked by the core's own validator (the code that runs at request time), and
+the core is then built once from the whole setting, so what the checks accept the views
+accept. Requests run the same checks before building (:mod:`.integration`). Ids:
 
 - ``relaybox.E001`` ``API_KEY`` missing; ``E002`` malformed
 - ``relaybox.E003`` ``TOKEN_EXPIRES_IN`` invalid
@@ -11,87 +12,170 @@ setting the checks accept is one the view accepts. Ids:
 - ``relaybox.E007`` a hook that does not import; ``E008`` a hook that is not callable
 - ``relaybox.E009`` ``RELAYBOX`` is not a dict
 - ``relaybox.W001`` the API secret is shorter than HS256 keys should be
+
+They are registered under the tags ``relaybox`` and ``security`` (a bad key is a security
+problem: ``manage.py check --tag security`` runs them).
 """
 
 from __future__ import annotations
 
+import difflib
 import warnings
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Final
 
 from django.core.checks import CheckMessage, Error
 from django.core.checks import Warning as CheckWarning
+from django.utils.module_loading import import_string
 
-from ..core import ApiKey, RelayBox
-from ..endpoint import AuthEndpoint
+from ..core import DEFAULT_EXPIRES_IN, MAX_EXPIRES_IN, REFRESH_MARGIN, ApiKey, _check_expires_in
 from ..errors import ConfigurationError, ShortSecretWarning
-from .conf import (
-    SettingError,
-    load_hook,
-    missing_api_key,
-    relaybox_settings,
-    setting_error,
-    unknown_keys,
-)
+from ..permissions import validate_permissions
+from .conf import DEFAULTS, raw_settings, setting
 
-__all__ = ["check_settings"]
+if TYPE_CHECKING:
+    from .integration import Integration
 
-# Stands in for a malformed API_KEY so the other options are still checked by the core.
-_PLACEHOLDER_KEY = "check.check:placeholder-secret-used-only-by-system-checks"
+__all__ = ["check_settings", "configure", "load_hook"]
+
+_HINTS: Final[Mapping[str, tuple[str, str]]] = {
+    "API_KEY": (
+        "relaybox.E002",
+        "Copy the whole key from your Relaybox dashboard: '<appPid>.<keyId>:<secret>'.",
+    ),
+    "TOKEN_EXPIRES_IN": (
+        "relaybox.E003",
+        f"Use a whole number of seconds above {REFRESH_MARGIN} and at most {MAX_EXPIRES_IN}; "
+        f"the default is {DEFAULT_EXPIRES_IN}.",
+    ),
+    "PERMISSIONS": (
+        "relaybox.E004",
+        'Use a dict of room to permission names, e.g. {"chat:*": ["subscribe", "publish"]}, '
+        'a list such as ["*"], or None for the API key\'s own permissions.',
+    ),
+    "ALLOW_ANONYMOUS": (
+        "relaybox.E005",
+        "Use True to give anonymous visitors tokens without a clientId, or False (the "
+        "default) to answer them 401.",
+    ),
+}
+#: The core's option names, as users spell them in ``RELAYBOX``.
+CORE_OPTIONS: Final[Mapping[str, str]] = {
+    "api_key": "API_KEY",
+    "expires_in": "TOKEN_EXPIRES_IN",
+    "permissions": "PERMISSIONS",
+    "allow_anonymous": "ALLOW_ANONYMOUS",
+}
 
 
-def _error(problem: SettingError) -> Error:
-    return Error(str(problem), hint=problem.hint, id=problem.check_id)
+def error(check_id: str, key: str | None, message: str, hint: str) -> Error:
+    """A check error whose message names ``RELAYBOX[key]``."""
+    where = "RELAYBOX" if key is None else f"RELAYBOX[{key!r}]"
+    return Error(f"{where}: {message}", hint=hint, id=check_id)
 
 
-def _core_check(build: Callable[[], object], *, warn: bool = False) -> list[CheckMessage]:
+def core_error(exc: ConfigurationError) -> Error:
+    """The core's configuration error, named as the ``RELAYBOX`` key users wrote."""
+    key = CORE_OPTIONS.get(exc.setting, exc.setting.upper())
+    check_id, hint = _HINTS[key]
+    return error(check_id, key, exc.message, hint)
+
+
+def load_hook(key: str) -> Callable[..., Any] | None:
+    """``RELAYBOX[key]`` (None, a callable or a dotted path) as a callable.
+
+    Raises :class:`ImportError` or :class:`TypeError` with the check's message.
+    """
+    value = setting(key)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = import_string(value)
+    if not callable(value):
+        raise TypeError(f"is not callable; got {type(value).__name__}")
+    return value
+
+
+def configure() -> tuple[list[CheckMessage], Integration | None]:
+    """Every problem with ``RELAYBOX``, and, when none is an error, what it builds.
+
+    The core is built once, here: both the system check and the first request call this.
+    """
+    from .integration import build
+
+    raw = raw_settings()
+    if not isinstance(raw, Mapping):
+        hint = 'Write RELAYBOX = {"API_KEY": os.environ["RELAYBOX_API_KEY"]}.'
+        return [
+            error("relaybox.E009", None, f"must be a dict; got {type(raw).__name__}", hint)
+        ], None
+    messages: list[CheckMessage] = [*_api_key_problems(raw), *_option_problems(raw)]
+    if messages:
+        return messages, None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ShortSecretWarning)
         try:
-            build()
-        except ConfigurationError as exc:
-            return [_error(setting_error(exc))]
-    return [
+            integration = build()
+        except ConfigurationError as exc:  # options fine alone, not together (token size)
+            return [core_error(exc)], None
+    messages += [
         CheckWarning(
             f"RELAYBOX['API_KEY']: {warning.message}",
             hint="Use the full key from your Relaybox dashboard.",
             id="relaybox.W001",
         )
         for warning in caught
-        if warn and issubclass(warning.category, ShortSecretWarning)
+        if issubclass(warning.category, ShortSecretWarning)
     ]
+    return messages, integration
 
 
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """Report every problem with ``RELAYBOX``."""
-    try:
-        raw = relaybox_settings.raw
-    except SettingError as exc:
-        return [_error(exc)]
-    messages: list[CheckMessage] = [_error(problem) for problem in unknown_keys(raw)]
+    """The system check: every problem with ``RELAYBOX``."""
+    return configure()[0]
 
-    api_key = relaybox_settings.API_KEY
-    key = _PLACEHOLDER_KEY
+
+def _api_key_problems(raw: Mapping[str, object]) -> Iterator[Error]:
+    api_key = raw.get("API_KEY")
     if api_key in (None, ""):
-        messages.append(_error(missing_api_key()))
-    else:
-        try:
-            ApiKey(api_key)
-        except ConfigurationError as exc:
-            messages.append(_error(setting_error(exc)))
-        else:
-            key = str(api_key)
-            messages += _core_check(lambda: RelayBox(key), warn=True)
+        hint = (
+            'Set RELAYBOX = {"API_KEY": os.environ["RELAYBOX_API_KEY"]}, the key from your '
+            "Relaybox dashboard ('<appPid>.<keyId>:<secret>')."
+        )
+        yield error("relaybox.E001", "API_KEY", "is not set; tokens cannot be signed", hint)
+        return
+    try:
+        ApiKey(api_key)
+    except ConfigurationError as exc:
+        yield core_error(exc)
 
-    expires_in: Any = relaybox_settings.TOKEN_EXPIRES_IN
-    permissions: Any = relaybox_settings.PERMISSIONS
-    allow_anonymous: Any = relaybox_settings.ALLOW_ANONYMOUS
-    messages += _core_check(lambda: RelayBox(key, expires_in=expires_in))
-    messages += _core_check(lambda: RelayBox(key, permissions=permissions))
-    messages += _core_check(lambda: AuthEndpoint(RelayBox(key), allow_anonymous=allow_anonymous))
-    for hook in ("CLIENT_ID_HOOK", "PERMISSIONS_HOOK"):
+
+def _option_problems(raw: Mapping[str, object]) -> Iterator[Error]:
+    for key in raw:
+        if key not in DEFAULTS:
+            close = difflib.get_close_matches(str(key), list(DEFAULTS), n=1)
+            hint = f"Did you mean {close[0]!r}?" if close else f"Known keys: {', '.join(DEFAULTS)}."
+            yield error("relaybox.E006", str(key), "is not a known setting", hint)
+    expires_in = raw.get("TOKEN_EXPIRES_IN", DEFAULTS["TOKEN_EXPIRES_IN"])
+    permissions = raw.get("PERMISSIONS")
+    allow_anonymous = raw.get("ALLOW_ANONYMOUS", False)
+    try:
+        _check_expires_in(expires_in, lambda message: ConfigurationError("expires_in", message))
+    except ConfigurationError as exc:
+        yield core_error(exc)
+    if permissions is not None:
         try:
-            load_hook(hook, relaybox_settings.get(hook))
-        except SettingError as exc:
-            messages.append(_error(exc))
-    return messages
+            validate_permissions(permissions)
+        except ValueError as exc:
+            yield core_error(ConfigurationError("permissions", str(exc)))
+    if not isinstance(allow_anonymous, bool):
+        message = f"must be True or False; got {allow_anonymous!r}"
+        yield core_error(ConfigurationError("allow_anonymous", message))
+    for key in ("CLIENT_ID_HOOK", "PERMISSIONS_HOOK"):
+        try:
+            load_hook(key)
+        except ImportError as exc:
+            hint = "Give the dotted path of a function, e.g. 'myapp.relaybox.client_id'."
+            yield error("relaybox.E007", key, f"cannot import {raw[key]!r}: {exc}", hint)
+        except TypeError as exc:
+            yield error("relaybox.E008", key, str(exc), "Give a function, or its dotted path.")

@@ -1,6 +1,6 @@
 """The auth endpoint as a Django REST framework view, for frontends that log in through DRF.
 
-:class:`RelayboxAuthAPIView` authenticates with DRF's authentication classes (your
+:class:`RelayBoxAuthAPIView` authenticates with DRF's authentication classes (your
 ``DEFAULT_AUTHENTICATION_CLASSES``, or ``authentication_classes`` on a subclass: session,
 token, JWT...) and answers like :class:`~relaybox_integrations.django.views.AuthView`.
 Whether anonymous users get a token is ``RELAYBOX['ALLOW_ANONYMOUS']``'s call, so DRF's
@@ -16,14 +16,14 @@ from django.http.response import HttpResponseBase
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from .conf import get_config
-from .tokens import issue
-from .views import exempt_from_login_required, to_django_response
+from ..endpoint import AuthEndpoint
+from .integration import get_integration
+from .views import exempt_from_login_required, to_django
 
-__all__ = ["RelayboxAuthAPIView"]
+__all__ = ["RelayBoxAuthAPIView"]
 
 
-class RelayboxAuthAPIView(APIView):
+class RelayBoxAuthAPIView(APIView):
     """GET or POST: the token response for the user DRF authenticated."""
 
     permission_classes = ()  # ALLOW_ANONYMOUS decides
@@ -36,13 +36,14 @@ class RelayboxAuthAPIView(APIView):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         # Before authentication: a preflight or a wrong method never reaches a backend.
-        rejected = get_config().endpoint.reject_method(request.method or "")
+        rejected = AuthEndpoint.reject_method(request.method or "")
         if rejected is not None:
-            return to_django_response(rejected)
+            return to_django(rejected)
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
-        return to_django_response(issue(get_config(), request, request.user, type(self)))
+        endpoint = get_integration().endpoint
+        return to_django(endpoint.respond(request.method or "", request, lambda: request.user))
 
     post = get
 

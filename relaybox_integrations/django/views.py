@@ -21,26 +21,21 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
-from django.http.response import HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views import View
 
-from ..endpoint import EndpointResponse, json_error
-from .conf import get_config
-from .tokens import aissue, issue
+from ..endpoint import AuthEndpoint, EndpointResponse, json_error
+from .integration import get_integration
 
-__all__ = [
-    "AsyncAuthView",
-    "AuthView",
-    "aget_user",
-    "exempt_from_login_required",
-    "to_django_response",
-]
+__all__ = ["AsyncAuthView", "AuthView"]
 
 
-def to_django_response(response: EndpointResponse) -> HttpResponse:
-    """Copy the core's answer (status, JSON body, no-store headers) into Django's type."""
-    return HttpResponse(response.body, status=response.status, headers=dict(response.headers))
+def to_django(response: EndpointResponse) -> HttpResponse:
+    """Copy the core's answer into Django's type, without a default Content-Type."""
+    answer = HttpResponse(response.body, status=response.status, headers=dict(response.headers))
+    if not response.body:  # the empty 204: no text/html Django would otherwise claim
+        del answer["Content-Type"]
+    return answer
 
 
 def exempt_from_login_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -52,7 +47,8 @@ def exempt_from_login_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return login_not_required(view)
 
 
-def _user(request: HttpRequest) -> Any:
+def request_user(request: HttpRequest) -> Any:
+    """``request.user``, or a message naming the missing middleware."""
     try:
         return request.user
     except AttributeError:
@@ -63,9 +59,17 @@ def _user(request: HttpRequest) -> Any:
 
 
 def _load_user(request: HttpRequest) -> Any:
-    user = _user(request)
-    user.is_authenticated  # noqa: B018 - evaluates the lazy user (the session and ORM read)
+    user = request_user(request)
+    getattr(user, "is_authenticated", None)  # evaluates the lazy user (session and ORM read)
     return user
+
+
+async def _aload_user(request: HttpRequest) -> Any:
+    """``await request.auser()``, or the lazy ``request.user`` loaded in a thread (Django 4.2)."""
+    auser: Callable[[], Awaitable[Any]] | None = getattr(request, "auser", None)
+    if auser is not None:
+        return await auser()
+    return await sync_to_async(_load_user)(request)
 
 
 def _no_response(request: HttpRequest) -> HttpResponse:
@@ -79,19 +83,16 @@ def _csrf_rejects(request: HttpRequest) -> bool:
     return check.process_view(request, _no_response, (), {}) is not None
 
 
-async def aget_user(request: HttpRequest) -> Any:
-    """``await request.auser()``, or the lazy ``request.user`` loaded in a thread (Django 4.2)."""
-    auser: Callable[[], Awaitable[Any]] | None = getattr(request, "auser", None)
-    if auser is not None:
-        return await auser()
-    return await sync_to_async(_load_user)(request)
+_CSRF_FAILED = json_error(
+    403,
+    "csrf_failed",
+    "CSRF check failed: send the csrftoken cookie's value in an X-CSRFToken header "
+    "(the browser client's authHeaders).",
+)
 
 
 class AuthView(View):
     """GET or POST: the token response for ``request.user``; OPTIONS 204; others 405."""
-
-    # Only these reach the handlers; HEAD, PUT... get the core's JSON 405 in dispatch.
-    http_method_names = ["get", "post"]  # noqa: RUF012 - Django's own attribute type
 
     @classmethod
     def as_view(cls, **initkwargs: Any) -> Callable[..., Any]:
@@ -101,45 +102,35 @@ class AuthView(View):
         return exempt_from_login_required(view)
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        method = request.method or ""
         # Before the user lookup: a preflight or a wrong method never reads the session.
-        rejected = get_config().endpoint.reject_method(request.method or "")
-        if rejected is not None:
-            return self.reject(to_django_response(rejected))
-        if request.method == "POST" and _csrf_rejects(request):
-            return self.reject(to_django_response(_CSRF_FAILED))  # JSON, not Django's page
-        return super().dispatch(request, *args, **kwargs)
+        answer = AuthEndpoint.reject_method(method)
+        if answer is None and method == "POST" and _csrf_rejects(request):
+            answer = _CSRF_FAILED  # JSON, not Django's HTML page
+        if answer is not None:
+            return self.reply(to_django(answer))
+        return self.answer(request, method)
 
-    def reject(self, response: HttpResponseBase) -> Any:
+    def reply(self, response: HttpResponse) -> Any:
         """``response``, in the call style (sync or async) the view runs in."""
         return response
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return to_django_response(issue(get_config(), request, _user(request), type(self)))
-
-    post = get
+    def answer(self, request: HttpRequest, method: str) -> Any:
+        endpoint = get_integration().endpoint
+        return to_django(endpoint.respond(method, request, lambda: _load_user(request)))
 
 
 class AsyncAuthView(AuthView):
     """:class:`AuthView` for ASGI: loads the user with ``request.auser()``, hooks in threads."""
 
-    async def get(  # type: ignore[override]
-        self, request: HttpRequest, *args: Any, **kwargs: Any
-    ) -> HttpResponse:
-        user = await aget_user(request)
-        return to_django_response(await aissue(get_config(), request, user, type(self)))
+    view_is_async = True
 
-    post = get  # type: ignore[assignment]
-
-    def reject(self, response: HttpResponseBase) -> Any:
-        async def answer() -> HttpResponseBase:
+    def reply(self, response: HttpResponse) -> Any:
+        async def answer() -> HttpResponse:
             return response
 
         return answer()
 
-
-_CSRF_FAILED = json_error(
-    403,
-    "csrf_failed",
-    "CSRF check failed: send the csrftoken cookie's value in an X-CSRFToken header "
-    "(the browser client's authHeaders).",
-)
+    async def answer(self, request: HttpRequest, method: str) -> HttpResponse:
+        endpoint = get_integration().async_endpoint
+        return to_django(await endpoint.arespond(method, request, lambda: _aload_user(request)))

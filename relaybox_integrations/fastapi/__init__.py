@@ -25,10 +25,8 @@ from ..starlette import (
     MissingMiddlewareError,
     RelayBoxIssuer,
     RelayBoxMiddleware,
-    _issuer_from,
     get_issuer,
     relaybox_routes,
-    user_client_id,
 )
 
 __all__ = [
@@ -85,28 +83,31 @@ def relaybox_router(
     """An ``APIRouter`` serving the auth endpoint at ``path``.
 
     ``dependency`` is a FastAPI dependency returning the current user (an object with
-    ``identity`` or ``id``), its client id, or None when anonymous. ``options`` are
+    ``is_authenticated`` True and an ``identity`` or ``id``), its client id, or None when
+    anonymous. ``options`` are
     :class:`RelayBoxIssuer`'s (``api_key=`` and the rest), or pass a ready ``issuer``.
     GET and POST appear in the OpenAPI schema; other methods get the shared 405 answer.
     """
-    relaybox = _issuer_from(issuer, options)
+    relaybox = RelayBoxIssuer.from_options(issuer, **options)
     if relaybox.has_client_id_hook:
         raise ConfigurationError(
             "client_id",
-            "invalid argument client_id: relaybox_router takes the user from dependency=; "
+            "client_id: relaybox_router takes the user from dependency=; "
             "configure one or the other",
         )
     if not callable(dependency):
         raise ConfigurationError(
             "dependency",
-            "invalid argument dependency: expected a FastAPI dependency (a function); "
-            f"got {dependency!r}",
+            f"dependency: expected a FastAPI dependency (a function); got {dependency!r}",
         )
+
+    endpoint = relaybox.endpoint
 
     async def relaybox_auth(
         request: Request, user: Annotated[Any, Depends(dependency)]
     ) -> Response:
-        return await relaybox.respond_for(request, user_client_id(user))
+        answer = await endpoint.arespond(request.method, request, lambda: user)
+        return Response(answer.body, status_code=answer.status, headers=dict(answer.headers))
 
     responses: dict[int | str, dict[str, Any]] = {
         200: {"description": "A token for the session user.", "headers": _NO_STORE},

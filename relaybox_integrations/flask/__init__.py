@@ -1,4 +1,4 @@
-"""Relaybox auth tokens for Flask: ``RelayBox(app)`` adds the auth endpoint.
+"""Relaybox for Flask: ``RelayBox(app)`` adds the auth endpoint.
 
 Configure it with ``RELAYBOX_API_KEY`` (required), ``RELAYBOX_TOKEN_EXPIRES_IN``,
 ``RELAYBOX_PERMISSIONS``, ``RELAYBOX_AUTH_URL`` and ``RELAYBOX_ALLOW_ANONYMOUS`` in
@@ -6,26 +6,10 @@ Configure it with ``RELAYBOX_API_KEY`` (required), ``RELAYBOX_TOKEN_EXPIRES_IN``
 """
 
 from ..endpoint import AccessDenied
-from .extension import (
-    ALLOW_ANONYMOUS,
-    API_KEY,
-    AUTH_URL,
-    PERMISSIONS,
-    TOKEN_EXPIRES_IN,
-    ClientIdLoader,
-    PermissionsLoader,
-    RelayBox,
-    RelayBoxState,
-    get_state,
-)
+from .extension import ClientIdLoader, PermissionsLoader, RelayBox, RelayBoxState, get_state
 from .signals import token_issued
 
 __all__ = [
-    "ALLOW_ANONYMOUS",
-    "API_KEY",
-    "AUTH_URL",
-    "PERMISSIONS",
-    "TOKEN_EXPIRES_IN",
     "AccessDenied",
     "ClientIdLoader",
     "PermissionsLoader",

@@ -7,6 +7,7 @@ instance serves any number of applications made by a factory.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeAlias, TypeVar
@@ -15,10 +16,11 @@ import click
 from flask import Blueprint, Flask, Response, current_app, has_app_context, request
 from flask.cli import with_appcontext
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Rule
 
 from ..core import DEFAULT_EXPIRES_IN, TokenResponse
 from ..core import RelayBox as CoreRelayBox
-from ..endpoint import AccessDenied, AuthEndpoint, EndpointResponse, json_error
+from ..endpoint import AuthEndpoint, EndpointResponse, json_error
 from ..errors import ConfigurationError
 from ..permissions import PermissionsInput
 from .signals import token_issued
@@ -35,39 +37,17 @@ try:
 except ImportError:  # Flask-WTF is optional
     CSRFError = None
 
-__all__ = [
-    "ALLOW_ANONYMOUS",
-    "API_KEY",
-    "AUTH_URL",
-    "EXTENSION_KEY",
-    "PERMISSIONS",
-    "TOKEN_EXPIRES_IN",
-    "ClientIdLoader",
-    "PermissionsLoader",
-    "RelayBox",
-    "RelayBoxState",
-    "get_state",
-]
+__all__ = ["ClientIdLoader", "PermissionsLoader", "RelayBox", "RelayBoxState", "get_state"]
 
-API_KEY: Final = "RELAYBOX_API_KEY"
-TOKEN_EXPIRES_IN: Final = "RELAYBOX_TOKEN_EXPIRES_IN"
-PERMISSIONS: Final = "RELAYBOX_PERMISSIONS"
-AUTH_URL: Final = "RELAYBOX_AUTH_URL"
-ALLOW_ANONYMOUS: Final = "RELAYBOX_ALLOW_ANONYMOUS"
-DEFAULT_AUTH_URL: Final = "/user/auth"
-#: Where :meth:`RelayBox.init_app` keeps its :class:`RelayBoxState`.
-EXTENSION_KEY: Final = "relaybox"
-
-# Core option name -> the Flask config key it comes from, for error messages.
+_DEFAULT_AUTH_URL: Final = "/user/auth"
+_EXTENSION_KEY: Final = "relaybox"
+# Core option name -> the app.config key it comes from, for error messages.
 _CONFIG_KEYS: Final = {
-    "api_key": API_KEY,
-    "expires_in": TOKEN_EXPIRES_IN,
-    "permissions": PERMISSIONS,
-    "allow_anonymous": ALLOW_ANONYMOUS,
+    "api_key": "RELAYBOX_API_KEY",
+    "expires_in": "RELAYBOX_TOKEN_EXPIRES_IN",
+    "permissions": "RELAYBOX_PERMISSIONS",
+    "allow_anonymous": "RELAYBOX_ALLOW_ANONYMOUS",
 }
-# Routed to the view so that each gets the core's JSON answer (405 with Allow for all but
-# GET, POST and OPTIONS) rather than Werkzeug's HTML 405. HEAD comes with GET.
-_ROUTED_METHODS: Final = ["GET", "POST", "OPTIONS", "PUT", "PATCH", "DELETE", "TRACE"]
 
 ClientIdValue: TypeAlias = str | int | None
 #: ``() -> client id``: str or int, or None for "no identity"; may be ``async``.
@@ -122,27 +102,32 @@ class RelayBox:
 
         Raises :class:`ConfigurationError` naming the config key at fault.
         """
-        if EXTENSION_KEY in app.extensions:
+        if _EXTENSION_KEY in app.extensions:
             raise RuntimeError(
                 f"RelayBox is already initialised on the application {app.name!r}; "
                 "call init_app once per application"
             )
-        relaybox, endpoint, auth_url = _from_config(app.config)
+        relaybox, allow_anonymous, auth_url = _from_config(app.config)
+        endpoint = AuthEndpoint(
+            relaybox,
+            allow_anonymous=allow_anonymous,
+            permissions=self._permissions,
+            token_issued=_send_token_issued,
+        )
         # A fresh blueprint per application: blueprints keep a record of their registrations.
-        blueprint = Blueprint(EXTENSION_KEY, __name__, cli_group="relaybox")
-        blueprint.add_url_rule(auth_url, "auth", _auth_view, methods=_ROUTED_METHODS)
+        blueprint = Blueprint(_EXTENSION_KEY, __name__, cli_group="relaybox")
         blueprint.cli.add_command(_token_command)
         blueprint.register_error_handler(HTTPException, _json_http_error)
         # Flask prefers an app's handler for a status code (an app-wide CSRFError handler is
         # one, for 400) over a blueprint's class handler: claim 400 for this blueprint too.
         blueprint.register_error_handler(400, _json_http_error)
         app.register_blueprint(blueprint)  # first: if Flask refuses it, the app is untouched
-        app.extensions[EXTENSION_KEY] = RelayBoxState(
-            extension=self,
-            relaybox=relaybox,
-            endpoint=endpoint,
-            auth_url=auth_url,
-            blueprint=blueprint,
+        # A rule without methods matches every method (PROPFIND included), so the endpoint
+        # answers each with its own JSON 405 rather than Werkzeug's HTML one.
+        app.url_map.add(Rule(auth_url, endpoint=f"{_EXTENSION_KEY}.auth"))
+        app.view_functions[f"{_EXTENSION_KEY}.auth"] = _auth_view
+        app.extensions[_EXTENSION_KEY] = RelayBoxState(
+            self, relaybox, endpoint, auth_url, blueprint
         )
 
     def client_id_loader(self, loader: ClientIdLoaderT) -> ClientIdLoaderT:
@@ -176,6 +161,53 @@ class RelayBox:
             client_id=client_id, expires_in=expires_in, permissions=permissions
         )
 
+    def _load_user(self) -> Any:
+        """Who is asking: the loader's answer, or Flask-Login's user; never the request."""
+        if self.client_id_callback is not None:
+            return current_app.ensure_sync(self.client_id_callback)()
+        if HAS_FLASK_LOGIN and hasattr(current_app, "login_manager"):
+            return current_user._get_current_object()
+        raise RuntimeError(_NO_IDENTITY)
+
+    def _permissions(self, request: Any, user: Any, client_id: str | None) -> Any:
+        if self.permissions_callback is None:
+            return None
+        return current_app.ensure_sync(self.permissions_callback)(client_id)
+
+    def _why_anonymous(self) -> str:
+        source = (
+            "the client_id_loader returned None"
+            if self.client_id_callback is not None
+            else "Flask-Login's current_user is not authenticated"
+        )
+        return f"Log in to get a Relaybox token. (Debug mode: {source}.)"
+
+
+def _auth_view() -> Response:
+    state = get_state()
+    answer = state.endpoint.respond(
+        request.method,
+        request._get_current_object(),  # type: ignore[attr-defined]
+        state.extension._load_user,
+    )
+    if answer.status == 401 and current_app.debug:
+        answer = json_error(401, "not_authenticated", state.extension._why_anonymous())
+    return _to_flask(answer)
+
+
+def _send_token_issued(
+    request: Any, user: Any, client_id: str | None, expires_in: int, permissions: Any
+) -> None:
+    if token_issued.receivers:
+        token_issued.send(
+            current_app._get_current_object(),  # type: ignore[attr-defined]
+            request=request,
+            user=user,
+            client_id=client_id,
+            expires_in=expires_in,
+            permissions=permissions,
+        )
+
 
 def get_state(app: Flask | None = None) -> RelayBoxState:
     """The :class:`RelayBoxState` of ``app`` (default: the current application)."""
@@ -186,7 +218,7 @@ def get_state(app: Flask | None = None) -> RelayBoxState:
                 "or pass the application"
             )
         app = current_app
-    state = app.extensions.get(EXTENSION_KEY)
+    state = app.extensions.get(_EXTENSION_KEY)
     if not isinstance(state, RelayBoxState):
         raise RuntimeError(
             f"RelayBox is not initialised on the application {app.name!r}; call "
@@ -195,80 +227,30 @@ def get_state(app: Flask | None = None) -> RelayBoxState:
     return state
 
 
-def _from_config(config: Mapping[str, Any]) -> tuple[CoreRelayBox, AuthEndpoint, str]:
-    api_key = config.get(API_KEY)
+def _from_config(config: Mapping[str, Any]) -> tuple[CoreRelayBox, Any, str]:
+    api_key = config.get("RELAYBOX_API_KEY")
     if api_key is None or api_key == "":
         raise ConfigurationError(
-            API_KEY,
-            f"{API_KEY} is not set in app.config; set it to your Relaybox API key, "
-            "'<appPid>.<keyId>:<secret>'",
-        )
-    auth_url = config.get(AUTH_URL, DEFAULT_AUTH_URL)
+            "api_key",
+            "not set in app.config; set it to your Relaybox API key, '<appPid>.<keyId>:<secret>'",
+        ).renamed("RELAYBOX_API_KEY")
+    auth_url = config.get("RELAYBOX_AUTH_URL", _DEFAULT_AUTH_URL)
     if not isinstance(auth_url, str) or not auth_url.startswith("/") or "<" in auth_url:
         raise ConfigurationError(
-            AUTH_URL,
-            f"{AUTH_URL} must be a URL path starting with '/', without <variables>; "
-            f"got {auth_url!r}",
-        )
+            "auth_url",
+            f"must be a URL path starting with '/', without <variables>; got {auth_url!r}",
+        ).renamed("RELAYBOX_AUTH_URL")
+    allow_anonymous = config.get("RELAYBOX_ALLOW_ANONYMOUS", False)
     try:
         relaybox = CoreRelayBox(
             api_key,
-            expires_in=config.get(TOKEN_EXPIRES_IN, DEFAULT_EXPIRES_IN),
-            permissions=config.get(PERMISSIONS),
+            expires_in=config.get("RELAYBOX_TOKEN_EXPIRES_IN", DEFAULT_EXPIRES_IN),
+            permissions=config.get("RELAYBOX_PERMISSIONS"),
         )
-        endpoint = AuthEndpoint(relaybox, allow_anonymous=config.get(ALLOW_ANONYMOUS, False))
+        AuthEndpoint(relaybox, allow_anonymous=allow_anonymous)  # checks the flag
     except ConfigurationError as exc:
-        key = _CONFIG_KEYS.get(exc.setting, exc.setting)
-        raise ConfigurationError(key, f"{key}: {exc.message}") from None
-    return relaybox, endpoint, auth_url
-
-
-def _auth_view() -> Response:
-    state = get_state()
-    rejected = state.endpoint.reject_method(request.method)
-    if rejected is not None:  # OPTIONS and unknown methods never look the user up
-        return _to_flask(rejected)
-    return _to_flask(_answer(state, _session_client_id))
-
-
-def _session_client_id(state: RelayBoxState) -> ClientIdValue:
-    """The logged-in user's client id, from the loader or Flask-Login; never the request."""
-    loader = state.extension.client_id_callback
-    if loader is not None:
-        value: ClientIdValue = current_app.ensure_sync(loader)()
-        return value
-    if HAS_FLASK_LOGIN and hasattr(current_app, "login_manager"):
-        if not current_user.is_authenticated:
-            return None
-        user_id: str | None = current_user.get_id()
-        return user_id
-    raise RuntimeError(_NO_IDENTITY)
-
-
-def _answer(
-    state: RelayBoxState, client_id_of: Callable[[RelayBoxState], ClientIdValue]
-) -> EndpointResponse:
-    """Resolve the user, then let the core decide: 200, 401, 403 or 500 (hook bug)."""
-    endpoint = state.endpoint
-    permissions: PermissionsInput | None = None
-    try:
-        client_id = client_id_of(state)
-        if type(client_id) is int:  # loaders may return a numeric primary key
-            client_id = str(client_id)
-        loader = state.extension.permissions_callback
-        if loader is not None and (client_id is not None or endpoint.allow_anonymous):
-            permissions = current_app.ensure_sync(loader)(client_id)
-    except AccessDenied as exc:
-        return AuthEndpoint.deny(exc)
-    answer = endpoint.issue(client_id, permissions=permissions)
-    if answer.status == 200 and token_issued.receivers:
-        token_issued.send(
-            current_app._get_current_object(),  # type: ignore[attr-defined]
-            client_id=client_id,
-            expires_in=state.relaybox.expires_in,
-            permissions=permissions,
-        )
-    return answer
+        raise exc.renamed(_CONFIG_KEYS[exc.setting]) from None
+    return relaybox, allow_anonymous, auth_url
 
 
 def _json_http_error(error: HTTPException) -> Response | HTTPException:
@@ -287,7 +269,7 @@ def _json_http_error(error: HTTPException) -> Response | HTTPException:
 
 def _to_flask(answer: EndpointResponse) -> Response:
     response = Response(answer.body, status=answer.status, headers=list(answer.headers))
-    if not answer.content_type:  # the empty preflight answer: no default text/html
+    if not answer.body:  # the empty 204: no text/html Flask would otherwise claim
         del response.headers["Content-Type"]
     return response
 
@@ -300,13 +282,19 @@ def _to_flask(answer: EndpointResponse) -> Response:
     metavar="ID",
     help="The user's id: what Flask-Login's user_loader takes, or the client id itself.",
 )
+@click.option(
+    "--allow-inactive",
+    is_flag=True,
+    help="Mint a token for a user Flask-Login considers inactive.",
+)
 @with_appcontext
-def _token_command(user_id: str) -> None:
+def _token_command(user_id: str, allow_inactive: bool) -> None:
     """Print a token response for the user with id ID.
 
     With Flask-Login and a user_loader, ID is loaded and logged in for one simulated
-    request, and the token is issued exactly as the auth endpoint would issue it. Without
-    them, ID is the token's clientId as given.
+    request, and the token is issued exactly as the auth endpoint would issue it. Inactive
+    users are refused, as Flask-Login refuses to log them in, unless --allow-inactive.
+    Without Flask-Login, ID is the token's clientId as given.
     """
     state = get_state()
     login_manager = getattr(current_app, "login_manager", None) if HAS_FLASK_LOGIN else None
@@ -317,15 +305,16 @@ def _token_command(user_id: str) -> None:
                 raise click.ClickException(
                     f"no user with id {user_id!r}: the Flask-Login user_loader returned None"
                 )
-            if not login_user(user):
+            if not login_user(user, force=allow_inactive):
                 raise click.ClickException(
-                    f"user {user_id!r} is inactive, and Flask-Login does not log them in"
+                    f"user {user_id!r} is inactive, and Flask-Login does not log them in; "
+                    "pass --allow-inactive to mint a token anyway"
                 )
-            answer = _answer(state, _session_client_id)
+            load_user = state.extension._load_user
         else:
-            answer = _answer(state, lambda _state: user_id)
+            load_user = lambda: user_id  # noqa: E731
+        answer = state.endpoint.respond("GET", None, load_user)
     if answer.status != 200:
-        raise click.ClickException(
-            f"no token for user {user_id!r} ({answer.status}): {answer.body.decode()}"
-        )
+        message = json.loads(answer.body)["message"]
+        raise click.ClickException(f"no token for user {user_id!r} ({answer.status}): {message}")
     click.echo(answer.body.decode())

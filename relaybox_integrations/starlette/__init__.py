@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeAlias
 
@@ -30,7 +29,6 @@ from ..errors import ConfigurationError, RelayBoxError
 from ..permissions import PermissionsInput
 
 __all__ = [
-    "SCOPE_KEY",
     "AccessDenied",
     "ClientId",
     "MissingMiddlewareError",
@@ -38,20 +36,18 @@ __all__ = [
     "RelayBoxMiddleware",
     "get_issuer",
     "relaybox_routes",
-    "to_response",
-    "user_client_id",
 ]
 
-#: The ASGI scope key under which :class:`RelayBoxMiddleware` puts the issuer.
-SCOPE_KEY = "relaybox"
+# The ASGI scope key under which RelayBoxMiddleware puts the issuer.
+_SCOPE_KEY = "relaybox"
 
-#: What identifies a user to Relaybox; None is anonymous.
+#: What an identity hook may return: a client id, a user object, or None (anonymous).
 ClientId: TypeAlias = str | int | None
-ClientIdHook: TypeAlias = Callable[[Request], ClientId | Awaitable[ClientId]]
+ClientIdHook: TypeAlias = Callable[[Request], Any]
 PermissionsHook: TypeAlias = Callable[
-    [Request, ClientId], PermissionsInput | Awaitable[PermissionsInput | None] | None
+    [Request, str | None], PermissionsInput | Awaitable[PermissionsInput | None] | None
 ]
-TokenIssuedHook: TypeAlias = Callable[[Request, ClientId], Awaitable[None] | None]
+TokenIssuedHook: TypeAlias = Callable[..., Awaitable[None] | None]
 
 _NO_AUTH_MIDDLEWARE = (
     "request.user is not set, so the Relaybox auth endpoint cannot tell who is asking: "
@@ -71,40 +67,8 @@ class MissingMiddlewareError(RelayBoxError, RuntimeError):
     """A middleware the Relaybox integration relies on is not installed."""
 
 
-def to_response(answer: EndpointResponse) -> Response:
-    """Copy the core's framework-neutral answer into a Starlette response."""
+def _to_response(answer: EndpointResponse) -> Response:
     return Response(answer.body, status_code=answer.status, headers=dict(answer.headers))
-
-
-def user_client_id(user: object) -> ClientId:
-    """The Relaybox client id of ``user``: None when anonymous.
-
-    Accepts a client id itself (str or int), None, or a user object: one whose
-    ``is_authenticated`` is false is anonymous; otherwise its ``identity`` (Starlette's
-    ``BaseUser``) is used, or, when ``identity`` is not implemented, its ``id`` or else its
-    ``username``. Never ``display_name``: it need not be unique.
-    """
-    if user is None or isinstance(user, (str, int)):
-        return user
-    if not getattr(user, "is_authenticated", True):
-        return None
-    try:
-        identity = user.identity  # type: ignore[attr-defined]
-    except (AttributeError, NotImplementedError):
-        # Starlette < 1.0's SimpleUser has only a username; model classes have an id.
-        identity = getattr(user, "id", None)
-        if identity is None:
-            identity = getattr(user, "username", None)
-    if isinstance(identity, uuid.UUID):
-        return str(identity)
-    if isinstance(identity, (str, int)):
-        return identity
-    raise TypeError(
-        f"cannot tell which Relaybox client id belongs to the {type(user).__name__} user: "
-        f"its identity (or id, or username) is {type(identity).__name__}, not a str or an "
-        "int. Implement BaseUser.identity, give the user an id attribute, or pass "
-        "client_id=<callable>."
-    )
 
 
 def _is_async(func: Callable[..., Any]) -> bool:
@@ -118,9 +82,7 @@ def _awaitable_hook(setting: str, hook: object) -> Callable[..., Awaitable[Any]]
     if hook is None:
         return None
     if not callable(hook):
-        raise ConfigurationError(
-            setting, f"invalid argument {setting}: expected a function; got {hook!r}"
-        )
+        raise ConfigurationError(setting, f"{setting}: expected a function; got {hook!r}")
     if _is_async(hook):
         return hook
     return functools.partial(run_in_threadpool, hook)
@@ -133,15 +95,17 @@ class RelayBoxIssuer:
     :class:`~relaybox_integrations.ConfigurationError` naming it. Hooks may be sync (run in a
     threadpool) or async:
 
-    - ``client_id(request)``: who is asking, instead of ``request.user``;
+    - ``client_id(request)``: who is asking, instead of ``request.user``: a client id, a user
+      object, or None for nobody;
     - ``get_permissions(request, client_id)``: this user's inline permissions, or None for
       the default (``client_id`` is a str, as in the token, or None);
-    - ``token_issued(request, client_id)``: called after a token is minted, for audit.
+    - ``token_issued(request, user, client_id, expires_in, permissions)``: called after a
+      token is minted, for audit; never given the token.
 
     ``client_id`` and ``get_permissions`` may raise :class:`AccessDenied` to answer 403.
     """
 
-    __slots__ = ("_client_id", "_get_permissions", "_token_issued", "endpoint", "relaybox")
+    __slots__ = ("_identity", "endpoint")
 
     def __init__(
         self,
@@ -154,81 +118,73 @@ class RelayBoxIssuer:
         get_permissions: PermissionsHook | None = None,
         token_issued: TokenIssuedHook | None = None,
     ) -> None:
+        get_permissions = _awaitable_hook("get_permissions", get_permissions)
+        permissions_hook = None
+        if get_permissions is not None:
+
+            def permissions_hook(request: Any, user: Any, client_id: str | None) -> Any:
+                return get_permissions(request, client_id)
+
         try:
-            self.relaybox = RelayBox(api_key, expires_in=expires_in, permissions=permissions)
-            self.endpoint = AuthEndpoint(self.relaybox, allow_anonymous=allow_anonymous)
+            relaybox = RelayBox(api_key, expires_in=expires_in, permissions=permissions)
+            #: The core's auth endpoint, configured; FastAPI's router answers through it.
+            self.endpoint = AuthEndpoint(
+                relaybox,
+                allow_anonymous=allow_anonymous,
+                permissions=permissions_hook,
+                token_issued=_awaitable_hook("token_issued", token_issued),
+            )
         except ConfigurationError as exc:
+            raise exc.renamed(exc.setting) from None
+        self._identity = _awaitable_hook("client_id", client_id)
+
+    @classmethod
+    def from_options(cls, issuer: RelayBoxIssuer | None = None, **options: Any) -> RelayBoxIssuer:
+        """``issuer`` itself, or a new issuer built from ``options``; never both."""
+        if issuer is None:
+            return cls(**options)
+        if not isinstance(issuer, RelayBoxIssuer):
             raise ConfigurationError(
-                exc.setting, f"invalid argument {exc.setting}: {exc.message}"
-            ) from None
-        self._client_id = _awaitable_hook("client_id", client_id)
-        self._get_permissions = _awaitable_hook("get_permissions", get_permissions)
-        self._token_issued = _awaitable_hook("token_issued", token_issued)
+                "issuer",
+                f"issuer: expected a RelayBoxIssuer; got {type(issuer).__name__} (pass the "
+                "API key as api_key=...)",
+            )
+        if options:
+            names = ", ".join(sorted(options))
+            raise ConfigurationError(
+                next(iter(options)),
+                f"pass either issuer= or its options ({names}), not both: the issuer is "
+                "already configured",
+            )
+        return issuer
 
     def __repr__(self) -> str:
         return f"RelayBoxIssuer({self.endpoint!r})"
 
     @property
+    def relaybox(self) -> RelayBox:
+        """The configured core, e.g. to mint tokens in your own handlers."""
+        return self.endpoint.relaybox
+
+    @property
     def has_client_id_hook(self) -> bool:
         """Whether identity comes from a ``client_id`` hook rather than ``request.user``."""
-        return self._client_id is not None
+        return self._identity is not None
 
-    async def client_id_for(self, request: Request) -> ClientId:
-        """Who is asking, from the server side only (never from what the browser sent)."""
-        if self._client_id is not None:
-            return await self._client_id(request)  # type: ignore[no-any-return]
+    def _load_user(self, request: Request) -> Any:
+        if self._identity is not None:
+            return self._identity(request)
         try:
-            user = request.scope["user"]
+            return request.scope["user"]
         except KeyError:
             raise MissingMiddlewareError(_NO_AUTH_MIDDLEWARE) from None
-        return user_client_id(user)
 
     async def respond(self, request: Request) -> Response:
         """The auth endpoint's full answer to ``request``."""
-        rejected = self.endpoint.reject_method(request.method)
-        if rejected is not None:
-            return to_response(rejected)
-        try:
-            client_id = await self.client_id_for(request)
-        except AccessDenied as exc:
-            return to_response(AuthEndpoint.deny(exc))
-        return await self.respond_for(request, client_id)
-
-    async def respond_for(self, request: Request, client_id: ClientId) -> Response:
-        """The answer for a GET or POST whose user is already known (None: anonymous)."""
-        if type(client_id) is int:  # a numeric primary key: hooks see what the token holds
-            client_id = str(client_id)
-        permissions = None
-        if self._get_permissions is not None and (
-            client_id is not None or self.endpoint.allow_anonymous
-        ):
-            try:
-                permissions = await self._get_permissions(request, client_id)
-            except AccessDenied as exc:
-                return to_response(AuthEndpoint.deny(exc))
-        answer = self.endpoint.issue(client_id, permissions=permissions)
-        if answer.status == 200 and self._token_issued is not None:
-            await self._token_issued(request, client_id)
-        return to_response(answer)
-
-
-def _issuer_from(issuer: RelayBoxIssuer | None, options: dict[str, Any]) -> RelayBoxIssuer:
-    if issuer is None:
-        return RelayBoxIssuer(**options)
-    if not isinstance(issuer, RelayBoxIssuer):
-        raise ConfigurationError(
-            "issuer",
-            f"invalid argument issuer: expected a RelayBoxIssuer; got {type(issuer).__name__} "
-            "(pass the API key as api_key=...)",
+        answer = await self.endpoint.arespond(
+            request.method, request, lambda: self._load_user(request)
         )
-    if options:
-        names = ", ".join(sorted(options))
-        raise ConfigurationError(
-            next(iter(options)),
-            f"pass either issuer= or its options ({names}), not both: the issuer is "
-            "already configured",
-        )
-    return issuer
+        return _to_response(answer)
 
 
 class _AuthEndpointApp:
@@ -257,7 +213,9 @@ def relaybox_routes(
     ready ``issuer``. The route is named ``name`` for ``url_path_for`` and answers every
     method itself, so that OPTIONS and 405 behave like the other adapters.
     """
-    return [Route(path, _AuthEndpointApp(_issuer_from(issuer, options)), name=name)]
+    return [
+        Route(path, _AuthEndpointApp(RelayBoxIssuer.from_options(issuer, **options)), name=name)
+    ]
 
 
 class RelayBoxMiddleware:
@@ -279,16 +237,16 @@ class RelayBoxMiddleware:
         if auth_path is not None and (not isinstance(auth_path, str) or auth_path[:1] != "/"):
             raise ConfigurationError(
                 "auth_path",
-                f"invalid argument auth_path: expected a path starting with '/'; got {auth_path!r}",
+                f"auth_path: expected a path starting with '/'; got {auth_path!r}",
             )
         self.app = app
-        self.issuer = _issuer_from(issuer, options)
+        self.issuer = RelayBoxIssuer.from_options(issuer, **options)
         self.auth_path = auth_path
         self._endpoint = _AuthEndpointApp(self.issuer)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "lifespan":
-            scope[SCOPE_KEY] = self.issuer
+            scope[_SCOPE_KEY] = self.issuer
             if self.auth_path is not None and scope["type"] == "http":
                 path: str = scope["path"]
                 root_path: str = scope.get("root_path", "")
@@ -305,7 +263,7 @@ def get_issuer(connection: HTTPConnection) -> RelayBoxIssuer:
 
     Also a FastAPI dependency: ``Depends(get_issuer)``.
     """
-    issuer = connection.scope.get(SCOPE_KEY)
+    issuer = connection.scope.get(_SCOPE_KEY)
     if not isinstance(issuer, RelayBoxIssuer):
         raise MissingMiddlewareError(_NO_RELAYBOX_MIDDLEWARE)
     return issuer

@@ -1,13 +1,14 @@
-"""The DRF view, with the project's authentication classes and with token and JWT ones."""
+"""The DRF view: with the project's authentication classes, with token and JWT ones, and with
+the contract suite's stand-in login."""
 
 from __future__ import annotations
 
 from django.urls import path
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 
-from relaybox_integrations.django.rest_framework import RelayboxAuthAPIView
-
-from .conftest import HAS_SIMPLEJWT
+from relaybox_integrations.django.rest_framework import RelayBoxAuthAPIView
+from tests.contract.django_harness import TestUserAuthentication
+from tests.support.django_settings import HAS_SIMPLEJWT
 
 # Header-based classes first: DRF answers a bad credential 401 with their WWW-Authenticate.
 classes: list[type] = [TokenAuthentication]
@@ -18,11 +19,16 @@ if HAS_SIMPLEJWT:
 classes.append(SessionAuthentication)
 
 
-class AnyAuthView(RelayboxAuthAPIView):
+class AnyAuthView(RelayBoxAuthAPIView):
     authentication_classes = classes
 
 
+class TestUserAuthView(RelayBoxAuthAPIView):
+    authentication_classes = [TestUserAuthentication]  # noqa: RUF012
+
+
 urlpatterns = [
-    path("auth", RelayboxAuthAPIView.as_view(), name="drf-auth"),
+    path("auth", RelayBoxAuthAPIView.as_view(), name="drf-auth"),
     path("any-auth", AnyAuthView.as_view(), name="drf-any-auth"),
+    path("test-auth", TestUserAuthView.as_view(), name="drf-test-auth"),
 ]

@@ -1,10 +1,10 @@
-"""The test project's URLs: the sync view, the async view and (with DRF) the DRF view."""
+"""The test project's URLs: the sync view, the async view and (with DRF) the DRF views."""
 
 from __future__ import annotations
 
 from django.urls import include, path
 
-from .conftest import HAS_DRF
+from tests.support.django_settings import HAS_DRF
 
 urlpatterns = [
     path("user/", include("relaybox_integrations.django.urls")),

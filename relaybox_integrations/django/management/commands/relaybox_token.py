@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ....endpoint import AccessDenied
-from ....errors import TokenRequestError
-from ...conf import get_config
-from ...signals import token_issued
-from ...tokens import identify
+from ....core import _check_expires_in
+from ...integration import get_integration
 
 
 class Command(BaseCommand):
     help = (
-        "Print the auth endpoint's JSON token response for USERNAME, with the same client "
-        "id and permissions hooks (they get request=None)."
+        "Print the auth endpoint's JSON token response for USERNAME, through the same client "
+        "id and permissions hooks (they get request=None). Inactive users are refused, as "
+        "Django's login refuses them, unless --allow-inactive."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -30,33 +29,34 @@ class Command(BaseCommand):
             metavar="N",
             help="token lifetime in seconds (default: RELAYBOX['TOKEN_EXPIRES_IN'])",
         )
+        parser.add_argument(
+            "--allow-inactive",
+            action="store_true",
+            help="mint a token for a user whose is_active is False",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            config = get_config()
+            endpoint = get_integration().endpoint
         except ImproperlyConfigured as exc:
             raise CommandError(str(exc)) from None
         user_model = get_user_model()
+        username = options["username"]
         try:
-            user = user_model._default_manager.get(
-                **{str(user_model.USERNAME_FIELD): options["username"]}
-            )
+            user = user_model._default_manager.get(**{str(user_model.USERNAME_FIELD): username})
         except user_model.DoesNotExist:
-            raise CommandError(f"no user with username {options['username']!r}") from None
-        try:
-            client_id, permissions = identify(config, None, user)
-            response = config.relaybox.generate_token_response(
-                client_id=client_id, expires_in=options["expires_in"], permissions=permissions
+            raise CommandError(f"no user with username {username!r}") from None
+        if getattr(user, "is_active", True) is False and not options["allow_inactive"]:
+            raise CommandError(
+                f"user {username!r} is inactive (is_active=False), and Django's login "
+                "refuses inactive users; pass --allow-inactive to mint a token anyway"
             )
-        except AccessDenied as exc:
-            raise CommandError(f"refused: {exc.message}") from None
-        except TokenRequestError as exc:
-            raise CommandError(str(exc)) from None
-        token_issued.send(
-            type(self),
-            request=None,
-            user=user,
-            client_id=str(client_id),
-            expires_in=response.expires_in,
-        )
-        self.stdout.write(response.to_json().decode())
+        expires_in = options["expires_in"]
+        if expires_in is not None:
+            _check_expires_in(expires_in, CommandError)
+        answer = endpoint.respond("GET", None, lambda: user, expires_in=expires_in)
+        if answer.status != 200:
+            raise CommandError(
+                f"no token for {username!r} ({answer.status}): {json.loads(answer.body)['message']}"
+            )
+        self.stdout.write(answer.body.decode())

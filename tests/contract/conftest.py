@@ -1,0 +1,42 @@
+"""One ``harness`` fixture, parametrised over every adapter installed in this environment."""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any
+
+import pytest
+
+from .users import Harness
+
+
+def _harnesses() -> list[Harness]:
+    found: list[Harness] = []
+    if importlib.util.find_spec("django") is not None:
+        from .django_harness import harnesses
+
+        found += harnesses()
+    if importlib.util.find_spec("flask_login") is not None:
+        from .flask_harness import harnesses as flask_harnesses
+
+        found += flask_harnesses()
+    if importlib.util.find_spec("starlette") is not None:
+        from .starlette_harness import harnesses as starlette_harnesses
+
+        found += starlette_harnesses()
+    return found
+
+
+HARNESSES = _harnesses()
+
+
+@pytest.fixture(params=HARNESSES, ids=[harness.name for harness in HARNESSES])
+def harness(request: pytest.FixtureRequest, django_db: Any) -> Harness:
+    return request.param  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def django_db(request: pytest.FixtureRequest) -> None:
+    """Django's sessions and users live in its test database: open it for Django adapters."""
+    if request.node.callspec.params["harness"].name in ("django-wsgi", "django-asgi", "drf"):
+        request.getfixturevalue("db")

@@ -1,0 +1,157 @@
+"""The Django adapters under the contract: the sync view, the async view and the DRF view."""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections.abc import Callable
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from django.http import HttpRequest, HttpResponse
+from django.test import AsyncClient, Client, override_settings
+
+from relaybox_integrations.django import token_issued
+from tests.support.servers import TEST_API_KEY
+
+from .users import USER_HEADER, Answer, Options, Send, user_of
+
+_META_KEY = "HTTP_" + USER_HEADER.upper().replace("-", "_")
+
+
+class TestUserMiddleware:
+    """``X-Test-User`` picks ``request.user``, after every other middleware looked at it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, *args: Any) -> None:
+        if _META_KEY in request.META:
+            user = user_of(request.META[_META_KEY])
+
+            async def auser() -> Any:
+                return user
+
+            request.user = user  # type: ignore[assignment]
+            request.auser = auser  # type: ignore[attr-defined]
+
+
+class TestUserAuthentication:
+    """The same stand-in as a DRF authentication class."""
+
+    def authenticate(self, request: Any) -> tuple[Any, None] | None:
+        key = request.META.get(_META_KEY)
+        return None if key is None else (user_of(key), None)
+
+
+def _relaybox_setting(options: Options) -> dict[str, Any]:
+    setting: dict[str, Any] = {"API_KEY": TEST_API_KEY, "ALLOW_ANONYMOUS": options.allow_anonymous}
+    identity, permissions = options.identity, options.permissions
+    if identity is not None:
+        setting["CLIENT_ID_HOOK"] = identity
+    if permissions is not None:
+
+        def hook(request: Any, user: Any) -> Any:
+            if getattr(user, "is_authenticated", False) is not True:
+                return permissions(None)
+            return permissions(str(identity(user) if identity else user.id))
+
+        setting["PERMISSIONS_HOOK"] = hook
+    if options.async_hooks:
+        for key in ("CLIENT_ID_HOOK", "PERMISSIONS_HOOK"):
+            if key in setting:
+                setting[key] = _as_async(setting[key])
+    return setting
+
+
+def _as_async(hook: Callable[..., Any]) -> Callable[..., Any]:
+    async def async_hook(*args: Any) -> Any:
+        return hook(*args)
+
+    return async_hook
+
+
+class DjangoHarness:
+    identity_may_refuse = True
+    none_is_anonymous = False  # CLIENT_ID_HOOK maps a logged-in user to an id
+
+    def __init__(self, name: str, path: str, *, is_async: bool = False) -> None:
+        self.name = name
+        self.path = path
+        self.is_async = is_async
+
+    def build(self, options: Options) -> Send:
+        setting = _relaybox_setting(options)
+
+        def receiver(sender: Any, **fields: Any) -> None:
+            fields.pop("signal")
+            options.audit.append(fields)
+
+        def send(
+            method: str,
+            *,
+            user: str | None = None,
+            headers: dict[str, str] | None = None,
+            params: dict[str, str] | None = None,
+            json: Any = None,
+            data: bytes | dict[str, str] | None = None,
+        ) -> Answer:
+            path = self.path
+            if params:
+                path += "?" + urllib.parse.urlencode(params)
+            all_headers = dict(headers or {})
+            if user is not None:
+                all_headers[USER_HEADER] = user
+            body: Any = b""
+            content_type = "application/octet-stream"
+            if json is not None:
+                import json as json_module
+
+                body, content_type = json_module.dumps(json), "application/json"
+            elif isinstance(data, dict):
+                body, content_type = (
+                    urllib.parse.urlencode(data),
+                    "application/x-www-form-urlencoded",
+                )
+            elif data is not None:
+                body = data
+            content_type = all_headers.pop("Content-Type", content_type)
+            with override_settings(RELAYBOX=setting):
+                token_issued.connect(receiver, weak=False)
+                try:
+                    response = self._request(method, path, body, content_type, all_headers)
+                finally:
+                    token_issued.disconnect(receiver)
+            return Answer(
+                response.status_code,
+                {name.lower(): value for name, value in response.headers.items()},
+                response.content,
+            )
+
+        return send
+
+    def _request(
+        self, method: str, path: str, body: Any, content_type: str, headers: dict[str, str]
+    ) -> HttpResponse:
+        if not self.is_async:
+            return Client().generic(method, path, body, content_type, headers=headers)  # type: ignore[no-any-return]
+
+        async def on_the_event_loop() -> HttpResponse:
+            client = AsyncClient()
+            return await client.generic(method, path, body, content_type, headers=headers)  # type: ignore[no-any-return]
+
+        return async_to_sync(on_the_event_loop)()
+
+
+def harnesses() -> list[DjangoHarness]:
+    from tests.support.django_settings import HAS_DRF
+
+    found = [
+        DjangoHarness("django-wsgi", "/user/auth"),
+        DjangoHarness("django-asgi", "/async/auth", is_async=True),
+    ]
+    if HAS_DRF:
+        found.append(DjangoHarness("drf", "/drf/test-auth"))
+    return found

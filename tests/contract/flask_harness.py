@@ -1,0 +1,78 @@
+"""The Flask extension under the contract, with Flask-Login's current_user as the user."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, request
+from flask_login import LoginManager  # type: ignore[import-untyped]
+
+from relaybox_integrations.flask import RelayBox, token_issued
+from tests.support.servers import TEST_API_KEY
+
+from .users import USER_HEADER, Answer, Options, Send, user_of
+
+
+def _maybe_async(hook: Callable[..., Any], is_async: bool) -> Callable[..., Any]:
+    if not is_async:
+        return hook
+
+    async def async_hook(*args: Any) -> Any:
+        return hook(*args)
+
+    return async_hook
+
+
+class FlaskHarness:
+    name = "flask"
+    identity_may_refuse = True
+    none_is_anonymous = True  # the client-id loader is the identity source
+
+    def build(self, options: Options) -> Send:
+        app = Flask(__name__)
+        app.config.update(
+            TESTING=True,
+            SECRET_KEY="test-session-key",
+            RELAYBOX_API_KEY=TEST_API_KEY,
+            RELAYBOX_ALLOW_ANONYMOUS=options.allow_anonymous,
+        )
+        login_manager = LoginManager(app)
+        login_manager.request_loader(lambda req: user_of(req.headers.get(USER_HEADER)))
+        relaybox = RelayBox(app)
+        identity, permissions = options.identity, options.permissions
+        if identity is not None:
+
+            def loader() -> Any:
+                user = user_of(request.headers.get(USER_HEADER))
+                return None if user is None else identity(user)
+
+            relaybox.client_id_loader(_maybe_async(loader, options.async_hooks))
+        if permissions is not None:
+            relaybox.permissions_loader(_maybe_async(permissions, options.async_hooks))
+
+        def receiver(sender: Flask, **fields: Any) -> None:
+            options.audit.append(fields)
+
+        token_issued.connect_via(app, weak=False)(receiver)
+        client = app.test_client()
+
+        def send(method: str, *, user: str | None = None, **kwargs: Any) -> Answer:
+            headers = dict(kwargs.pop("headers", None) or {})
+            if user is not None:
+                headers[USER_HEADER] = user
+            query = kwargs.pop("params", None)
+            response = client.open(
+                "/user/auth", method=method, headers=headers, query_string=query, **kwargs
+            )
+            return Answer(
+                response.status_code,
+                {name.lower(): value for name, value in response.headers.items()},
+                response.get_data(),
+            )
+
+        return send
+
+
+def harnesses() -> list[FlaskHarness]:
+    return [FlaskHarness()]

@@ -1,0 +1,144 @@
+"""The Starlette routes and the FastAPI router under the contract."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from starlette.authentication import AuthCredentials, AuthenticationBackend
+from starlette.middleware import Middleware
+from starlette.middleware.authentication import AuthenticationMiddleware
+from starlette.requests import HTTPConnection, Request
+from starlette.routing import Mount
+
+from relaybox_integrations.starlette import AccessDenied, relaybox_routes
+from tests.support.servers import TEST_API_KEY
+
+from .users import USER_HEADER, Answer, Options, Send, user_of
+
+
+class TestUserBackend(AuthenticationBackend):
+    """``X-Test-User`` picks ``request.user``."""
+
+    async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, Any] | None:
+        user = user_of(conn.headers.get(USER_HEADER))
+        return None if user is None else (AuthCredentials(["authenticated"]), user)
+
+
+def _maybe_async(hook: Callable[..., Any], is_async: bool) -> Callable[..., Any]:
+    if not is_async:
+        return hook
+
+    async def async_hook(*args: Any) -> Any:
+        return hook(*args)
+
+    return async_hook
+
+
+def _hooks(options: Options) -> dict[str, Any]:
+    """The issuer's keyword arguments for ``options`` (identity excluded)."""
+
+    def audit(request: Any, user: Any, client_id: Any, expires_in: int, permissions: Any) -> None:
+        options.audit.append(
+            {
+                "request": request,
+                "user": user,
+                "client_id": client_id,
+                "expires_in": expires_in,
+                "permissions": permissions,
+            }
+        )
+
+    hooks: dict[str, Any] = {
+        "api_key": TEST_API_KEY,
+        "allow_anonymous": options.allow_anonymous,
+        "token_issued": _maybe_async(audit, options.async_hooks),
+    }
+    permissions = options.permissions
+    if permissions is not None:
+        hooks["get_permissions"] = _maybe_async(
+            lambda request, client_id: permissions(client_id), options.async_hooks
+        )
+    return hooks
+
+
+def _sender(app: Any) -> Send:
+    def send(method: str, *, user: str | None = None, **kwargs: Any) -> Answer:
+        headers = dict(kwargs.pop("headers", None) or {})
+        if user is not None:
+            headers[USER_HEADER] = user
+        if isinstance(kwargs.get("data"), bytes):
+            kwargs["content"] = kwargs.pop("data")
+
+        async def request() -> httpx.Response:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://testserver"
+            ) as client:
+                return await client.request(method, "/user/auth", headers=headers, **kwargs)
+
+        response = asyncio.run(request())
+        return Answer(response.status_code, dict(response.headers), response.content)
+
+    return send
+
+
+class StarletteHarness:
+    name = "starlette"
+    identity_may_refuse = True
+    none_is_anonymous = True  # the client_id hook is the identity source
+
+    def build(self, options: Options) -> Send:
+        hooks = _hooks(options)
+        identity = options.identity
+        if identity is not None:
+
+            def client_id(request: Request) -> Any:
+                user = user_of(request.headers.get(USER_HEADER))
+                return None if user is None else identity(user)
+
+            hooks["client_id"] = _maybe_async(client_id, options.async_hooks)
+        app = Starlette(
+            routes=[Mount("/user", routes=relaybox_routes(**hooks))],
+            middleware=[Middleware(AuthenticationMiddleware, backend=TestUserBackend())],
+        )
+        return _sender(app)
+
+
+class FastAPIHarness:
+    name = "fastapi"
+    identity_may_refuse = False
+    none_is_anonymous = True  # the dependency is the identity source
+
+    def build(self, options: Options) -> Send:
+        from fastapi import FastAPI, HTTPException
+
+        from relaybox_integrations.fastapi import relaybox_router
+
+        identity = options.identity
+
+        def current_user(request: Request) -> Any:
+            user = user_of(request.headers.get(USER_HEADER))
+            if user is None or identity is None:
+                return user
+            try:
+                return identity(user)
+            except AccessDenied as exc:  # FastAPI's own way to refuse in a dependency
+                raise HTTPException(403, exc.message) from None
+
+        app = FastAPI()
+        app.include_router(
+            relaybox_router(dependency=current_user, **_hooks(options)), prefix="/user"
+        )
+        return _sender(app)
+
+
+def harnesses() -> list[Any]:
+    found: list[Any] = [StarletteHarness()]
+    if importlib.util.find_spec("fastapi") is not None:
+        found.append(FastAPIHarness())
+    return found

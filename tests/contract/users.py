@@ -1,0 +1,112 @@
+"""What every adapter's contract test needs, framework-free: the users, the options, answers.
+
+Each framework's harness (``django_harness``, ``flask_harness``, ``starlette_harness``) builds
+an application with :class:`Options` and lets the ``X-Test-User`` header pick the
+framework's user from :data:`USERS`: a stand-in for a session login, which the example tests
+do for real through each example's form.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+USER_HEADER = "X-Test-User"
+UUID = uuid.UUID("12345678-1234-5678-1234-567812345678")
+
+
+class User:
+    """A logged-in user as frameworks present them: ``is_authenticated`` and an ``id``."""
+
+    is_authenticated = True
+
+    def __init__(self, user_id: object) -> None:
+        self.id = user_id
+
+
+class OldStyleUser:
+    """``is_authenticated`` written as a method, as old code did: always truthy."""
+
+    id = "old-style"
+
+    def is_authenticated(self) -> bool:
+        return True
+
+
+class UnflaggedUser:
+    """No ``is_authenticated`` at all, but a name: not logged in."""
+
+    username = "guest"
+
+
+class Untouchable:
+    """A user that fails the test if the endpoint looks at it (OPTIONS, 405)."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"the endpoint looked at the user ({name}) for this request")
+
+
+#: X-Test-User -> the framework's user.
+USERS: dict[str, Any] = {
+    "alice": User("alice"),
+    "seven": User(7),
+    "uuid": User(UUID),
+    "no-id": User(None),
+    "old-style": OldStyleUser(),
+    "unflagged": UnflaggedUser(),
+    "untouchable": Untouchable(),
+}
+
+
+def user_of(key: str | None) -> Any:
+    """The user ``X-Test-User: key`` logs in, or None."""
+    return None if key is None else USERS.get(key)
+
+
+@dataclass
+class Options:
+    """One configuration of the endpoint, in every framework's terms."""
+
+    allow_anonymous: bool = False
+    #: ``user -> client id``, standing in for the framework's identity hook or loader.
+    identity: Callable[[Any], Any] | None = None
+    #: ``client_id -> permissions``, standing in for the framework's permissions hook.
+    permissions: Callable[[str | None], Any] | None = None
+    #: Hooks written as ``async def`` (frameworks that accept them).
+    async_hooks: bool = False
+    #: Audit calls, each the dict of fields the framework's mechanism delivered.
+    audit: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Answer:
+    """One HTTP answer, whatever client produced it."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        import json
+
+        return json.loads(self.body)
+
+
+#: Sends one request: ``send(method, user=key, headers=..., params=..., json=..., data=...)``.
+Send = Callable[..., Answer]
+
+
+class Harness(Protocol):
+    """Builds one adapter's application and a way to send it requests."""
+
+    name: str
+    #: Whether the framework's identity hook returning None means "not logged in" (an
+    #: identity loader) rather than "a logged-in user without an id" (a user-to-id hook).
+    none_is_anonymous: bool
+    #: Whether the identity hook may raise AccessDenied (FastAPI's identity is a dependency:
+    #: FastAPI runs it before the endpoint, so it refuses with HTTPException instead).
+    identity_may_refuse: bool
+
+    def build(self, options: Options) -> Send: ...
