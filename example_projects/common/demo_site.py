@@ -19,6 +19,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 # DEVELOPMENT key: mints well-formed tokens that Relaybox's service rejects. Set
 # RELAYBOX_API_KEY to your real key ("<appPid>.<keyId>:<secret>") to connect for real.
@@ -80,6 +81,8 @@ class Account:
     username: str
     salt: bytes
     password_hash: bytes
+    #: An account found from the session is a logged-in user.
+    is_authenticated: ClassVar[bool] = True
 
 
 def _demo_account() -> Account:

@@ -282,18 +282,13 @@ def _to_flask(answer: EndpointResponse) -> Response:
     metavar="ID",
     help="The user's id: what Flask-Login's user_loader takes, or the client id itself.",
 )
-@click.option(
-    "--allow-inactive",
-    is_flag=True,
-    help="Mint a token for a user Flask-Login considers inactive.",
-)
 @with_appcontext
-def _token_command(user_id: str, allow_inactive: bool) -> None:
+def _token_command(user_id: str) -> None:
     """Print a token response for the user with id ID.
 
     With Flask-Login and a user_loader, ID is loaded and logged in for one simulated
     request, and the token is issued exactly as the auth endpoint would issue it. Inactive
-    users are refused, as Flask-Login refuses to log them in, unless --allow-inactive.
+    users are refused: Flask-Login does not log them in, so the endpoint never serves them.
     Without Flask-Login, ID is the token's clientId as given.
     """
     state = get_state()
@@ -305,10 +300,9 @@ def _token_command(user_id: str, allow_inactive: bool) -> None:
                 raise click.ClickException(
                     f"no user with id {user_id!r}: the Flask-Login user_loader returned None"
                 )
-            if not login_user(user, force=allow_inactive):
+            if not login_user(user):
                 raise click.ClickException(
-                    f"user {user_id!r} is inactive, and Flask-Login does not log them in; "
-                    "pass --allow-inactive to mint a token anyway"
+                    f"user {user_id!r} is inactive, and Flask-Login does not log them in"
                 )
             load_user = state.extension._load_user
         else:

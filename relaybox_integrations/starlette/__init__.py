@@ -125,17 +125,14 @@ class RelayBoxIssuer:
             def permissions_hook(request: Any, user: Any, client_id: str | None) -> Any:
                 return get_permissions(request, client_id)
 
-        try:
-            relaybox = RelayBox(api_key, expires_in=expires_in, permissions=permissions)
-            #: The core's auth endpoint, configured; FastAPI's router answers through it.
-            self.endpoint = AuthEndpoint(
-                relaybox,
-                allow_anonymous=allow_anonymous,
-                permissions=permissions_hook,
-                token_issued=_awaitable_hook("token_issued", token_issued),
-            )
-        except ConfigurationError as exc:
-            raise exc.renamed(exc.setting) from None
+        relaybox = RelayBox(api_key, expires_in=expires_in, permissions=permissions)
+        #: The core's auth endpoint, configured; FastAPI's router answers through it.
+        self.endpoint = AuthEndpoint(
+            relaybox,
+            allow_anonymous=allow_anonymous,
+            permissions=permissions_hook,
+            token_issued=_awaitable_hook("token_issued", token_issued),
+        )
         self._identity = _awaitable_hook("client_id", client_id)
 
     @classmethod

@@ -16,7 +16,7 @@ def _harnesses() -> list[Harness]:
         from .django_harness import harnesses
 
         found += harnesses()
-    if importlib.util.find_spec("flask_login") is not None:
+    if importlib.util.find_spec("flask") is not None:
         from .flask_harness import harnesses as flask_harnesses
 
         found += flask_harnesses()

@@ -1,12 +1,13 @@
-"""The Flask extension under the contract, with Flask-Login's current_user as the user."""
+"""The Flask extension under the contract: Flask-Login's current_user is the user where
+Flask-Login is installed, a client-id loader returning the user elsewhere."""
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, request
-from flask_login import LoginManager  # type: ignore[import-untyped]
 
 from relaybox_integrations.flask import RelayBox, token_issued
 from tests.support.servers import TEST_API_KEY
@@ -37,9 +38,14 @@ class FlaskHarness:
             RELAYBOX_API_KEY=TEST_API_KEY,
             RELAYBOX_ALLOW_ANONYMOUS=options.allow_anonymous,
         )
-        login_manager = LoginManager(app)
-        login_manager.request_loader(lambda req: user_of(req.headers.get(USER_HEADER)))
         relaybox = RelayBox(app)
+        if importlib.util.find_spec("flask_login") is not None:
+            from flask_login import LoginManager  # type: ignore[import-untyped]
+
+            login_manager = LoginManager(app)
+            login_manager.request_loader(lambda req: user_of(req.headers.get(USER_HEADER)))
+        else:
+            relaybox.client_id_loader(lambda: user_of(request.headers.get(USER_HEADER)))
         identity, permissions = options.identity, options.permissions
         if identity is not None:
 

@@ -1,124 +1,137 @@
-"""The shared HTTP behaviour every adapter answers with."""
+"""The request flow itself, without a framework: what the contract suite cannot reach."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import uuid
+from typing import Any
 
 import pytest
 
-from relaybox_integrations import AccessDenied, AuthEndpoint, ConfigurationError, RelayBox
+from relaybox_integrations import AuthEndpoint, ConfigurationError, RelayBox
+from relaybox_integrations.endpoint import default_client_id
 
 SECRET = "a-long-enough-secret-for-hs256-keys-000000"
 API_KEY = f"myapp.key1:{SECRET}"
 
 
-@pytest.fixture
-def endpoint() -> AuthEndpoint:
-    return AuthEndpoint(RelayBox(API_KEY, expires_in=300))
+class User:
+    is_authenticated = True
+
+    def __init__(self, **attributes: Any) -> None:
+        vars(self).update(attributes)
 
 
-def headers(response: object) -> dict[str, str]:
-    return dict(response.headers)  # type: ignore[attr-defined]
+def claims(endpoint: AuthEndpoint, answer: Any) -> dict[str, Any]:
+    assert answer.status == 200, answer.body
+    return endpoint.relaybox.verify_token(json.loads(answer.body)["token"])
 
 
-@pytest.mark.parametrize("method", ["GET", "POST"])
-def test_get_and_post_go_on_to_identify_the_user(endpoint: AuthEndpoint, method: str) -> None:
-    assert endpoint.reject_method(method) is None
+class StarletteLike:
+    """``identity`` not implemented, as Starlette's BaseUser raises."""
+
+    is_authenticated = True
+    id = "from-id"
+
+    @property
+    def identity(self) -> str:
+        raise NotImplementedError
 
 
-def test_options_is_answered_without_a_token(endpoint: AuthEndpoint) -> None:
-    response = endpoint.reject_method("OPTIONS")
-    assert response is not None
-    assert (response.status, response.body) == (204, b"")
-    assert headers(response)["Allow"] == "GET, POST, OPTIONS"
-    assert headers(response)["Cache-Control"] == "no-store"
+class FlaskLoginLike:
+    is_authenticated = True
+    id = 5
+
+    def get_id(self) -> str:
+        return "from-get-id"
 
 
-@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "HEAD", "TRACE", "BREW"])
-def test_other_methods_get_405_json_with_allow(endpoint: AuthEndpoint, method: str) -> None:
-    response = endpoint.reject_method(method)
-    assert response is not None
-    assert response.status == 405
-    assert headers(response)["Allow"] == "GET, POST, OPTIONS"
-    assert json.loads(response.body)["error"] == "method_not_allowed"
+@pytest.mark.parametrize(
+    ("user", "client_id"),
+    [
+        (User(identity="from-identity", id=1), "from-identity"),
+        (StarletteLike(), "from-id"),
+        (FlaskLoginLike(), "from-get-id"),
+        (User(pk=3, id=4), 3),
+        (User(id=uuid.UUID(int=1)), str(uuid.UUID(int=1))),
+        (User(username="name"), "name"),
+        (User(display_name="not unique"), None),
+    ],
+)
+def test_default_client_id_reads_each_frameworks_attribute(user: Any, client_id: Any) -> None:
+    assert default_client_id(user) == client_id
 
 
-def test_a_user_gets_a_token_that_is_never_cached(endpoint: AuthEndpoint) -> None:
-    response = endpoint.issue("42")
-    assert response.status == 200
-    assert headers(response) == {
-        "Content-Type": "application/json",
-        "Cache-Control": "no-store",
-        "Pragma": "no-cache",
-    }
-    body = json.loads(response.body)
-    assert set(body) == {"token", "expiresIn", "expiresAt"}
-    claims = endpoint.relaybox.verify_token(body["token"])
-    assert claims["clientId"] == "42"
-    assert body["expiresAt"] == claims["exp"] * 1000
-    assert body["expiresIn"] == 300
+def test_respond_and_arespond_give_the_same_answers() -> None:
+    async def async_id(user: Any) -> str:
+        return f"async-{user.id}"
+
+    sync = AuthEndpoint(RelayBox(API_KEY), client_id=lambda user: f"sync-{user.id}")
+    assert claims(sync, sync.respond("GET", None, lambda: User(id=1)))["clientId"] == "sync-1"
+    asynchronous = AuthEndpoint(RelayBox(API_KEY), client_id=async_id)
+
+    async def load() -> Any:
+        return User(id=2)
+
+    answer = asyncio.run(asynchronous.arespond("POST", None, load))
+    assert claims(asynchronous, answer)["clientId"] == "async-2"
+    assert asyncio.run(asynchronous.arespond("GET", None, lambda: None)).status == 401
 
 
-def test_anonymous_users_get_401_json_by_default(endpoint: AuthEndpoint) -> None:
-    response = endpoint.issue(None)
-    assert response.status == 401
-    assert json.loads(response.body) == {
-        "error": "not_authenticated",
-        "message": "Log in to get a Relaybox token.",
-    }
-    assert headers(response)["Cache-Control"] == "no-store"
+def test_an_async_hook_in_a_sync_endpoint_is_a_clear_error() -> None:
+    async def async_id(user: Any) -> str:
+        return "x"
+
+    endpoint = AuthEndpoint(RelayBox(API_KEY), client_id=async_id)
+    with pytest.raises(TypeError, match="asynchronous, but this endpoint runs synchronously"):
+        endpoint.respond("GET", None, lambda: User(id=1))
 
 
-def test_anonymous_tokens_when_allowed_carry_no_client_id() -> None:
-    endpoint = AuthEndpoint(RelayBox(API_KEY), allow_anonymous=True)
-    response = endpoint.issue(None)
-    assert response.status == 200
-    claims = endpoint.relaybox.verify_token(json.loads(response.body)["token"])
-    assert "clientId" not in claims
+def test_an_exception_that_is_not_access_denied_propagates() -> None:
+    def broken(user: Any) -> str:
+        raise LookupError("the user table is gone")
+
+    endpoint = AuthEndpoint(RelayBox(API_KEY), client_id=broken)
+    with pytest.raises(LookupError, match="table is gone"):
+        endpoint.respond("GET", None, lambda: User(id=1))
+    with pytest.raises(LookupError, match="table is gone"):
+        asyncio.run(endpoint.arespond("GET", None, lambda: User(id=1)))
 
 
-def test_allow_anonymous_must_be_a_bool() -> None:
-    with pytest.raises(ConfigurationError, match="allow_anonymous must be True or False"):
-        AuthEndpoint(RelayBox(API_KEY), allow_anonymous="yes")  # type: ignore[arg-type]
+def test_a_lifetime_per_call_for_command_line_tools() -> None:
+    endpoint = AuthEndpoint(RelayBox(API_KEY))
+    token = claims(endpoint, endpoint.respond("GET", None, lambda: "7", expires_in=120))
+    assert token["exp"] - token["iat"] == 120
 
 
-def test_hooks_refuse_with_403(endpoint: AuthEndpoint) -> None:
-    response = endpoint.deny(AccessDenied("Your plan has no realtime features."))
-    assert response.status == 403
-    assert json.loads(response.body) == {
-        "error": "forbidden",
-        "message": "Your plan has no realtime features.",
-    }
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("allow_anonymous", "yes", "allow_anonymous must be True or False"),
+        ("client_id", "user.pk", "client_id must be a function"),
+        ("permissions", 3, "permissions must be a function"),
+        ("token_issued", "log", "token_issued must be a function"),
+    ],
+)
+def test_bad_options_are_configuration_errors(option: str, value: object, message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message) as caught:
+        AuthEndpoint(RelayBox(API_KEY), **{option: value})  # type: ignore[arg-type]
+    assert caught.value.setting == option
 
 
-def test_per_request_permissions_reach_the_token(endpoint: AuthEndpoint) -> None:
-    response = endpoint.issue("7", permissions={"room:7": ["join", "publish"]})
-    claims = endpoint.relaybox.verify_token(json.loads(response.body)["token"])
-    assert claims["permissions"] == {"room:7": ["join", "publish"]}
-
-
-def test_unusable_hook_output_is_a_logged_server_error_not_a_crash(
-    endpoint: AuthEndpoint, caplog: pytest.LogCaptureFixture
-) -> None:
-    with caplog.at_level(logging.ERROR, logger="relaybox_integrations"):
-        response = endpoint.issue("", permissions=None)
-        assert response.status == 500
-        response = endpoint.issue("7", permissions={"bad.room": ["join"]})
-        assert response.status == 500
-    assert json.loads(response.body)["error"] == "token_error"
-    assert "bad.room" in caplog.text
-    assert "bad.room" not in response.body.decode()
-
-
-def test_the_secret_and_the_token_never_reach_the_log(
-    endpoint: AuthEndpoint, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_the_secret_and_the_token_never_reach_the_log(caplog: pytest.LogCaptureFixture) -> None:
+    endpoint = AuthEndpoint(RelayBox(API_KEY), permissions=lambda *args: {"bad.room": ["join"]})
     with caplog.at_level(logging.DEBUG):
-        token = json.loads(endpoint.issue("42").body)["token"]
-        endpoint.issue(None)
-        endpoint.issue("", permissions=None)
+        refused = endpoint.respond("GET", None, lambda: "42")
+    assert refused.status == 500
+    assert "bad.room" in caplog.text
+    assert b"bad.room" not in refused.body
+    plain = AuthEndpoint(RelayBox(API_KEY))
+    with caplog.at_level(logging.DEBUG):
+        token = json.loads(plain.respond("GET", None, lambda: "42").body)["token"]
     assert "client_id='42'" in caplog.text
     assert SECRET not in caplog.text
-    assert token not in caplog.text
     assert token.split(".")[2] not in caplog.text
+    assert token not in repr(plain.respond("GET", None, lambda: "42"))

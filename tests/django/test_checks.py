@@ -12,7 +12,8 @@ from django.core.management.base import SystemCheckError
 from django.test import override_settings
 
 from relaybox_integrations.django.checks import check_settings
-from relaybox_integrations.django.conf import get_config, relaybox_settings
+from relaybox_integrations.django.conf import setting
+from relaybox_integrations.django.integration import get_integration
 from tests.support.servers import TEST_API_KEY, TEST_SECRET
 
 KEY = {"API_KEY": TEST_API_KEY}
@@ -63,7 +64,7 @@ def test_e002_never_echoes_the_secret() -> None:
         assert "the secret value" not in message.msg + message.hint
 
 
-@pytest.mark.parametrize("expires_in", [20, 0, -5, 1.5, "900", True, None])
+@pytest.mark.parametrize("expires_in", [20, 0, -5, 1.5, "900", True, None, 86_401])
 def test_e003_invalid_expiry(expires_in: object) -> None:
     (message,) = messages({**KEY, "TOKEN_EXPIRES_IN": expires_in})
     assert message.id == "relaybox.E003"
@@ -165,18 +166,28 @@ def test_request_time_error_names_the_setting(relaybox: Any, key: str) -> None:
         override_settings(RELAYBOX=relaybox),
         pytest.raises(ImproperlyConfigured, match=rf"RELAYBOX\['{key}'\]"),
     ):
-        get_config()
+        get_integration()
 
 
 def test_configuration_is_cached_and_rebuilt_when_the_setting_changes() -> None:
-    first = get_config()
-    assert get_config() is first
+    first = get_integration()
+    assert get_integration() is first
     with override_settings(RELAYBOX={**KEY, "TOKEN_EXPIRES_IN": 120}):
-        assert relaybox_settings.TOKEN_EXPIRES_IN == 120
-        assert get_config().relaybox.expires_in == 120
-    assert get_config().relaybox.expires_in == 900
-    assert get_config() is not first
+        assert setting("TOKEN_EXPIRES_IN") == 120
+        assert get_integration().relaybox.expires_in == 120
+    assert get_integration().relaybox.expires_in == 900
+    assert get_integration() is not first
+
+
+def test_registered_as_security_checks() -> None:
+    with override_settings(RELAYBOX={"API_KEY": "broken"}):
+        assert "relaybox.E002" in [m.id for m in run_checks(tags=["security"])]
+
+
+def test_the_hints_use_the_cores_limits() -> None:
+    (message,) = messages({**KEY, "TOKEN_EXPIRES_IN": 5})
+    assert "above 20 and at most 86400" in message.hint
 
 
 def test_secret_stays_out_of_repr() -> None:
-    assert TEST_SECRET not in repr(get_config())
+    assert TEST_SECRET not in repr(get_integration())

@@ -32,7 +32,18 @@ def test_prints_a_token_response(user: Any, received: list[dict[str, Any]]) -> N
     assert body["expiresAt"] == claims["exp"] * 1000
     (call,) = received
     assert call["request"] is None
-    assert call["client_id"] == str(user.pk)
+    assert (call["user"], call["client_id"]) == (user, str(user.pk))
+
+
+def test_inactive_users_are_refused_unless_allowed(user: Any) -> None:
+    """As Django's login refuses them (and as ``flask relaybox token`` does)."""
+    user.is_active = False
+    user.save()
+    with pytest.raises(CommandError, match=r"inactive.*--allow-inactive"):
+        run("alice")
+    assert node_verify(run("alice", "--allow-inactive")["token"], TEST_SECRET)["clientId"] == str(
+        user.pk
+    )
 
 
 def test_expires_in(user: Any) -> None:
@@ -58,6 +69,7 @@ def test_hooks_apply(user: Any) -> None:
     [
         (["nobody"], "no user with username 'nobody'"),
         (["alice", "--expires-in", "10"], "more than 20 seconds"),
+        (["alice", "--expires-in", "999999999"], "at most 86400 seconds"),
     ],
 )
 def test_errors(user: Any, args: list[str], message: str) -> None:
@@ -69,7 +81,7 @@ def test_refused_by_a_hook(django_user_model: Any) -> None:
     django_user_model.objects.create_user("banned-bob")
     with (
         override_settings(RELAYBOX={**KEY, "CLIENT_ID_HOOK": "tests.django.hooks.refuse_banned"}),
-        pytest.raises(CommandError, match="refused: Banned users"),
+        pytest.raises(CommandError, match=r"\(403\): Banned users"),
     ):
         run("banned-bob")
 

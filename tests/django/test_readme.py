@@ -20,7 +20,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from relaybox_integrations.django import token_issued
-from tests.support.readme import code_blocks
+from tests.support.readme import code_blocks, run_snippet
 from tests.support.responses import assert_cors_allowed, assert_json_error, preflight, token_claims
 from tests.support.servers import TEST_API_KEY, TEST_SECRET
 from tests.support.verifier import node_verify
@@ -29,13 +29,6 @@ pytestmark = pytest.mark.django_db
 
 SECTION = "Django"
 ALLOW_INACTIVE = "django.contrib.auth.backends.AllowAllUsersModelBackend"
-
-
-def run_snippet(index: int) -> dict[str, Any]:
-    """Execute the section's ``index``-th python block; its globals."""
-    namespace: dict[str, Any] = {"__name__": f"readme_django_{index}"}
-    exec(compile(code_blocks(SECTION)[index], "README.rst", "exec"), namespace)
-    return namespace
 
 
 def urlconf(urlpatterns: list[Any]) -> types.ModuleType:
@@ -53,7 +46,7 @@ def test_the_section_has_the_five_snippets_these_tests_run() -> None:
 @pytest.fixture
 def setup_snippet(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     monkeypatch.setenv("RELAYBOX_API_KEY", TEST_API_KEY)
-    return run_snippet(0)
+    return run_snippet(SECTION, 0)
 
 
 def test_settings_and_urls_serve_the_endpoint(setup_snippet: dict[str, Any], user: Any) -> None:
@@ -78,7 +71,7 @@ def test_settings_and_urls_serve_the_endpoint(setup_snippet: dict[str, Any], use
 
 
 def test_access_denied_hook(django_user_model: Any) -> None:
-    client_id = run_snippet(1)["client_id"]
+    client_id = run_snippet(SECTION, 1)["client_id"]
     active = django_user_model.objects.create_user("active", password="x")
     inactive = django_user_model.objects.create_user("inactive", password="x", is_active=False)
     # Django's default ModelBackend logs inactive users out before any view runs; a backend
@@ -98,7 +91,7 @@ def test_access_denied_hook(django_user_model: Any) -> None:
 
 @pytest.fixture
 def audit_receiver() -> Iterator[dict[str, Any]]:
-    namespace = run_snippet(2)
+    namespace = run_snippet(SECTION, 2)
     try:
         yield namespace
     finally:
@@ -122,7 +115,7 @@ def test_token_issued_receiver_logs(
 def test_cors_allow_headers(user: Any) -> None:
     from corsheaders.defaults import default_headers
 
-    allow_headers = run_snippet(3)["CORS_ALLOW_HEADERS"]
+    allow_headers = run_snippet(SECTION, 3)["CORS_ALLOW_HEADERS"]
     assert isinstance(allow_headers, tuple)
     assert "x-client-id" in allow_headers
     assert set(default_headers) <= set(allow_headers)
@@ -145,7 +138,7 @@ def test_cors_allow_headers(user: Any) -> None:
 
 def test_rest_framework_view(user: Any) -> None:
     pytest.importorskip("rest_framework")
-    namespace = run_snippet(4)
+    namespace = run_snippet(SECTION, 4)
     with override_settings(ROOT_URLCONF=urlconf(namespace["urlpatterns"])):
         client = Client()
         # The project's IsAuthenticated default does not apply: the core's 401 answers.

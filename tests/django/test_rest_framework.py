@@ -8,10 +8,10 @@ import pytest
 from django.test import Client, override_settings
 from rest_framework.authtoken.models import Token
 
+from tests.support.django_settings import HAS_SIMPLEJWT
 from tests.support.responses import assert_json_error, token_claims
 from tests.support.servers import TEST_API_KEY
 
-from .conftest import HAS_SIMPLEJWT
 from .test_views import csrf_pair
 
 pytestmark = pytest.mark.django_db
@@ -76,8 +76,13 @@ def test_other_methods_405_before_authentication(method: str) -> None:
     assert response["Allow"] == "GET, POST, OPTIONS"
 
 
-def test_options_answers_204() -> None:
-    assert Client().options("/drf/auth").status_code == 204
+def test_no_unauthenticated_user_is_anonymous(user: Any) -> None:
+    """``UNAUTHENTICATED_USER = None`` makes DRF's ``request.user`` None: a 401, not a 500."""
+    rest_framework = {"UNAUTHENTICATED_USER": None, "DEFAULT_PERMISSION_CLASSES": []}
+    with override_settings(REST_FRAMEWORK=rest_framework):
+        assert_json_error(Client().get("/drf/auth"), 401, "not_authenticated")
+        with override_settings(RELAYBOX={**KEY, "ALLOW_ANONYMOUS": True}):
+            assert "clientId" not in token_claims(Client().get("/drf/auth"))
 
 
 def test_hooks_and_signal(user: Any, received: list[dict[str, Any]]) -> None:

@@ -18,7 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from tests.starlette.asgi import call
-from tests.support.readme import code_blocks
+from tests.support.readme import code_blocks, run_snippet
 from tests.support.responses import assert_json_error, token_claims
 from tests.support.verifier import node_verify
 
@@ -26,12 +26,6 @@ SECTION = "FastAPI"
 #: What a browser client (or an attacker) may send to claim another identity.
 SPOOFED = {"X-Client-Id": "admin"}
 SPOOFED_URL = "/user/auth?clientId=admin"
-
-
-def run_snippet(index: int, namespace: dict[str, Any]) -> dict[str, Any]:
-    """Execute the section's ``index``-th python block in ``namespace``; its globals."""
-    exec(compile(code_blocks(SECTION)[index], "README.rst", "exec"), namespace)
-    return namespace
 
 
 def module_namespace(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
@@ -94,7 +88,7 @@ def test_the_section_has_the_two_snippets_these_tests_run() -> None:
 def first(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """The first snippet's globals, with its development session key."""
     monkeypatch.delenv("SESSION_SECRET_KEY", raising=False)
-    return run_snippet(0, module_namespace(monkeypatch))
+    return run_snippet(SECTION, 0, module_namespace(monkeypatch))
 
 
 def test_session_user_gets_a_token_and_anonymous_a_401(first: dict[str, Any]) -> None:
@@ -130,7 +124,7 @@ def test_openapi_documents_the_endpoint(first: dict[str, Any]) -> None:
 def second(first: dict[str, Any]) -> dict[str, Any]:
     """The second snippet, run in the first one's namespace as the README says it continues it."""
     first_app = first["app"]
-    namespace = run_snippet(1, first)
+    namespace = run_snippet(SECTION, 1, first)
     assert namespace["app"] is not first_app
     with_login(namespace["app"])
     return namespace

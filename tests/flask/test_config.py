@@ -8,7 +8,7 @@ import textwrap
 from typing import Any
 
 import pytest
-from flask import Flask, g
+from flask import Flask, g, request
 
 from relaybox_integrations import ConfigurationError
 from relaybox_integrations.flask import RelayBox, RelayBoxState, get_state
@@ -157,6 +157,30 @@ def test_reprs_hide_the_secret(make_app: AppFactory, relaybox: RelayBox) -> None
     for text in (repr(state), repr(relaybox), repr(state.endpoint), repr(state.relaybox)):
         assert TEST_SECRET not in text
     assert "testapp.testkey" in repr(state)
+
+
+def test_a_permissions_loader_returning_none_keeps_the_configured_default(
+    make_app: AppFactory, relaybox: RelayBox
+) -> None:
+    app = make_app(RELAYBOX_PERMISSIONS={"lobby": ["subscribe"]}, RELAYBOX_ALLOW_ANONYMOUS=True)
+    relaybox.client_id_loader(lambda: request.headers.get("X-User"))
+    relaybox.permissions_loader(lambda client_id: None if client_id else {"public": ["join"]})
+    client = app.test_client()
+    response = client.get("/user/auth", headers={"X-User": "alice"})
+    assert node_verify(response.json["token"], TEST_SECRET)["permissions"] == {  # type: ignore[index]
+        "lobby": ["subscribe"]
+    }
+    response = client.get("/user/auth")
+    assert node_verify(response.json["token"], TEST_SECRET)["permissions"] == {  # type: ignore[index]
+        "public": ["join"]
+    }
+
+
+def test_no_identity_source_is_a_clear_error(make_app: AppFactory) -> None:
+    """No client-id loader and no Flask-Login LoginManager on the app: say what to do."""
+    app = make_app()
+    with pytest.raises(RuntimeError, match=r"@relaybox\.client_id_loader.*Flask-Login"):
+        app.test_client().get("/user/auth")
 
 
 def test_importing_the_extension_does_not_need_flask_login() -> None:

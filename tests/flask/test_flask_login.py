@@ -53,6 +53,17 @@ def test_current_user_is_the_default_identity(app: Flask) -> None:
     assert node_verify(response.json["token"], TEST_SECRET)["clientId"] == "7"
 
 
+def test_in_debug_mode_the_401_says_why_nobody_is_logged_in(app: Flask, relaybox: RelayBox) -> None:
+    client = app.test_client()
+    assert "Debug mode" not in client.get("/user/auth").json["message"]  # type: ignore[index]
+    app.debug = True
+    message = client.get("/user/auth").json["message"]  # type: ignore[index]
+    assert "Flask-Login's current_user is not authenticated" in message
+    relaybox.client_id_loader(lambda: None)
+    message = client.get("/user/auth").json["message"]  # type: ignore[index]
+    assert "the client_id_loader returned None" in message
+
+
 def test_a_registered_loader_wins_over_current_user(app: Flask, relaybox: RelayBox) -> None:
     @relaybox.client_id_loader
     def client_id() -> str | None:

@@ -15,18 +15,11 @@ import pytest
 from flask import Flask, g, session
 
 from relaybox_integrations.flask import get_state, token_issued
-from tests.support.readme import code_blocks
+from tests.support.readme import code_blocks, run_snippet
 from tests.support.responses import assert_cors_allowed, assert_json_error, preflight, token_claims
 
 SECTION = "Flask"
 ORIGIN = "https://app.example.com"
-
-
-def run_snippet(index: int) -> dict[str, Any]:
-    """Execute the section's ``index``-th python block in a fresh namespace; its globals."""
-    namespace: dict[str, Any] = {"__name__": f"readme_flask_{index}"}
-    exec(compile(code_blocks(SECTION)[index], "README.rst", "exec"), namespace)
-    return namespace
 
 
 def claims_of(app: Flask, response: Any) -> dict[str, Any]:
@@ -40,7 +33,7 @@ def test_the_section_has_the_three_snippets_these_tests_run() -> None:
 
 
 def test_client_id_loader_reads_g() -> None:
-    app: Flask = run_snippet(0)["app"]
+    app: Flask = run_snippet(SECTION, 0)["app"]
     app.config["SECRET_KEY"] = "readme-test-session-key"
 
     @app.before_request
@@ -62,7 +55,7 @@ def test_client_id_loader_reads_g() -> None:
 
 @pytest.fixture
 def factory() -> Iterator[dict[str, Any]]:
-    namespace = run_snippet(1)
+    namespace = run_snippet(SECTION, 1)
     try:
         yield namespace
     finally:
@@ -111,7 +104,7 @@ def test_factory_audit_receiver_logs(
 def csrf_cors() -> dict[str, Any]:
     pytest.importorskip("flask_wtf")
     pytest.importorskip("flask_cors")
-    namespace = run_snippet(2)
+    namespace = run_snippet(SECTION, 2)
     # The snippet is about CSRF and CORS; who the user is comes from the first snippet's loader.
     namespace["relaybox"].client_id_loader(lambda: "alice")
     return namespace

@@ -1,16 +1,8 @@
-"""Shared helpers for the secret-hygiene tests, and Django settings for the in-process ones.
-
-Django is configured here only when nothing configured it before (the Django suite's
-conftest does the same); every test overrides the settings it relies on.
-"""
+"""Shared helpers for the secret-hygiene tests."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-
-import django
-import pytest
-from django.conf import settings
 
 from tests.support.servers import TEST_API_KEY, TEST_SECRET
 
@@ -23,6 +15,10 @@ MALFORMED_KEYS = {
     "space after colon": f"testapp.testkey: {TEST_SECRET}",
     "no public key": f":{TEST_SECRET}",
     "appPid only": f"testapp:{TEST_SECRET}",
+    "secret read as an SSH key": f"testapp.testkey:ssh-rsa{TEST_SECRET}",
+    "secret read as a PEM key": f"testapp.testkey:-----BEGIN{TEST_SECRET}",
+    "undecodable byte": f"{TEST_API_KEY}\udcff",
+    "swapped, one-dot secret": f"{TEST_SECRET}.x:testapp.testkey",
 }
 
 
@@ -34,30 +30,3 @@ def assert_no_secret(*texts: str | bytes | Iterable[str]) -> None:
         elif not isinstance(text, str):
             text = "\n".join(text)
         assert TEST_SECRET not in text, f"the API secret leaked:\n{text[:3000]}"
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    if not settings.configured:
-        settings.configure(
-            SECRET_KEY="hygiene-tests-django-secret-key-long-enough-0000",
-            DEBUG=False,
-            ALLOWED_HOSTS=["testserver"],
-            INSTALLED_APPS=[
-                "django.contrib.auth",
-                "django.contrib.contenttypes",
-                "django.contrib.sessions",
-                "relaybox_integrations.django",
-            ],
-            MIDDLEWARE=[],
-            ROOT_URLCONF="tests.hygiene.django_urls",
-            DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
-            DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
-            USE_TZ=True,
-            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-            TEMPLATES=[],
-            RELAYBOX={"API_KEY": TEST_API_KEY},
-        )
-    from django.apps import apps
-
-    if not apps.ready:
-        django.setup()

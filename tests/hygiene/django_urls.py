@@ -7,19 +7,20 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
 from relaybox_integrations import ApiKey
-from relaybox_integrations.django.conf import get_config, relaybox_settings
+from relaybox_integrations.django.conf import setting
+from relaybox_integrations.django.integration import get_integration
 from relaybox_integrations.django.views import AsyncAuthView
 
 
 def failing_view(request: HttpRequest) -> HttpResponse:
     """Mints a token, then fails: the debug page shows every local variable here."""
-    config = get_config()
-    relaybox = config.relaybox
-    endpoint = config.endpoint
+    integration = get_integration()
+    relaybox = integration.relaybox
+    endpoint = integration.endpoint
     token_response = relaybox.generate_token_response(client_id="1")
-    answer = endpoint.issue("1")
-    api_key = ApiKey(relaybox_settings.API_KEY)
-    options = relaybox_settings
+    answer = endpoint.respond("GET", request, lambda: "1")
+    api_key = ApiKey(setting("API_KEY"))
+    options = setting
     raise RuntimeError(f"failed after {token_response!r}, {answer.status}, {api_key}, {options}")
 
 

@@ -41,7 +41,7 @@ def public_objects() -> dict[str, object]:
         "RelayBox": relaybox,
         "TokenResponse": token,
         "AuthEndpoint": endpoint,
-        "EndpointResponse": endpoint.issue("1"),
+        "EndpointResponse": endpoint.respond("GET", None, lambda: "1"),
         "AccessDenied": AccessDenied(),
         "ConfigurationError": ConfigurationError("expires_in", "too short"),
     }

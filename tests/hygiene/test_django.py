@@ -15,7 +15,7 @@ from django.test import Client, override_settings
 from relaybox_integrations import ShortSecretWarning
 from relaybox_integrations.django import token_issued
 from relaybox_integrations.django.checks import check_settings
-from relaybox_integrations.django.conf import SettingError, get_config, relaybox_settings
+from relaybox_integrations.django.integration import get_integration
 from relaybox_integrations.django.views import AsyncAuthView, AuthView
 from tests.hygiene.conftest import MALFORMED_KEYS, assert_no_secret
 from tests.support.servers import TEST_API_KEY
@@ -107,7 +107,7 @@ def test_technical_500_when_the_short_secret_warning_is_an_error(path: str) -> N
 def test_configuration_errors_and_checks(key: str) -> None:
     with override_settings(RELAYBOX={"API_KEY": key}):
         with pytest.raises(ImproperlyConfigured) as raised:
-            get_config()
+            get_integration()
         messages = check_settings()
     assert any(message.id == "relaybox.E002" for message in messages)
     assert_no_secret(
@@ -140,13 +140,12 @@ def test_debug_logs_of_a_token_issue(
 
 def test_repr_of_the_public_objects() -> None:
     with override_settings(RELAYBOX={"API_KEY": TEST_API_KEY}):
-        config = get_config()
+        integration = get_integration()
         objects: list[object] = [
-            relaybox_settings,
-            config,
-            config.relaybox,
-            config.endpoint,
-            SettingError("relaybox.E002", "API_KEY", "bad", "fix it"),
+            integration,
+            integration.relaybox,
+            integration.endpoint,
+            integration.async_endpoint,
             AuthView(),
             AsyncAuthView(),
             token_issued,

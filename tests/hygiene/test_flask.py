@@ -37,7 +37,7 @@ def make_app(
         core = state.relaybox
         endpoint = state.endpoint
         token_response = core.generate_token_response(client_id="1")
-        answer = endpoint.issue("1")
+        answer = endpoint.respond("GET", None, lambda: "1")
         raise RuntimeError(f"failed after {token_response!r}, {answer.status}, {state!r}")
 
     return app

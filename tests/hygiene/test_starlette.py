@@ -39,7 +39,7 @@ async def fail_view(request: Request) -> Response:
     issuer = get_issuer(request)
     relaybox = issuer.relaybox
     token_response = relaybox.generate_token_response(client_id="1")
-    answer = issuer.endpoint.issue("1")
+    answer = issuer.endpoint.respond("GET", None, lambda: "1")
     raise RuntimeError(f"failed after {token_response!r}, {answer.status}, {issuer!r}")
 
 

@@ -158,7 +158,7 @@ class ExampleContract:
         [
             ("RELAYBOX_API_KEY", "not-a-key", "RELAYBOX_API_KEY", 1),
             ("RELAYBOX_TOKEN_EXPIRES_IN", "soon", "RELAYBOX_TOKEN_EXPIRES_IN", 1),
-            ("RELAYBOX_TOKEN_EXPIRES_IN", "10", "invalid argument expires_in", 1),
+            ("RELAYBOX_TOKEN_EXPIRES_IN", "10", "expires_in must be", 1),
             # uvicorn alone would restart the failing workers forever
             ("RELAYBOX_TOKEN_EXPIRES_IN", "soon", "RELAYBOX_TOKEN_EXPIRES_IN", 2),
         ],

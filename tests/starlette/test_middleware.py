@@ -30,8 +30,7 @@ from tests.support.verifier import node_verify
 async def page_with_token(request: Request) -> Response:
     """A user's own handler minting a token (e.g. to embed in a server-rendered page)."""
     issuer = get_issuer(request)
-    client_id = await issuer.client_id_for(request)
-    token = issuer.relaybox.generate_token_response(client_id=client_id)
+    token = issuer.relaybox.generate_token_response(client_id=request.user.identity)
     return JSONResponse({"token": token.token})
 
 
@@ -155,6 +154,6 @@ def test_bad_auth_path_fails_at_construction(auth_path: Any) -> None:
     async def inner(scope: Scope, receive: Receive, send: Send) -> None:
         raise AssertionError("not called")
 
-    with pytest.raises(ConfigurationError, match="invalid argument auth_path") as caught:
+    with pytest.raises(ConfigurationError, match="auth_path: expected a path") as caught:
         RelayBoxMiddleware(inner, api_key=TEST_API_KEY, auth_path=auth_path)
     assert caught.value.setting == "auth_path"

@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from relaybox_integrations.starlette import MissingMiddlewareError
 from tests.starlette.asgi import app_with, as_user, call
-from tests.support.readme import code_blocks
+from tests.support.readme import code_blocks, run_snippet
 from tests.support.responses import assert_json_error, token_claims
 from tests.support.verifier import node_verify
 
@@ -27,14 +27,6 @@ SECTION = "Starlette"
 #: What a browser client (or an attacker) may send to claim another identity.
 SPOOFED = {"X-Client-Id": "admin"}
 SPOOFED_URL = "/user/auth?clientId=admin"
-
-
-def run_snippet(index: int, namespace: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Execute the section's ``index``-th python block in ``namespace`` (or a fresh one)."""
-    if namespace is None:
-        namespace = {"__name__": f"readme_starlette_{index}"}
-    exec(compile(code_blocks(SECTION)[index], "README.rst", "exec"), namespace)
-    return namespace
 
 
 def secret_of(namespace: dict[str, Any]) -> str:
@@ -70,7 +62,7 @@ def test_the_section_has_the_three_snippets_these_tests_run() -> None:
 def first(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """The first snippet's globals, with its development session key."""
     monkeypatch.delenv("SESSION_SECRET_KEY", raising=False)
-    return run_snippet(0)
+    return run_snippet(SECTION, 0)
 
 
 def test_session_user_gets_a_token_and_anonymous_a_401(first: dict[str, Any]) -> None:
@@ -101,7 +93,7 @@ def test_session_user_gets_a_token_and_anonymous_a_401(first: dict[str, Any]) ->
 
 
 def test_hooks_set_permissions_refuse_and_audit(caplog: pytest.LogCaptureFixture) -> None:
-    namespace = run_snippet(1)
+    namespace = run_snippet(SECTION, 1)
     app = app_with(namespace["routes"])  # a login backend in front, as the snippet assumes
     secret = secret_of(namespace)
 
@@ -120,7 +112,7 @@ def test_hooks_set_permissions_refuse_and_audit(caplog: pytest.LogCaptureFixture
     assert_json_error(anonymous, 401, "not_authenticated")
     # One line, for the one token minted: not for the refused or the anonymous request.
     messages = [record.getMessage() for record in caplog.records if record.name == "audit"]
-    assert messages == ["Relaybox token for alice"]
+    assert messages == ["Relaybox token for alice, 600 s"]
     assert response.json()["token"] not in caplog.text
     assert secret not in caplog.text
 
@@ -129,7 +121,7 @@ def test_hooks_set_permissions_refuse_and_audit(caplog: pytest.LogCaptureFixture
 def third(first: dict[str, Any]) -> dict[str, Any]:
     """The third snippet, run in the first one's namespace as the README says it continues it."""
     first_app = first["app"]
-    namespace = run_snippet(2, first)
+    namespace = run_snippet(SECTION, 2, first)
     assert namespace["app"] is not first_app
     with_login(namespace["app"])
     return namespace

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import sys
+import types
 from pathlib import Path
+from typing import Any
 
 README = Path(__file__).resolve().parents[2] / "README.rst"
 _UNDERLINE = re.compile(r"^([=\-~^])\1{2,}$")
@@ -41,3 +44,20 @@ def code_blocks(section: str, language: str = "python") -> list[str]:
             index += 1
     assert blocks, f"README.rst section {section!r} has no {language} code block"
     return blocks
+
+
+def run_snippet(
+    section: str, index: int, namespace: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Run the ``index``-th python block of ``section`` as a module would; its globals.
+
+    A fresh module (registered in ``sys.modules``, where ``@dataclass`` looks it up), unless
+    ``namespace`` continues an earlier snippet.
+    """
+    if namespace is None:
+        slug = re.sub(r"\W", "_", section.lower())
+        module = types.ModuleType(f"readme_{slug}_{index}")
+        sys.modules[module.__name__] = module
+        namespace = module.__dict__
+    exec(compile(code_blocks(section)[index], "README.rst", "exec"), namespace)
+    return namespace

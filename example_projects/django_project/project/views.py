@@ -4,6 +4,7 @@ import html
 from pathlib import Path
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
@@ -11,7 +12,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.middleware.csrf import get_token
 from django.urls import reverse
 
-from relaybox_integrations.django.views import aget_user, exempt_from_login_required
+try:
+    from django.contrib.auth.decorators import login_not_required
+except ImportError:  # Django < 5.1 has no LoginRequiredMiddleware to opt out of
+
+    def login_not_required(view: Any) -> Any:
+        return view
+
 
 PAGES = Path(__file__).resolve().parents[2] / "common"
 HOME = (PAGES / "home.html").read_text(encoding="utf-8")
@@ -59,7 +66,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return HttpResponse(page)
 
 
-@exempt_from_login_required
+@login_not_required
 def logout_view(request: HttpRequest) -> HttpResponse:
     """Log out on GET too: the shared page links here."""
     logout(request)
@@ -72,13 +79,14 @@ def _me(user: Any) -> JsonResponse:
     return JsonResponse({"id": str(user.pk), "username": user.get_username()})
 
 
-@exempt_from_login_required
+@login_not_required
 def me(request: HttpRequest) -> JsonResponse:
     """The logged-in user as JSON: the same session and user lookup as ``/user/auth``."""
     return _me(request.user)
 
 
-@exempt_from_login_required
+@login_not_required
 async def ame(request: HttpRequest) -> JsonResponse:
     """:func:`me` for ASGI, like the async auth view."""
-    return _me(await aget_user(request))
+    auser = getattr(request, "auser", None)  # Django 5.0+
+    return _me(await auser() if auser else await sync_to_async(lambda: request.user)())
