@@ -123,6 +123,7 @@ class _SigningKey:
             self._mac = hmac.new(value.encode(), digestmod=hashlib.sha256)
         # Frames in a traceback (debug pages) show their locals.
         del value
+        _require_extra()
         if problem is not None:
             raise ConfigurationError("signing_key", problem)
 
@@ -156,11 +157,6 @@ def _signing_key_problem(value: object) -> str | None:
     except UnicodeEncodeError:
         return "the webhook signing key is not valid Unicode text"
     return None
-
-
-def _take_signing_key(value: object) -> _SigningKey:
-    _require_extra()
-    return _SigningKey(value)
 
 
 def _check_tolerance(value: object) -> float | None:
@@ -200,7 +196,7 @@ def verify_webhook(
     could then be replayed for as long as its id is remembered.
     """
     try:
-        key = _take_signing_key(signing_key)
+        key = _SigningKey(signing_key)
     finally:
         del signing_key
     checked_tolerance = _check_tolerance(tolerance)
@@ -338,7 +334,7 @@ def sign_webhook(
     compact JSON, fields in Relaybox's order.
     """
     try:
-        key = _take_signing_key(signing_key)
+        key = _SigningKey(signing_key)
     finally:
         del signing_key
     if not isinstance(event, str) or not event:
@@ -439,7 +435,7 @@ class WebhookEndpoint:
         clock: Callable[[], float] = time.time,
     ) -> None:
         try:
-            self._signing_key = _take_signing_key(signing_key)
+            self._signing_key = _SigningKey(signing_key)
         finally:
             del signing_key
         self.tolerance = _check_tolerance(tolerance)
@@ -453,10 +449,12 @@ class WebhookEndpoint:
         self._handlers: list[tuple[str | None, WebhookHandler]] = []
 
     def __repr__(self) -> str:
-        return (
-            f"WebhookEndpoint(store={self.store!r}, tolerance={self.tolerance}, "
-            f"max_body_size={self.max_body_size}, handlers={len(self._handlers)})"
+        # Partial while __init__ runs: a debug page may show a half-built endpoint.
+        shown = ("store", "tolerance", "max_body_size", "_handlers")
+        settings = ", ".join(
+            f"{name.lstrip('_')}={getattr(self, name)!r}" for name in shown if hasattr(self, name)
         )
+        return f"WebhookEndpoint({settings})"
 
     def __reduce__(self) -> Any:
         raise TypeError("WebhookEndpoint objects cannot be pickled; they hold the signing key")
