@@ -56,12 +56,15 @@ class Server:
                     server.answered.notify_all()
 
             def send(self, response: EndpointResponse) -> None:
-                self.send_response(response.status)
-                for name, value in response.headers:
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(response.body)))
-                self.end_headers()
-                self.wfile.write(response.body)
+                try:
+                    self.send_response(response.status)
+                    for name, value in response.headers:
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(response.body)))
+                    self.end_headers()
+                    self.wfile.write(response.body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # Relaybox stopped waiting (its timeout); the work is done all the same
 
             do_POST = do_GET = do_PUT = serve
 
@@ -167,11 +170,14 @@ def test_a_handler_slower_than_relaybox_waits_runs_once(serve: Callable[[], Serv
         runs.append(event.id)
         assert server.wait_for(503)  # finish only once a retry has been told to come back
 
-    attempts = relaybox_delivers(server.url, timeoutMs=300, backoffMs=100)
-    assert attempts[0] == {"error": "TimeoutError"}
+    attempts = relaybox_delivers(server.url, timeoutMs=2000, backoffMs=100)
+    assert attempts[0] == {"error": "TimeoutError"}  # the handler waits for a 503 to be sent
     assert attempts[-1]["status"] == 200
     assert json.loads(attempts[-1]["body"])["status"] == "duplicate"
-    middle = [attempt.get("status") for attempt in attempts[1:-1]]
-    assert middle
-    assert set(middle) == {503}
+    # In between: 503s, or, on a machine too busy to answer within the timeout, timeouts.
+    assert {attempt.get("status", attempt.get("error")) for attempt in attempts[1:-1]} <= {
+        503,
+        "TimeoutError",
+    }
+    assert 503 in server.answers
     assert len(runs) == 1
