@@ -1,4 +1,4 @@
-"""Relaybox auth tokens for Django, Flask, Starlette and FastAPI applications.
+"""Relaybox auth tokens and webhooks for Django, Flask, Starlette and FastAPI applications.
 
 The framework-free core is importable from here; each framework's adapter lives in its own
 subpackage (``relaybox_integrations.django``, ``.flask``, ``.starlette``, ``.fastapi``).
@@ -22,32 +22,72 @@ from .errors import (
     TokenRequestError,
     TokenTooLargeError,
     TokenVerificationError,
+    WebhookSigningError,
+    WebhookVerificationError,
 )
 from .permissions import PERMISSION_NAMES, Permissions, PermissionsInput, validate_permissions
+from .webhook_stores import (
+    AsyncRedisWebhookStore,
+    ClaimOutcome,
+    InMemoryWebhookStore,
+    RedisWebhookStore,
+    WebhookStore,
+)
+from .webhooks import (
+    DEFAULT_WEBHOOK_BODY_LIMIT,
+    DEFAULT_WEBHOOK_TOLERANCE,
+    WEBHOOK_ID_HEADER,
+    WEBHOOK_SIGNATURE_HEADER,
+    SignedWebhook,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookHandler,
+    WebhookSession,
+    sign_webhook,
+    verify_webhook,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_EXPIRES_IN",
+    "DEFAULT_WEBHOOK_BODY_LIMIT",
+    "DEFAULT_WEBHOOK_TOLERANCE",
     "ISSUER",
     "MAX_EXPIRES_IN",
     "MAX_TOKEN_LENGTH",
     "PERMISSION_NAMES",
     "TOKEN_TYPE",
+    "WEBHOOK_ID_HEADER",
+    "WEBHOOK_SIGNATURE_HEADER",
     "AccessDenied",
     "ApiKey",
+    "AsyncRedisWebhookStore",
     "AuthEndpoint",
+    "ClaimOutcome",
     "ConfigurationError",
     "EndpointResponse",
+    "InMemoryWebhookStore",
     "Permissions",
     "PermissionsInput",
+    "RedisWebhookStore",
     "RelayBox",
     "RelayBoxError",
     "ShortSecretWarning",
+    "SignedWebhook",
     "TokenRequestError",
     "TokenResponse",
     "TokenTooLargeError",
     "TokenVerificationError",
+    "WebhookEndpoint",
+    "WebhookEvent",
+    "WebhookHandler",
+    "WebhookSession",
+    "WebhookSigningError",
+    "WebhookStore",
+    "WebhookVerificationError",
     "__version__",
+    "sign_webhook",
     "validate_permissions",
+    "verify_webhook",
 ]

@@ -110,7 +110,7 @@ Flow: TypeAlias = Generator[Call, Any, EndpointResponse]
 def run(flow: Flow) -> EndpointResponse:
     """Run ``flow`` making each call plainly, for sync frameworks."""
     result: Any = None
-    error: Exception | None = None
+    error: BaseException | None = None
     while True:
         try:
             function, args = flow.send(result) if error is None else flow.throw(error)
@@ -120,23 +120,23 @@ def run(flow: Flow) -> EndpointResponse:
         error = None
         try:
             result = function(*args)
-        except Exception as exc:  # handed back to the flow, which decides
+        except BaseException as exc:  # handed back to the flow, which decides
             error = exc
-        else:
-            if inspect.isawaitable(result):  # an async hook handed to a sync endpoint
-                close = getattr(result, "close", None)
-                if close is not None:
-                    close()  # no "never awaited" warning on top of the error
-                error = TypeError(
-                    f"{function!r} is asynchronous, but this endpoint runs synchronously; "
-                    "use the framework's async view or a sync function"
-                )
+            continue
+        if inspect.isawaitable(result):  # an async callable handed to a sync endpoint
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()  # no "never awaited" warning on top of the error
+            error = TypeError(
+                f"{function!r} returned an awaitable, but this endpoint runs synchronously: "
+                "use the framework's async view, or a plain function"
+            )
 
 
 async def arun(flow: Flow) -> EndpointResponse:
     """Run ``flow`` awaiting every awaitable result, for asyncio frameworks."""
     result: Any = None
-    error: Exception | None = None
+    error: BaseException | None = None
     while True:
         try:
             function, args = flow.send(result) if error is None else flow.throw(error)
@@ -148,7 +148,7 @@ async def arun(flow: Flow) -> EndpointResponse:
             result = function(*args)
             if inspect.isawaitable(result):
                 result = await result
-        except Exception as exc:
+        except BaseException as exc:  # handed back to the flow (cancellation included)
             error = exc
 
 

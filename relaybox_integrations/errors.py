@@ -15,6 +15,8 @@ __all__ = [
     "TokenRequestError",
     "TokenTooLargeError",
     "TokenVerificationError",
+    "WebhookSigningError",
+    "WebhookVerificationError",
 ]
 
 
@@ -55,3 +57,21 @@ class TokenVerificationError(RelayBoxError):
 
 class ShortSecretWarning(UserWarning):
     """The API secret is shorter than the 32 bytes HS256 keys should have."""
+
+
+class WebhookVerificationError(RelayBoxError):
+    """A webhook delivery that did not come from Relaybox as it is, or not just now.
+
+    ``reason`` says which check failed: ``"missing_signature"``, ``"malformed_signature"``,
+    ``"signature_mismatch"``, ``"invalid_body"`` or ``"stale_timestamp"``. Messages never
+    hold the signing key, the expected signature or the body.
+    """
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+class WebhookSigningError(RelayBoxError, ValueError):
+    """``sign_webhook`` was given something Relaybox could not send."""

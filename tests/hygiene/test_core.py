@@ -25,6 +25,7 @@ from relaybox_integrations import (
     TokenResponse,
 )
 from tests.hygiene.conftest import MALFORMED_KEYS, assert_no_secret
+from tests.hygiene.test_webhooks import webhook_objects
 from tests.support.servers import TEST_API_KEY, TEST_SECRET
 from tests.support.verifier import node_sign
 
@@ -44,6 +45,7 @@ def public_objects() -> dict[str, object]:
         "EndpointResponse": endpoint.respond("GET", None, lambda: "1"),
         "AccessDenied": AccessDenied(),
         "ConfigurationError": ConfigurationError("expires_in", "too short"),
+        **webhook_objects(),
     }
 
 

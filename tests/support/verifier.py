@@ -23,12 +23,15 @@ def ensure_installed() -> None:
     """Install tests/node's npm packages once; fail loudly when Node.js is missing."""
     if shutil.which("node") is None or shutil.which("npm") is None:
         raise RuntimeError("Node.js and npm are needed for the independent token verifier")
-    marker = NODE_DIR / "node_modules" / "jsonwebtoken" / "package.json"
-    if marker.is_file():
+    markers = [
+        NODE_DIR / "node_modules" / package / "package.json"
+        for package in ("jsonwebtoken", "json-canonicalize")
+    ]
+    if all(marker.is_file() for marker in markers):
         return
     with open(NODE_DIR / ".install.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not marker.is_file():
+        if not all(marker.is_file() for marker in markers):
             subprocess.run(
                 ["npm", "ci", "--no-audit", "--no-fund", "--silent"], cwd=NODE_DIR, check=True
             )
