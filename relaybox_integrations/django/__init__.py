@@ -7,13 +7,16 @@
     urlpatterns = [path("user/", include("relaybox_integrations.django.urls"))]
 
 Hooks raise :class:`AccessDenied` to refuse a user (403); :data:`token_issued` is sent for
-every token minted; :func:`get_relaybox` is the process's configured client.
+every token minted; :func:`get_relaybox` is the process's configured client; route
+``webhooks.WebhookView`` and receive :data:`webhook_received` (or use :func:`on_webhook`) for
+Relaybox's webhooks.
 """
 
 from __future__ import annotations
 
 from ..endpoint import AccessDenied
 from .integration import get_relaybox
-from .signals import token_issued
+from .signals import token_issued, webhook_received
+from .webhooks import on_webhook
 
-__all__ = ["AccessDenied", "get_relaybox", "token_issued"]
+__all__ = ["AccessDenied", "get_relaybox", "on_webhook", "token_issued", "webhook_received"]

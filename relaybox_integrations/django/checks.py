@@ -11,6 +11,9 @@ accept. Requests run the same checks before building (:mod:`.integration`). Ids:
 - ``relaybox.E006`` unknown key in ``RELAYBOX`` (a typo)
 - ``relaybox.E007`` a hook that does not import; ``E008`` a hook that is not callable
 - ``relaybox.E009`` ``RELAYBOX`` is not a dict
+- ``relaybox.E010`` ``WEBHOOK_SIGNING_KEY`` malformed, or missing while a webhook view is
+  routed; ``E011`` ``WEBHOOK_TOLERANCE`` invalid; ``E012`` ``WEBHOOK_CACHE`` not a
+  configured cache
 - ``relaybox.W001`` the API secret is shorter than HS256 keys should be
 
 They are registered under the tags ``relaybox`` and ``security`` (a bad key is a security
@@ -24,6 +27,7 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
+from django.conf import settings
 from django.core.checks import CheckMessage, Error
 from django.core.checks import Warning as CheckWarning
 from django.utils.module_loading import import_string
@@ -58,6 +62,15 @@ _HINTS: Final[Mapping[str, tuple[str, str]]] = {
         "Use True to give anonymous visitors tokens without a clientId, or False (the "
         "default) to answer them 401.",
     ),
+    "WEBHOOK_SIGNING_KEY": (
+        "relaybox.E010",
+        "Copy the signing key of the webhook in your Relaybox dashboard, e.g. "
+        'os.environ["RELAYBOX_WEBHOOK_SIGNING_KEY"].',
+    ),
+    "WEBHOOK_TOLERANCE": (
+        "relaybox.E011",
+        "Use a number of seconds (default 300), or None to turn the timestamp check off.",
+    ),
 }
 #: The core's option names, as users spell them in ``RELAYBOX``.
 CORE_OPTIONS: Final[Mapping[str, str]] = {
@@ -65,6 +78,8 @@ CORE_OPTIONS: Final[Mapping[str, str]] = {
     "expires_in": "TOKEN_EXPIRES_IN",
     "permissions": "PERMISSIONS",
     "allow_anonymous": "ALLOW_ANONYMOUS",
+    "signing_key": "WEBHOOK_SIGNING_KEY",
+    "tolerance": "WEBHOOK_TOLERANCE",
 }
 
 
@@ -131,8 +146,10 @@ def configure() -> tuple[list[CheckMessage], Integration | None]:
 
 
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """The system check: every problem with ``RELAYBOX``."""
-    return configure()[0]
+    """The system check: every problem with ``RELAYBOX``, and with the views it routes."""
+    raw = raw_settings()
+    routing = list(_webhook_problems(raw)) if isinstance(raw, Mapping) else []
+    return configure()[0] + routing
 
 
 def _api_key_problems(raw: Mapping[str, object]) -> Iterator[Error]:
@@ -171,6 +188,10 @@ def _option_problems(raw: Mapping[str, object]) -> Iterator[Error]:
     if not isinstance(allow_anonymous, bool):
         message = f"must be True or False; got {allow_anonymous!r}"
         yield core_error(ConfigurationError("allow_anonymous", message))
+    cache = raw.get("WEBHOOK_CACHE", DEFAULTS["WEBHOOK_CACHE"])
+    if cache not in settings.CACHES:
+        hint = "Name a cache in CACHES (a shared one, such as Redis, with several processes)."
+        yield error("relaybox.E012", "WEBHOOK_CACHE", f"{cache!r} is not in CACHES", hint)
     for key in ("CLIENT_ID_HOOK", "PERMISSIONS_HOOK"):
         try:
             load_hook(key)
@@ -179,3 +200,39 @@ def _option_problems(raw: Mapping[str, object]) -> Iterator[Error]:
             yield error("relaybox.E007", key, f"cannot import {raw[key]!r}: {exc}", hint)
         except TypeError as exc:
             yield error("relaybox.E008", key, str(exc), "Give a function, or its dotted path.")
+
+
+def _webhook_problems(raw: Mapping[str, object]) -> Iterator[Error]:
+    """E010 for a routed webhook view without a key.
+
+    Not fatal at request time: the auth view works, and the webhook view says what is
+    missing when it is called.
+    """
+    from .webhooks import WebhookView
+
+    if raw.get("WEBHOOK_SIGNING_KEY") is None and _routes(WebhookView):
+        message = "is not set, but a Relaybox webhook view is routed"
+        yield error(
+            "relaybox.E010", "WEBHOOK_SIGNING_KEY", message, _HINTS["WEBHOOK_SIGNING_KEY"][1]
+        )
+    # A malformed key or tolerance is reported when the whole setting is built.
+
+
+def _routes(view_class: type) -> bool:
+    """Whether the project's URLconf routes ``view_class`` (or a subclass) anywhere."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    def walk(patterns: list[Any]) -> Iterator[Any]:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns)
+            elif isinstance(pattern, URLPattern):
+                yield getattr(pattern.callback, "view_class", None)
+
+    try:
+        return any(
+            isinstance(found, type) and issubclass(found, view_class)
+            for found in walk(get_resolver().url_patterns)
+        )
+    except ImportError:  # a URLconf that does not import is Django's own check to report
+        return False

@@ -12,6 +12,7 @@ from typing import Final
 from django.conf import settings
 
 from ..core import DEFAULT_EXPIRES_IN
+from ..webhooks import DEFAULT_WEBHOOK_TOLERANCE
 
 __all__ = ["DEFAULTS", "raw_settings", "setting"]
 
@@ -23,6 +24,9 @@ DEFAULTS: Final[Mapping[str, object]] = {
     "CLIENT_ID_HOOK": None,
     "PERMISSIONS_HOOK": None,
     "ALLOW_ANONYMOUS": False,
+    "WEBHOOK_SIGNING_KEY": None,
+    "WEBHOOK_TOLERANCE": DEFAULT_WEBHOOK_TOLERANCE,
+    "WEBHOOK_CACHE": "default",
 }
 
 

@@ -21,20 +21,41 @@ from django.views.decorators.debug import sensitive_variables
 from ..core import RelayBox
 from ..endpoint import AuthEndpoint
 from ..errors import ShortSecretWarning
+from ..webhooks import WebhookEndpoint, WebhookEvent
 from .checks import configure, load_hook
 from .conf import setting
-from .signals import token_issued
+from .signals import token_issued, webhook_received
 
 __all__ = ["Integration", "build", "get_integration", "get_relaybox"]
 
 
 @dataclass(frozen=True)
+class Webhooks:
+    """The webhook endpoint for sync and async views."""
+
+    endpoint: WebhookEndpoint
+    async_endpoint: WebhookEndpoint
+
+
+@dataclass(frozen=True)
 class Integration:
-    """The configured core: the client, and the auth endpoint for sync and async views."""
+    """The configured core: the client, and the endpoints for sync and async views."""
 
     relaybox: RelayBox
     endpoint: AuthEndpoint
     async_endpoint: AuthEndpoint
+    #: None unless ``RELAYBOX["WEBHOOK_SIGNING_KEY"]`` is set.
+    webhooks: Webhooks | None = None
+
+    def require_webhooks(self) -> Webhooks:
+        """:attr:`webhooks`, or the error a routed webhook view without a key deserves."""
+        if self.webhooks is None:
+            raise ImproperlyConfigured(
+                "RELAYBOX['WEBHOOK_SIGNING_KEY'] is not set, so the Relaybox webhook view "
+                "cannot verify deliveries: set it to the signing key of the webhook in your "
+                "Relaybox dashboard [relaybox.E010]"
+            )
+        return self.webhooks
 
 
 def _sync(hook: Callable[..., Any]) -> Callable[..., Any]:
@@ -106,7 +127,42 @@ def build() -> Integration:
             token_issued=audit,
         )
 
-    return Integration(relaybox, endpoint(_sync, _send), endpoint(_async, _asend))
+    webhooks = None if setting("WEBHOOK_SIGNING_KEY") is None else _build_webhooks()
+    return Integration(relaybox, endpoint(_sync, _send), endpoint(_async, _asend), webhooks)
+
+
+def _send_webhook(event: WebhookEvent) -> None:
+    webhook_received.send(WebhookEndpoint, event=event)
+
+
+async def _asend_webhook(event: WebhookEvent) -> None:
+    asend = getattr(webhook_received, "asend", None)  # Django 5.0+
+    if asend is not None:
+        await asend(WebhookEndpoint, event=event)
+    else:
+        await sync_to_async(_send_webhook)(event)
+
+
+@sensitive_variables()
+def _build_webhooks() -> Webhooks:
+    from django.core.cache import caches
+
+    from .webhooks import AsyncCacheWebhookStore, CacheWebhookStore
+
+    cache = caches[str(setting("WEBHOOK_CACHE"))]
+    endpoints = []
+    for store, send in (
+        (CacheWebhookStore(cache), _send_webhook),
+        (AsyncCacheWebhookStore(cache), _asend_webhook),
+    ):
+        endpoint = WebhookEndpoint(
+            setting("WEBHOOK_SIGNING_KEY"),  # type: ignore[arg-type]  # the core checks it
+            store=store,
+            tolerance=setting("WEBHOOK_TOLERANCE"),  # type: ignore[arg-type]
+        )
+        endpoint.on_any(send)
+        endpoints.append(endpoint)
+    return Webhooks(*endpoints)
 
 
 _lock = threading.Lock()

@@ -25,9 +25,12 @@ from ..starlette import (
     MissingMiddlewareError,
     RelayBoxIssuer,
     RelayBoxMiddleware,
+    RelayBoxWebhooks,
     get_issuer,
     relaybox_routes,
+    relaybox_webhook_routes,
 )
+from ..webhooks import WEBHOOK_ID_HEADER, WEBHOOK_SIGNATURE_HEADER
 
 __all__ = [
     "AccessDenied",
@@ -35,9 +38,13 @@ __all__ = [
     "MissingMiddlewareError",
     "RelayBoxIssuer",
     "RelayBoxMiddleware",
+    "RelayBoxWebhooks",
     "TokenBody",
+    "WebhookAnswer",
+    "WebhookBody",
     "get_issuer",
     "relaybox_router",
+    "relaybox_webhook_router",
 ]
 
 
@@ -133,4 +140,87 @@ def relaybox_router(
     # OPTIONS and every other method: the shared answers (204, 405 with Allow), never
     # reaching the dependency. GET and POST match the route above first.
     router.routes.extend(relaybox_routes(relaybox, path=path, name=f"{name}:other_methods"))
+    return router
+
+
+class WebhookBody(BaseModel):
+    """What Relaybox posts: the body is read raw, so this only documents it."""
+
+    id: str = Field(description="The event's id; the same on every retry (deduplication key).")
+    event: str = Field(description="The event's name, e.g. room:join or presence:update.")
+    data: Any = Field(description="The event's data.")
+    session: dict[str, Any] = Field(description="The session of the connection concerned.")
+    timestamp: str = Field(description="When this attempt was sent (ISO 8601, UTC).")
+
+
+class WebhookAnswer(BaseModel):
+    """The answer once a delivery's handlers have run (or had run, or there are none)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(description="The delivery's event id.")
+    status: str = Field(description="processed, duplicate or ignored.")
+
+
+def relaybox_webhook_router(
+    webhooks: RelayBoxWebhooks | None = None,
+    *,
+    path: str = "/relaybox/webhooks",
+    name: str = "relaybox_webhooks",
+    **options: Any,
+) -> APIRouter:
+    """An ``APIRouter`` receiving Relaybox webhooks at ``path``, documented in OpenAPI.
+
+    ``webhooks`` or its options (``signing_key=``, ``handlers=``, ``store=``...), as
+    :func:`~relaybox_integrations.starlette.relaybox_webhook_routes` takes them.
+    """
+    if webhooks is None:
+        webhooks = RelayBoxWebhooks(**options)
+    elif options:
+        raise ConfigurationError(
+            next(iter(options)), "pass either webhooks= or its options, not both"
+        )
+    answer = webhooks.respond
+
+    async def relaybox_webhooks(request: Request) -> Response:
+        return await answer(request)
+
+    retried = "Relaybox retries the delivery."
+    final = "Final: Relaybox does not retry."
+    router = APIRouter()
+    router.add_api_route(
+        path,
+        relaybox_webhooks,
+        methods=["POST"],
+        name=name,
+        response_model=WebhookAnswer,
+        summary="Relaybox webhook",
+        description=(
+            f"A delivery from Relaybox, signed in the {WEBHOOK_SIGNATURE_HEADER} header "
+            "(lowercase hex HMAC-SHA256 of the RFC 8785 canonical body). Each event id is "
+            "handled once, however often it is delivered."
+        ),
+        responses={
+            200: {"description": "Handled, already handled, or no handler for the event."},
+            400: _error(f"The body is not a Relaybox webhook. {final}"),
+            403: _error(f"A missing or wrong signature, or a stale timestamp. {final}"),
+            413: _error(f"The body is over the size limit. {final}"),
+            500: _error(f"A handler failed. {retried}"),
+            503: _error(f"Another attempt is running, or the store failed. {retried}"),
+        },
+        openapi_extra={
+            "parameters": [
+                {"name": header, "in": "header", "required": required, "schema": {"type": "string"}}
+                for header, required in (
+                    (WEBHOOK_SIGNATURE_HEADER, True),
+                    (WEBHOOK_ID_HEADER, False),
+                )
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": WebhookBody.model_json_schema()}},
+            },
+        },
+    )
+    router.routes.extend(relaybox_webhook_routes(webhooks, path=path, name=f"{name}:other_methods"))
     return router

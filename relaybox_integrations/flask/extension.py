@@ -8,6 +8,7 @@ instance serves any number of applications made by a factory.
 from __future__ import annotations
 
 import json
+import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeAlias, TypeVar
@@ -23,6 +24,13 @@ from ..core import RelayBox as CoreRelayBox
 from ..endpoint import AuthEndpoint, EndpointResponse, json_error
 from ..errors import ConfigurationError
 from ..permissions import PermissionsInput
+from ..webhook_stores import InMemoryWebhookStore
+from ..webhooks import (
+    DEFAULT_WEBHOOK_TOLERANCE,
+    WEBHOOK_SIGNATURE_HEADER,
+    WebhookEndpoint,
+    WebhookHandler,
+)
 from .signals import token_issued
 
 try:
@@ -40,6 +48,7 @@ except ImportError:  # Flask-WTF is optional
 __all__ = ["ClientIdLoader", "PermissionsLoader", "RelayBox", "RelayBoxState", "get_state"]
 
 _DEFAULT_AUTH_URL: Final = "/user/auth"
+_DEFAULT_WEBHOOK_URL: Final = "/relaybox/webhooks"
 _EXTENSION_KEY: Final = "relaybox"
 # Core option name -> the app.config key it comes from, for error messages.
 _CONFIG_KEYS: Final = {
@@ -47,6 +56,9 @@ _CONFIG_KEYS: Final = {
     "expires_in": "RELAYBOX_TOKEN_EXPIRES_IN",
     "permissions": "RELAYBOX_PERMISSIONS",
     "allow_anonymous": "RELAYBOX_ALLOW_ANONYMOUS",
+    "signing_key": "RELAYBOX_WEBHOOK_SIGNING_KEY",
+    "tolerance": "RELAYBOX_WEBHOOK_TOLERANCE",
+    "store": "RELAYBOX_WEBHOOK_STORE",
 }
 
 ClientIdValue: TypeAlias = str | int | None
@@ -56,6 +68,7 @@ ClientIdLoader: TypeAlias = Callable[[], ClientIdValue | Awaitable[ClientIdValue
 PermissionsLoader: TypeAlias = Callable[
     [str | None], PermissionsInput | Awaitable[PermissionsInput | None] | None
 ]
+WebhookHandlerT = TypeVar("WebhookHandlerT", bound=WebhookHandler)
 ClientIdLoaderT = TypeVar("ClientIdLoaderT", bound=ClientIdLoader)
 PermissionsLoaderT = TypeVar("PermissionsLoaderT", bound=PermissionsLoader)
 
@@ -76,6 +89,8 @@ class RelayBoxState:
     auth_url: str
     #: This application's blueprint (named ``relaybox``), e.g. for ``csrf.exempt()``.
     blueprint: Blueprint = field(repr=False)
+    #: The webhook endpoint, when ``RELAYBOX_WEBHOOK_SIGNING_KEY`` is set.
+    webhooks: WebhookEndpoint | None = field(default=None, repr=False)
 
 
 class RelayBox:
@@ -91,6 +106,8 @@ class RelayBox:
         self.client_id_callback: ClientIdLoader | None = None
         #: The function registered with :meth:`permissions_loader`, if any.
         self.permissions_callback: PermissionsLoader | None = None
+        self._webhook_handlers: list[tuple[tuple[str, ...], WebhookHandler]] = []
+        self._webhook_endpoints: weakref.WeakSet[WebhookEndpoint] = weakref.WeakSet()
         if app is not None:
             self.init_app(app)
 
@@ -126,9 +143,62 @@ class RelayBox:
         # answers each with its own JSON 405 rather than Werkzeug's HTML one.
         app.url_map.add(Rule(auth_url, endpoint=f"{_EXTENSION_KEY}.auth"))
         app.view_functions[f"{_EXTENSION_KEY}.auth"] = _auth_view
+        webhooks = self._webhooks_for(app)
         app.extensions[_EXTENSION_KEY] = RelayBoxState(
-            self, relaybox, endpoint, auth_url, blueprint
+            self, relaybox, endpoint, auth_url, blueprint, webhooks
         )
+
+    def _webhooks_for(self, app: Flask) -> WebhookEndpoint | None:
+        """The webhook endpoint at ``RELAYBOX_WEBHOOK_URL``, exempt from Flask-WTF's CSRF."""
+        if app.config.get("RELAYBOX_WEBHOOK_SIGNING_KEY") is None:
+            return None
+        url = _url_path(app.config, "RELAYBOX_WEBHOOK_URL", _DEFAULT_WEBHOOK_URL)
+        try:
+            webhooks = WebhookEndpoint(
+                app.config["RELAYBOX_WEBHOOK_SIGNING_KEY"],
+                store=app.config.get("RELAYBOX_WEBHOOK_STORE") or InMemoryWebhookStore(),
+                tolerance=app.config.get("RELAYBOX_WEBHOOK_TOLERANCE", DEFAULT_WEBHOOK_TOLERANCE),
+            )
+        except ConfigurationError as exc:
+            raise exc.renamed(_CONFIG_KEYS.get(exc.setting, exc.setting)) from None
+        for events, handler in self._webhook_handlers:
+            _register(webhooks, events, handler)
+        self._webhook_endpoints.add(webhooks)
+        app.url_map.add(Rule(url, endpoint=f"{_EXTENSION_KEY}.webhooks"))
+        app.view_functions[f"{_EXTENSION_KEY}.webhooks"] = _webhook_view
+        # The signature authenticates Relaybox's call; a CSRF token never comes with it.
+        csrf = app.extensions.get("csrf")
+        if csrf is not None:
+            csrf.exempt(_webhook_view)
+        else:  # CSRFProtect may be set up after RelayBox: exempt the view when it is there
+            exempted: list[bool] = []
+
+            @app.before_request
+            def exempt_from_csrf() -> None:
+                late = app.extensions.get("csrf")
+                if late is not None and not exempted:
+                    late.exempt(_webhook_view)
+                    exempted.append(True)
+
+        return webhooks
+
+    def webhook_handler(self, *events: str) -> Callable[[WebhookHandlerT], WebhookHandlerT]:
+        """Register the decorated ``handler(event)`` for the named webhook events.
+
+        ``@relaybox.webhook_handler("room:join")``, or no names for every event; it may be
+        ``async``, runs once per delivery id, and raises to have Relaybox retry (500).
+        """
+
+        def register(handler: WebhookHandlerT) -> WebhookHandlerT:
+            def call(event: Any) -> object:
+                return current_app.ensure_sync(handler)(event)
+
+            self._webhook_handlers.append((events, call))
+            for webhooks in self._webhook_endpoints:
+                _register(webhooks, events, call)
+            return handler
+
+        return register
 
     def client_id_loader(self, loader: ClientIdLoaderT) -> ClientIdLoaderT:
         """Register ``loader() -> client id`` in place of Flask-Login's ``current_user``.
@@ -183,6 +253,25 @@ class RelayBox:
         return f"Log in to get a Relaybox token. (Debug mode: {source}.)"
 
 
+def _register(webhooks: WebhookEndpoint, events: tuple[str, ...], handler: Any) -> None:
+    if events:
+        webhooks.on(*events)(handler)
+    else:
+        webhooks.on_any(handler)
+
+
+def _webhook_view() -> Response:
+    webhooks = get_state().webhooks
+    assert webhooks is not None  # the view is routed only with a signing key
+    refused = webhooks.reject_before_reading(request.method, request.content_length)
+    if refused is not None:
+        return _to_flask(refused)
+    # At most one byte over the limit: enough to tell an oversized chunked body.
+    body = request.stream.read(webhooks.max_body_size + 1)
+    signature = request.headers.get(WEBHOOK_SIGNATURE_HEADER)
+    return _to_flask(webhooks.handle("POST", body, signature))
+
+
 def _auth_view() -> Response:
     state = get_state()
     answer = state.endpoint.respond(
@@ -234,12 +323,7 @@ def _from_config(config: Mapping[str, Any]) -> tuple[CoreRelayBox, Any, str]:
             "api_key",
             "not set in app.config; set it to your Relaybox API key, '<appPid>.<keyId>:<secret>'",
         ).renamed("RELAYBOX_API_KEY")
-    auth_url = config.get("RELAYBOX_AUTH_URL", _DEFAULT_AUTH_URL)
-    if not isinstance(auth_url, str) or not auth_url.startswith("/") or "<" in auth_url:
-        raise ConfigurationError(
-            "auth_url",
-            f"must be a URL path starting with '/', without <variables>; got {auth_url!r}",
-        ).renamed("RELAYBOX_AUTH_URL")
+    auth_url = _url_path(config, "RELAYBOX_AUTH_URL", _DEFAULT_AUTH_URL)
     allow_anonymous = config.get("RELAYBOX_ALLOW_ANONYMOUS", False)
     try:
         relaybox = CoreRelayBox(
@@ -251,6 +335,15 @@ def _from_config(config: Mapping[str, Any]) -> tuple[CoreRelayBox, Any, str]:
     except ConfigurationError as exc:
         raise exc.renamed(_CONFIG_KEYS[exc.setting]) from None
     return relaybox, allow_anonymous, auth_url
+
+
+def _url_path(config: Mapping[str, Any], key: str, default: str) -> str:
+    url = config.get(key, default)
+    if not isinstance(url, str) or not url.startswith("/") or "<" in url:
+        raise ConfigurationError(
+            key, f"{key}: must be a URL path starting with '/', without <variables>; got {url!r}"
+        )
+    return url
 
 
 def _json_http_error(error: HTTPException) -> Response | HTTPException:

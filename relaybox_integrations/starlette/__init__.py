@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeAlias
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeAlias, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection, Request
@@ -27,6 +27,7 @@ from ..core import DEFAULT_EXPIRES_IN, RelayBox
 from ..endpoint import AccessDenied, AuthEndpoint, EndpointResponse
 from ..errors import ConfigurationError, RelayBoxError
 from ..permissions import PermissionsInput
+from ..webhooks import WEBHOOK_SIGNATURE_HEADER, WebhookEndpoint, WebhookEvent
 
 __all__ = [
     "AccessDenied",
@@ -34,8 +35,10 @@ __all__ = [
     "MissingMiddlewareError",
     "RelayBoxIssuer",
     "RelayBoxMiddleware",
+    "RelayBoxWebhooks",
     "get_issuer",
     "relaybox_routes",
+    "relaybox_webhook_routes",
 ]
 
 # The ASGI scope key under which RelayBoxMiddleware puts the issuer.
@@ -264,3 +267,96 @@ def get_issuer(connection: HTTPConnection) -> RelayBoxIssuer:
     if not isinstance(issuer, RelayBoxIssuer):
         raise MissingMiddlewareError(_NO_RELAYBOX_MIDDLEWARE)
     return issuer
+
+
+Handler = TypeVar("Handler", bound=Callable[..., Any])
+
+
+class RelayBoxWebhooks:
+    """The configured webhook endpoint, for :func:`relaybox_webhook_routes` and FastAPI.
+
+    ``options`` are :class:`~relaybox_integrations.WebhookEndpoint`'s (``signing_key=``,
+    ``store=``, ``tolerance=``, ``max_body_size=``). Register handlers with :meth:`on`
+    (``"*"`` for every event) or pass ``handlers={"room:join": joined}``; sync handlers run
+    in the threadpool, async ones on the event loop. The default store holds for this
+    process only: with several workers, pass an
+    :class:`~relaybox_integrations.AsyncRedisWebhookStore`.
+    """
+
+    __slots__ = ("endpoint",)
+
+    def __init__(
+        self,
+        *,
+        handlers: Mapping[str, Callable[[WebhookEvent], Any]] | None = None,
+        **options: Any,
+    ) -> None:
+        #: The core's endpoint, configured.
+        self.endpoint = WebhookEndpoint(**options)
+        for event, handler in (handlers or {}).items():
+            self.on(event)(handler)
+
+    def __repr__(self) -> str:
+        return f"RelayBoxWebhooks({self.endpoint!r})"
+
+    def on(self, *events: str) -> Callable[[Handler], Handler]:
+        """Register the decorated ``handler(event)`` for ``events`` (``"*"``: every event)."""
+
+        def register(handler: Handler) -> Handler:
+            call = _awaitable_hook("handler", handler)
+            assert call is not None
+            if "*" in events:
+                self.endpoint.on_any(call)
+            if names := [event for event in events if event != "*"]:
+                self.endpoint.on(*names)(call)
+            return handler
+
+        return register
+
+    async def respond(self, request: Request) -> Response:
+        """The webhook endpoint's full answer to ``request``."""
+        endpoint = self.endpoint
+        refused = endpoint.reject_before_reading(
+            request.method, request.headers.get("content-length")
+        )
+        if refused is not None:
+            return _to_response(refused)
+        body = bytearray()
+        async for chunk in request.stream():  # at most one byte past the limit
+            body += chunk
+            if len(body) > endpoint.max_body_size:
+                break
+        signature = request.headers.get(WEBHOOK_SIGNATURE_HEADER)
+        return _to_response(await endpoint.ahandle("POST", bytes(body), signature))
+
+
+class _WebhookApp:
+    __slots__ = ("webhooks",)
+
+    def __init__(self, webhooks: RelayBoxWebhooks) -> None:
+        self.webhooks = webhooks
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await self.webhooks.respond(Request(scope, receive))
+        await response(scope, receive, send)
+
+
+def relaybox_webhook_routes(
+    webhooks: RelayBoxWebhooks | None = None,
+    *,
+    path: str = "/relaybox/webhooks",
+    name: str = "relaybox_webhooks",
+    **options: Any,
+) -> list[BaseRoute]:
+    """Routes receiving Relaybox webhooks at ``path``: pass ``webhooks`` or its options.
+
+    POST only (other methods get the JSON 405). Starlette has no CSRF protection to exempt
+    it from; the signature authenticates Relaybox's call.
+    """
+    if webhooks is None:
+        webhooks = RelayBoxWebhooks(**options)
+    elif options:
+        raise ConfigurationError(
+            next(iter(options)), "pass either webhooks= or its options, not both"
+        )
+    return [Route(path, _WebhookApp(webhooks), name=name)]

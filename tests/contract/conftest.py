@@ -35,8 +35,19 @@ def harness(request: pytest.FixtureRequest, django_db: Any) -> Harness:
     return request.param  # type: ignore[no-any-return]
 
 
+# DRF serves only the auth endpoint; Django's own views serve its webhooks.
+WEBHOOK_HARNESSES = [harness for harness in HARNESSES if harness.name != "drf"]
+
+
+@pytest.fixture(params=WEBHOOK_HARNESSES, ids=[harness.name for harness in WEBHOOK_HARNESSES])
+def webhook_harness(request: pytest.FixtureRequest, django_db: Any) -> Harness:
+    return request.param  # type: ignore[no-any-return]
+
+
 @pytest.fixture
 def django_db(request: pytest.FixtureRequest) -> None:
     """Django's sessions and users live in its test database: open it for Django adapters."""
-    if request.node.callspec.params["harness"].name in ("django-wsgi", "django-asgi", "drf"):
+    params = request.node.callspec.params
+    harness = params.get("harness") or params.get("webhook_harness")
+    if harness.name in ("django-wsgi", "django-asgi", "drf"):
         request.getfixturevalue("db")

@@ -6,14 +6,24 @@ import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, iscoroutinefunction
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.test import AsyncClient, Client, override_settings
 
-from relaybox_integrations.django import token_issued
+from relaybox_integrations.django import token_issued, webhook_received
 from tests.support.servers import TEST_API_KEY
 
-from .users import USER_HEADER, Answer, Options, Send, user_of
+from .users import (
+    USER_HEADER,
+    WEBHOOK_SIGNING_KEY,
+    Answer,
+    Deliver,
+    Handlers,
+    Options,
+    Send,
+    user_of,
+)
 
 _META_KEY = "HTTP_" + USER_HEADER.upper().replace("-", "_")
 
@@ -71,6 +81,23 @@ def _as_async(hook: Callable[..., Any]) -> Callable[..., Any]:
         return hook(*args)
 
     return async_hook
+
+
+def _receiver(name: str, handler: Callable[[Any], Any]) -> Callable[..., Any]:
+    """A ``webhook_received`` receiver calling ``handler`` for ``name`` ("*": every event)."""
+    if iscoroutinefunction(handler):
+
+        async def async_receiver(sender: Any, event: Any, **kwargs: Any) -> None:
+            if name in ("*", event.event):
+                await handler(event)
+
+        return async_receiver
+
+    def receiver(sender: Any, event: Any, **kwargs: Any) -> None:
+        if name in ("*", event.event):
+            handler(event)
+
+    return receiver
 
 
 class DjangoHarness:
@@ -132,14 +159,49 @@ class DjangoHarness:
 
         return send
 
+    def build_webhooks(self, handlers: Handlers) -> Deliver:
+        setting = {"API_KEY": TEST_API_KEY, "WEBHOOK_SIGNING_KEY": WEBHOOK_SIGNING_KEY}
+        path = "/async/relaybox/webhooks" if self.is_async else "/relaybox/webhooks"
+
+        receivers = [_receiver(name, handler) for name, handler in handlers.items()]
+        caches["default"].clear()  # deliveries other tests made, with the same ids
+
+        def deliver(method: str, body: bytes, headers: dict[str, str]) -> Answer:
+            with override_settings(RELAYBOX=setting):
+                for receiver in receivers:
+                    webhook_received.connect(receiver, weak=False)
+                try:
+                    response = self._request(
+                        method, path, body, "application/json", headers, csrf=True
+                    )
+                finally:
+                    for receiver in receivers:
+                        webhook_received.disconnect(receiver)
+            return Answer(
+                response.status_code,
+                {name.lower(): value for name, value in response.headers.items()},
+                response.content,
+            )
+
+        return deliver
+
     def _request(
-        self, method: str, path: str, body: Any, content_type: str, headers: dict[str, str]
+        self,
+        method: str,
+        path: str,
+        body: Any,
+        content_type: str,
+        headers: dict[str, str],
+        *,
+        csrf: bool = False,
     ) -> HttpResponse:
+        """``csrf``: enforce Django's CSRF checks, which the test client skips by default."""
         if not self.is_async:
-            return Client().generic(method, path, body, content_type, headers=headers)  # type: ignore[no-any-return]
+            client = Client(enforce_csrf_checks=csrf)
+            return client.generic(method, path, body, content_type, headers=headers)  # type: ignore[no-any-return]
 
         async def on_the_event_loop() -> HttpResponse:
-            client = AsyncClient()
+            client = AsyncClient(enforce_csrf_checks=csrf)
             return await client.generic(method, path, body, content_type, headers=headers)  # type: ignore[no-any-return]
 
         return async_to_sync(on_the_event_loop)()

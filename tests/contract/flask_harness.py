@@ -12,7 +12,16 @@ from flask import Flask, request
 from relaybox_integrations.flask import RelayBox, token_issued
 from tests.support.servers import TEST_API_KEY
 
-from .users import USER_HEADER, Answer, Options, Send, user_of
+from .users import (
+    USER_HEADER,
+    WEBHOOK_SIGNING_KEY,
+    Answer,
+    Deliver,
+    Handlers,
+    Options,
+    Send,
+    user_of,
+)
 
 
 def _maybe_async(hook: Callable[..., Any], is_async: bool) -> Callable[..., Any]:
@@ -78,6 +87,28 @@ class FlaskHarness:
             )
 
         return send
+
+    def build_webhooks(self, handlers: Handlers) -> Deliver:
+        app = Flask(__name__)
+        app.config.update(
+            TESTING=True,
+            RELAYBOX_API_KEY=TEST_API_KEY,
+            RELAYBOX_WEBHOOK_SIGNING_KEY=WEBHOOK_SIGNING_KEY,
+        )
+        relaybox = RelayBox(app)
+        for event, handler in handlers.items():
+            relaybox.webhook_handler(*(() if event == "*" else (event,)))(handler)
+        client = app.test_client()
+
+        def deliver(method: str, body: bytes, headers: dict[str, str]) -> Answer:
+            response = client.open("/relaybox/webhooks", method=method, data=body, headers=headers)
+            return Answer(
+                response.status_code,
+                {name.lower(): value for name, value in response.headers.items()},
+                response.get_data(),
+            )
+
+        return deliver
 
 
 def harnesses() -> list[FlaskHarness]:

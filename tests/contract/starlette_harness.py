@@ -15,10 +15,23 @@ from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.requests import HTTPConnection, Request
 from starlette.routing import Mount
 
-from relaybox_integrations.starlette import AccessDenied, relaybox_routes
+from relaybox_integrations.starlette import (
+    AccessDenied,
+    relaybox_routes,
+    relaybox_webhook_routes,
+)
 from tests.support.servers import TEST_API_KEY
 
-from .users import USER_HEADER, Answer, Options, Send, user_of
+from .users import (
+    USER_HEADER,
+    WEBHOOK_SIGNING_KEY,
+    Answer,
+    Deliver,
+    Handlers,
+    Options,
+    Send,
+    user_of,
+)
 
 
 class TestUserBackend(AuthenticationBackend):
@@ -66,6 +79,23 @@ def _hooks(options: Options) -> dict[str, Any]:
     return hooks
 
 
+def _deliverer(app: Any) -> Deliver:
+    def deliver(method: str, body: bytes, headers: dict[str, str]) -> Answer:
+        async def request() -> httpx.Response:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://testserver"
+            ) as client:
+                return await client.request(
+                    method, "/relaybox/webhooks", content=body, headers=headers
+                )
+
+        response = asyncio.run(request())
+        return Answer(response.status_code, dict(response.headers), response.content)
+
+    return deliver
+
+
 def _sender(app: Any) -> Send:
     def send(method: str, *, user: str | None = None, **kwargs: Any) -> Answer:
         headers = dict(kwargs.pop("headers", None) or {})
@@ -108,6 +138,10 @@ class StarletteHarness:
         )
         return _sender(app)
 
+    def build_webhooks(self, handlers: Handlers) -> Deliver:
+        routes = relaybox_webhook_routes(signing_key=WEBHOOK_SIGNING_KEY, handlers=handlers)
+        return _deliverer(Starlette(routes=routes))
+
 
 class FastAPIHarness:
     name = "fastapi"
@@ -135,6 +169,17 @@ class FastAPIHarness:
             relaybox_router(dependency=current_user, **_hooks(options)), prefix="/user"
         )
         return _sender(app)
+
+    def build_webhooks(self, handlers: Handlers) -> Deliver:
+        from fastapi import FastAPI
+
+        from relaybox_integrations.fastapi import relaybox_webhook_router
+
+        app = FastAPI()
+        app.include_router(
+            relaybox_webhook_router(signing_key=WEBHOOK_SIGNING_KEY, handlers=handlers)
+        )
+        return _deliverer(app)
 
 
 def harnesses() -> list[Any]:

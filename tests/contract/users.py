@@ -96,6 +96,11 @@ class Answer:
 
 #: Sends one request: ``send(method, user=key, headers=..., params=..., json=..., data=...)``.
 Send = Callable[..., Answer]
+#: Sends one request to the webhook endpoint: ``deliver(method, body, headers)``.
+Deliver = Callable[[str, bytes, dict[str, str]], Answer]
+#: The contract's webhook handlers: event name ("*" for every event) -> handler(event).
+Handlers = dict[str, Callable[[Any], Any]]
+WEBHOOK_SIGNING_KEY = "whsec-contract-suite-signing-key-0123456789"
 
 
 class Harness(Protocol):
@@ -110,3 +115,5 @@ class Harness(Protocol):
     identity_may_refuse: bool
 
     def build(self, options: Options) -> Send: ...
+
+    def build_webhooks(self, handlers: Handlers) -> Deliver: ...

@@ -85,7 +85,9 @@ def test_an_async_hook_in_a_sync_endpoint_is_a_clear_error() -> None:
         return "x"
 
     endpoint = AuthEndpoint(RelayBox(API_KEY), client_id=async_id)
-    with pytest.raises(TypeError, match="returned an awaitable, but this endpoint runs synchronously"):
+    with pytest.raises(
+        TypeError, match="returned an awaitable, but this endpoint runs synchronously"
+    ):
         endpoint.respond("GET", None, lambda: User(id=1))
 
 

@@ -14,19 +14,23 @@ from django.test import override_settings
 from relaybox_integrations.django.checks import check_settings
 from relaybox_integrations.django.conf import setting
 from relaybox_integrations.django.integration import get_integration
+from tests.support.django_settings import TEST_WEBHOOK_SIGNING_KEY
 from tests.support.servers import TEST_API_KEY, TEST_SECRET
 
-KEY = {"API_KEY": TEST_API_KEY}
+KEY = {"API_KEY": TEST_API_KEY, "WEBHOOK_SIGNING_KEY": TEST_WEBHOOK_SIGNING_KEY}
 
 
-def ids(relaybox: Any) -> list[str]:
-    with override_settings(RELAYBOX=relaybox):
-        return [message.id for message in check_settings()]
-
-
-def messages(relaybox: Any) -> list[Any]:
+def messages(relaybox: Any, *, webhooks: bool = True) -> list[Any]:
+    """The checks' messages; the test URLconf routes the webhook view, so ``webhooks``
+    adds a signing key unless ``relaybox`` has one."""
+    if webhooks and isinstance(relaybox, dict):
+        relaybox = {"WEBHOOK_SIGNING_KEY": TEST_WEBHOOK_SIGNING_KEY, **relaybox}
     with override_settings(RELAYBOX=relaybox):
         return check_settings()
+
+
+def ids(relaybox: Any, *, webhooks: bool = True) -> list[str]:
+    return [message.id for message in messages(relaybox, webhooks=webhooks)]
 
 
 def test_valid_settings_pass() -> None:
@@ -41,7 +45,10 @@ def test_registered_with_django() -> None:
 
 @pytest.mark.parametrize("relaybox", [None, {}, {"API_KEY": ""}, {"API_KEY": None}])
 def test_e001_missing_api_key(relaybox: Any) -> None:
-    (message,) = messages(relaybox)
+    message, *webhook_view_without_a_key = messages(relaybox)
+    assert [m.id for m in webhook_view_without_a_key] == (
+        ["relaybox.E010"] if relaybox is None else []
+    )
     assert message.id == "relaybox.E001"
     assert "RELAYBOX['API_KEY']" in message.msg
     assert "RELAYBOX_API_KEY" in message.hint
@@ -119,6 +126,35 @@ def test_e009_relaybox_not_a_dict() -> None:
     (message,) = messages(TEST_API_KEY)
     assert message.id == "relaybox.E009"
     assert TEST_SECRET not in message.msg
+
+
+def test_e010_webhook_view_routed_without_a_signing_key() -> None:
+    (message,) = messages({"API_KEY": TEST_API_KEY}, webhooks=False)  # the URLconf routes it
+    assert message.id == "relaybox.E010"
+    assert "RELAYBOX['WEBHOOK_SIGNING_KEY']: is not set" in message.msg
+    with override_settings(ROOT_URLCONF="tests.django.drf_urls"):  # routes no webhook view
+        assert ids({"API_KEY": TEST_API_KEY}, webhooks=False) == []
+
+
+@pytest.mark.parametrize(
+    ("setting", "check_id"),
+    [
+        ({"WEBHOOK_SIGNING_KEY": " whsec-with-a-space"}, "relaybox.E010"),
+        ({"WEBHOOK_SIGNING_KEY": 42}, "relaybox.E010"),
+        ({"WEBHOOK_TOLERANCE": -1}, "relaybox.E011"),
+        ({"WEBHOOK_CACHE": "nope"}, "relaybox.E012"),
+    ],
+)
+def test_e010_to_e012_webhook_settings(setting: dict[str, Any], check_id: str) -> None:
+    assert ids({**KEY, **setting}) == [check_id]
+
+
+def test_a_routed_webhook_view_without_a_key_leaves_the_auth_view_working() -> None:
+    """E010 fails ``manage.py check``; at request time only the webhook view refuses."""
+    with override_settings(RELAYBOX={"API_KEY": TEST_API_KEY}):
+        assert get_integration().webhooks is None
+        with pytest.raises(ImproperlyConfigured, match=r"WEBHOOK_SIGNING_KEY'\] is not set"):
+            get_integration().require_webhooks()
 
 
 def test_w001_short_secret() -> None:

@@ -14,6 +14,8 @@ import django
 
 from tests.support.servers import TEST_API_KEY
 
+TEST_WEBHOOK_SIGNING_KEY = "whsec-django-tests-signing-key-0123456789"
+
 HAS_DRF = importlib.util.find_spec("rest_framework") is not None
 HAS_SIMPLEJWT = importlib.util.find_spec("rest_framework_simplejwt") is not None
 
@@ -50,7 +52,7 @@ def settings() -> dict[str, Any]:
         "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
         "LOGIN_URL": "/login",
         "TEMPLATES": [],
-        "RELAYBOX": {"API_KEY": TEST_API_KEY},
+        "RELAYBOX": {"API_KEY": TEST_API_KEY, "WEBHOOK_SIGNING_KEY": TEST_WEBHOOK_SIGNING_KEY},
         "REST_FRAMEWORK": {
             "DEFAULT_AUTHENTICATION_CLASSES": [
                 "rest_framework.authentication.SessionAuthentication"

@@ -1,25 +1,16 @@
-"""Fixtures for the webhook tests: a real Redis server, stores, and Relaybox-shaped payloads.
-
-Redis is Debian's ``redis-server``, started once per session on a free loopback port with a
-temporary directory and no persistence; it is never a shared system service. CI installs it
-(``.ci/run``); where it is missing the fixture fails and says so, rather than skipping.
-"""
+"""Fixtures for the webhook tests: a real Redis server, stores, and Relaybox-shaped payloads."""
 
 from __future__ import annotations
 
 import datetime
-import shutil
-import subprocess
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
 
 from relaybox_integrations import InMemoryWebhookStore, RedisWebhookStore, WebhookStore
-from tests.support.servers import free_port
+from tests.support.redis_server import redis_server
 
 #: A signing key for tests only; Relaybox's dashboard shows a webhook's real one.
 SIGNING_KEY = "whsec-test-signing-key-for-the-test-suite-0123456789"
@@ -73,49 +64,8 @@ def relaybox_payload(
 
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    server = shutil.which("redis-server")
-    if server is None:
-        pytest.fail(
-            "redis-server is not installed: the Redis store is tested against a real server "
-            "(sudo apt-get install redis-server; .ci/run installs it)"
-        )
-    port = free_port()
-    directory: Path = tmp_path_factory.mktemp("redis")
-    command = [
-        server,
-        "--bind", "127.0.0.1",
-        "--port", str(port),
-        "--dir", str(directory),
-        "--save", "",
-        "--appendonly", "no",
-        "--daemonize", "no",
-        "--logfile", str(directory / "redis.log"),
-    ]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    url = f"redis://127.0.0.1:{port}/0"
-    try:
-        client = redis.Redis.from_url(url)
-        deadline = time.monotonic() + 20
-        while True:
-            if process.poll() is not None:
-                log = (directory / "redis.log").read_text(errors="replace")
-                pytest.fail(f"redis-server exited with {process.returncode}:\n{log}")
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    pytest.fail("redis-server did not answer within 20 s")
-                time.sleep(0.05)
-        client.close()
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture

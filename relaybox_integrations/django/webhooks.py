@@ -1,0 +1,169 @@
+"""Relaybox webhooks for Django: a view to route, a signal to receive, the cache to deduplicate.
+
+.. code-block:: python
+
+    RELAYBOX = {..., "WEBHOOK_SIGNING_KEY": os.environ["RELAYBOX_WEBHOOK_SIGNING_KEY"]}
+    urlpatterns = [path("relaybox/webhooks", WebhookView.as_view())]
+
+    @on_webhook("room:join")
+    def joined(sender, event, **kwargs): ...
+
+The view is exempt from CSRF (the signature authenticates Relaybox's server-to-server call)
+and from ``LoginRequiredMiddleware``. Deliveries are deduplicated through Django's cache
+(``RELAYBOX["WEBHOOK_CACHE"]``, default ``"default"``): use a shared backend such as Redis
+when several processes or machines serve the view, since ``LocMemCache`` is per process.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from asgiref.sync import iscoroutinefunction
+from django.core.cache import BaseCache
+from django.http import HttpRequest, HttpResponse
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+
+from ..webhook_stores import ClaimOutcome
+from ..webhooks import WEBHOOK_SIGNATURE_HEADER, WebhookEvent
+from .integration import get_integration
+from .signals import webhook_received
+from .views import exempt_from_login_required, to_django
+
+__all__ = ["AsyncWebhookView", "CacheWebhookStore", "WebhookView", "on_webhook"]
+
+Receiver = TypeVar("Receiver", bound=Callable[..., Any])
+
+_CLAIMED, _DONE = "claimed", "done"
+
+
+class CacheWebhookStore:
+    """Deduplicates deliveries in a Django cache: ``cache.add`` is the atomic claim.
+
+    ``add`` is atomic on the Redis, Memcached and database backends; ``LocMemCache`` holds
+    for one process only. A claim expires after ``claim_ttl`` seconds (a process killed
+    mid-delivery does not hold the id for ever); a done id is remembered ``done_ttl``.
+    """
+
+    def __init__(self, cache: BaseCache, *, claim_ttl: int = 30, done_ttl: int = 3600) -> None:
+        self.cache = cache
+        self.claim_ttl = claim_ttl
+        self.done_ttl = done_ttl
+
+    def __repr__(self) -> str:
+        return f"CacheWebhookStore({self.cache!r})"
+
+    @staticmethod
+    def key(delivery_id: str) -> str:
+        return f"relaybox:webhook:{delivery_id}"
+
+    def claim(self, delivery_id: str) -> ClaimOutcome:
+        key = self.key(delivery_id)
+        if self.cache.add(key, _CLAIMED, self.claim_ttl):
+            return ClaimOutcome.CLAIMED
+        return ClaimOutcome.DONE if self.cache.get(key) == _DONE else ClaimOutcome.IN_PROGRESS
+
+    def mark_done(self, delivery_id: str) -> None:
+        self.cache.set(self.key(delivery_id), _DONE, self.done_ttl)
+
+    def release(self, delivery_id: str) -> None:
+        key = self.key(delivery_id)
+        if self.cache.get(key) == _CLAIMED:  # never forget a done delivery
+            self.cache.delete(key)
+
+
+class AsyncCacheWebhookStore(CacheWebhookStore):
+    """:class:`CacheWebhookStore` through the cache's async methods, for async views."""
+
+    async def claim(self, delivery_id: str) -> ClaimOutcome:  # type: ignore[override]
+        key = self.key(delivery_id)
+        if await self.cache.aadd(key, _CLAIMED, self.claim_ttl):
+            return ClaimOutcome.CLAIMED
+        done = await self.cache.aget(key) == _DONE
+        return ClaimOutcome.DONE if done else ClaimOutcome.IN_PROGRESS
+
+    async def mark_done(self, delivery_id: str) -> None:  # type: ignore[override]
+        await self.cache.aset(self.key(delivery_id), _DONE, self.done_ttl)
+
+    async def release(self, delivery_id: str) -> None:  # type: ignore[override]
+        key = self.key(delivery_id)
+        if await self.cache.aget(key) == _CLAIMED:
+            await self.cache.adelete(key)
+
+
+def on_webhook(*events: str) -> Callable[[Receiver], Receiver]:
+    """Connect the decorated receiver to :data:`webhook_received` for ``events`` only.
+
+    ``@on_webhook("room:join", "room:leave")``; receivers take ``(sender, event,
+    **kwargs)``, may be ``async def``, and raise to have Relaybox retry the delivery.
+    """
+    names = frozenset(events)
+
+    def connect(receiver: Receiver) -> Receiver:
+        if iscoroutinefunction(receiver):
+
+            async def filtered(sender: Any, event: WebhookEvent, **kwargs: Any) -> Any:
+                if event.event in names:
+                    return await receiver(sender, event=event, **kwargs)
+                return None
+
+        else:
+
+            def filtered(sender: Any, event: WebhookEvent, **kwargs: Any) -> Any:  # type: ignore[misc]
+                if event.event in names:
+                    return receiver(sender, event=event, **kwargs)
+                return None
+
+        functools.update_wrapper(filtered, receiver)
+        webhook_received.connect(filtered, weak=False, dispatch_uid=(receiver, names))
+        return receiver
+
+    return connect
+
+
+class WebhookView(View):
+    """POST: a Relaybox webhook delivery, verified, deduplicated and sent as a signal."""
+
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Callable[..., Any]:
+        return exempt_from_login_required(csrf_exempt(super().as_view(**initkwargs)))
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        endpoint = self.endpoint()
+        refused = endpoint.reject_before_reading(
+            request.method or "", request.META.get("CONTENT_LENGTH") or None
+        )
+        if refused is not None:
+            return self.reply(to_django(refused))
+        # At most one byte over the limit: enough to tell an oversized chunked body.
+        body = request.read(endpoint.max_body_size + 1)
+        return self.answer(body, request.headers.get(WEBHOOK_SIGNATURE_HEADER))
+
+    def endpoint(self) -> Any:
+        return get_integration().require_webhooks().endpoint
+
+    def reply(self, response: HttpResponse) -> Any:
+        return response
+
+    def answer(self, body: bytes, signature: str | None) -> Any:
+        return to_django(self.endpoint().handle("POST", body, signature))
+
+
+class AsyncWebhookView(WebhookView):
+    """:class:`WebhookView` for ASGI: async receivers awaited, the cache's async methods."""
+
+    view_is_async = True
+
+    def endpoint(self) -> Any:
+        return get_integration().require_webhooks().async_endpoint
+
+    def reply(self, response: HttpResponse) -> Any:
+        async def answer() -> HttpResponse:
+            return response
+
+        return answer()
+
+    async def answer(self, body: bytes, signature: str | None) -> HttpResponse:
+        return to_django(await self.endpoint().ahandle("POST", body, signature))

@@ -1,0 +1,104 @@
+"""What only Django's webhook views do: on_webhook, and deduplication through its cache.
+
+The shared behaviour (signatures, retries, answers) is the contract suite's.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.cache import caches
+from django.test import Client, override_settings
+
+from relaybox_integrations import sign_webhook
+from relaybox_integrations.django import on_webhook, webhook_received
+from tests.support.django_settings import TEST_WEBHOOK_SIGNING_KEY
+from tests.support.redis_server import redis_server
+from tests.support.servers import TEST_API_KEY
+
+pytestmark = pytest.mark.django_db
+RELAYBOX = {"API_KEY": TEST_API_KEY, "WEBHOOK_SIGNING_KEY": TEST_WEBHOOK_SIGNING_KEY}
+
+
+def post(event: str, event_id: str) -> int:
+    delivery = sign_webhook(event, {}, TEST_WEBHOOK_SIGNING_KEY, event_id=event_id)
+    response = Client().post(
+        "/relaybox/webhooks", delivery.body, "application/json", headers=delivery.headers
+    )
+    return int(response.status_code)
+
+
+def test_on_webhook_receives_its_events_only() -> None:
+    seen: list[str] = []
+
+    @on_webhook("room:join", "room:leave")
+    def joined(sender: Any, event: Any, **kwargs: Any) -> None:
+        seen.append(event.event)
+
+    try:
+        caches["default"].clear()
+        for number, event in enumerate(["room:join", "presence:update", "room:leave"]):
+            assert post(event, f"on-webhook-{number}") == 200
+    finally:
+        assert webhook_received.disconnect(
+            dispatch_uid=(joined, frozenset({"room:join", "room:leave"}))
+        )
+    assert seen == ["room:join", "room:leave"]
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
+
+
+def close_redis_connections() -> None:
+    """Django's Redis backend keeps one pool per thread's cache and never closes it."""
+    for pool in caches["default"]._cache._pools.values():  # type: ignore[attr-defined]
+        pool.disconnect()
+
+
+def test_two_concurrent_deliveries_of_one_id_run_the_receiver_once(
+    redis_url: str, tmp_path: Path
+) -> None:
+    """Django's Redis cache backend shared by threads standing in for workers: one claims."""
+    ran: list[str] = []
+    entered = threading.Event()
+    release = threading.Event()
+
+    def slow(sender: Any, event: Any, **kwargs: Any) -> None:
+        ran.append(event.id)
+        entered.set()
+        release.wait(10)
+
+    cache = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
+    }
+    statuses: list[int] = []
+    with override_settings(CACHES=cache, RELAYBOX=RELAYBOX):
+        caches["default"].clear()
+        webhook_received.connect(slow, weak=False)
+        try:
+
+            def deliver_in_a_thread() -> None:
+                statuses.append(post("room:join", "one"))
+                close_redis_connections()
+
+            first = threading.Thread(target=deliver_in_a_thread)
+            first.start()
+            assert entered.wait(10)
+            assert post("room:join", "one") == 503  # in progress elsewhere: Relaybox retries
+            release.set()
+            first.join(10)
+            assert post("room:join", "one") == 200  # done: a duplicate
+        finally:
+            release.set()
+            webhook_received.disconnect(slow)
+            close_redis_connections()
+
+    assert statuses == [200]
+    assert ran == ["one"]
