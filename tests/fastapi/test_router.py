@@ -18,6 +18,7 @@ from relaybox_integrations.fastapi import (
     RelayBoxMiddleware,
     get_issuer,
     relaybox_router,
+    relaybox_webhook_router,
 )
 from tests.starlette.asgi import LOGIN_HEADER, as_user, call
 from tests.support.servers import TEST_API_KEY, TEST_SECRET
@@ -154,3 +155,16 @@ def test_configuration_errors_at_construction() -> None:
     with pytest.raises(ConfigurationError, match="takes the user from dependency=") as caught:
         relaybox_router(dependency=current_account, api_key=TEST_API_KEY, client_id=lambda r: "1")
     assert caught.value.setting == "client_id"
+
+
+def test_the_webhook_router_is_documented_in_openapi() -> None:
+    app = FastAPI()
+    app.include_router(relaybox_webhook_router(signing_key="whsec-fastapi-tests-0123456789"))
+    operation = app.openapi()["paths"]["/relaybox/webhooks"]["post"]
+    assert {p["name"] for p in operation["parameters"]} == {
+        "X-RelayBox-Webhook-Signature",
+        "X-RelayBox-Webhook-Id",
+    }
+    schema = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert set(schema["required"]) == {"id", "event", "data", "session", "timestamp"}
+    assert set(operation["responses"]) == {"200", "400", "403", "413", "500", "503"}

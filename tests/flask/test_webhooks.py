@@ -1,0 +1,83 @@
+"""What only the Flask extension's webhooks do: config keys, factories, Flask-WTF's CSRF."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from relaybox_integrations import ConfigurationError, sign_webhook
+from relaybox_integrations.flask import RelayBox
+from tests.support.servers import TEST_API_KEY
+
+from .conftest import AppFactory
+
+SIGNING_KEY = "whsec-flask-tests-signing-key-0123456789"
+WEBHOOKS = {"RELAYBOX_WEBHOOK_SIGNING_KEY": SIGNING_KEY}
+
+
+def deliver(app: Flask, event: str = "room:join", path: str = "/relaybox/webhooks") -> Any:
+    delivery = sign_webhook(event, {}, SIGNING_KEY)
+    return app.test_client().post(path, data=delivery.body, headers=delivery.headers)
+
+
+def test_no_signing_key_no_webhook_route(make_app: AppFactory) -> None:
+    assert deliver(make_app()).status_code == 404
+
+
+def test_handlers_registered_before_and_after_init_app_reach_every_app(
+    make_app: AppFactory, relaybox: RelayBox
+) -> None:
+    seen: list[tuple[str, str]] = []
+
+    @relaybox.webhook_handler("room:join")
+    def early(event: Any) -> None:
+        seen.append(("early", event.event))
+
+    first = make_app(**WEBHOOKS)
+    second = make_app(**WEBHOOKS, RELAYBOX_WEBHOOK_URL="/hooks/relaybox")
+
+    @relaybox.webhook_handler()
+    def late(event: Any) -> None:
+        seen.append(("late", event.event))
+
+    assert deliver(first).status_code == 200
+    assert deliver(second, "room:leave", "/hooks/relaybox").status_code == 200
+    assert seen == [("early", "room:join"), ("late", "room:join"), ("late", "room:leave")]
+
+
+@pytest.mark.parametrize("csrf_first", [True, False])
+def test_exempt_from_flask_wtf_csrf_protect_whichever_comes_first(csrf_first: bool) -> None:
+    from flask_wtf.csrf import CSRFProtect  # type: ignore[import-untyped]
+
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY="test", RELAYBOX_API_KEY=TEST_API_KEY, **WEBHOOKS)
+    csrf, relaybox = CSRFProtect(), RelayBox()
+    for extension in (csrf, relaybox) if csrf_first else (relaybox, csrf):
+        extension.init_app(app)
+
+    @app.post("/form")
+    def form() -> str:
+        return "ok"
+
+    assert app.test_client().post("/form").status_code == 400  # CSRF still guards the rest
+    response = deliver(app)
+    assert response.status_code == 200, response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("config", "key"),
+    [
+        ({"RELAYBOX_WEBHOOK_SIGNING_KEY": " whsec"}, "RELAYBOX_WEBHOOK_SIGNING_KEY"),
+        ({**WEBHOOKS, "RELAYBOX_WEBHOOK_TOLERANCE": "5 minutes"}, "RELAYBOX_WEBHOOK_TOLERANCE"),
+        ({**WEBHOOKS, "RELAYBOX_WEBHOOK_URL": "hooks"}, "RELAYBOX_WEBHOOK_URL"),
+    ],
+)
+def test_webhook_config_errors_name_the_key(
+    make_app: AppFactory, config: dict[str, Any], key: str
+) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        make_app(**config)
+    assert caught.value.setting == key
+    assert str(caught.value).startswith(f"{key}: ")
