@@ -15,6 +15,7 @@ from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
 from relaybox_integrations import ConfigurationError
+from relaybox_integrations.endpoint import default_client_id
 from relaybox_integrations.starlette import (
     MissingMiddlewareError,
     RelayBoxIssuer,
@@ -30,7 +31,7 @@ from tests.support.verifier import node_verify
 async def page_with_token(request: Request) -> Response:
     """A user's own handler minting a token (e.g. to embed in a server-rendered page)."""
     issuer = get_issuer(request)
-    token = issuer.relaybox.generate_token_response(client_id=request.user.identity)
+    token = issuer.relaybox.generate_token_response(client_id=default_client_id(request.user))
     return JSONResponse({"token": token.token})
 
 

@@ -89,4 +89,6 @@ def me(request: HttpRequest) -> JsonResponse:
 async def ame(request: HttpRequest) -> JsonResponse:
     """:func:`me` for ASGI, like the async auth view."""
     auser = getattr(request, "auser", None)  # Django 5.0+
-    return _me(await auser() if auser else await sync_to_async(lambda: request.user)())
+    if auser is None:
+        return await sync_to_async(_me)(request.user)  # the lazy user loads in a thread
+    return _me(await auser())
