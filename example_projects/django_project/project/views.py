@@ -1,9 +1,12 @@
 """The example's pages: the shared login and home pages, logout, and ``/user/me``."""
 
 import html
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
@@ -11,7 +14,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.middleware.csrf import get_token
 from django.urls import reverse
 
-from relaybox_integrations.django.views import aget_user, exempt_from_login_required
+try:
+    from django.contrib.auth.decorators import login_not_required
+except ImportError:  # Django < 5.1: no LoginRequiredMiddleware to opt out of
+
+    def login_not_required(view_func: Callable[..., Any]) -> Callable[..., Any]:
+        return view_func
+
 
 PAGES = Path(__file__).resolve().parents[2] / "common"
 HOME = (PAGES / "home.html").read_text(encoding="utf-8")
@@ -55,11 +64,18 @@ def home(request: HttpRequest) -> HttpResponse:
         USERNAME=request.user.get_username(),
         LOGOUT_URL=reverse("logout"),
         AUTH_URL=reverse("relaybox:auth"),
+        DEVELOPMENT_API_KEY=yes_no(settings.RELAYBOX["API_KEY"] == settings.DEVELOPMENT_API_KEY),
+        DEVELOPMENT_SESSION_KEY=yes_no(settings.SECRET_KEY == settings.DEVELOPMENT_SECRET_KEY),
+        SESSION_KEY_SETTING=settings.SESSION_KEY_SETTING,
     )
     return HttpResponse(page)
 
 
-@exempt_from_login_required
+def yes_no(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+@login_not_required
 def logout_view(request: HttpRequest) -> HttpResponse:
     """Log out on GET too: the shared page links here."""
     logout(request)
@@ -72,13 +88,15 @@ def _me(user: Any) -> JsonResponse:
     return JsonResponse({"id": str(user.pk), "username": user.get_username()})
 
 
-@exempt_from_login_required
+@login_not_required
 def me(request: HttpRequest) -> JsonResponse:
     """The logged-in user as JSON: the same session and user lookup as ``/user/auth``."""
     return _me(request.user)
 
 
-@exempt_from_login_required
+@login_not_required
 async def ame(request: HttpRequest) -> JsonResponse:
-    """:func:`me` for ASGI, like the async auth view."""
-    return _me(await aget_user(request))
+    """:func:`me` for ASGI, like the async auth view: no ORM call on the event loop."""
+    if hasattr(request, "auser"):  # Django 5.0+
+        return _me(await request.auser())
+    return await sync_to_async(me)(request)
