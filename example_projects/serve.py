@@ -138,13 +138,12 @@ def gunicorn_command(application: str, args: argparse.Namespace) -> list[str]:
 
 
 def run_uvicorn(application: str, args: argparse.Namespace) -> None:
-    """uvicorn.run, with two fixes for ``--workers N`` (N > 1).
+    """uvicorn.run, with a fix for ``--workers N`` (N > 1).
 
     uvicorn binds the shared listening socket itself with ``proto`` 0, and asyncio sets
     TCP_NODELAY only on connections accepted from an IPPROTO_TCP socket (uvicorn issue
     #3149): every keep-alive response after the first would wait ~40 ms for the client's
-    delayed ACK. And a worker that fails to import the application is restarted forever,
-    so the application is imported here first, where a bad setting stops the script.
+    delayed ACK.
     """
     import uvicorn
     import uvicorn.config
@@ -153,7 +152,6 @@ def run_uvicorn(application: str, args: argparse.Namespace) -> None:
         uvicorn.config.Config.bind_socket = with_tcp_nodelay(  # type: ignore[method-assign]
             uvicorn.config.Config.bind_socket
         )
-        uvicorn.config.Config(application).load()
     uvicorn.run(
         application,
         host=args.host,
@@ -237,20 +235,20 @@ def main(argv: list[str] | None = None) -> None:
     folder = HERE / folder_name
     if setup is not None and subprocess.run([sys.executable, setup], cwd=folder).returncode:
         sys.exit(1)  # the set-up script has said why
+    os.chdir(folder)
+    sys.path.insert(0, str(folder))  # as uvicorn's command line does with its directory
+    # Import the application here first: a bad setting then stops the script with its
+    # message, where gunicorn and uvicorn's worker processes would restart forever.
+    importlib.import_module(application.split(":")[0])
     print(
         f"Serving the {args.example} example on http://{args.host}:{args.port}/ "
         "(log in as demo / demo-password)",
         file=sys.stderr,
         flush=True,
     )
-    os.chdir(folder)
-    sys.path.insert(0, str(folder))  # as uvicorn's command line does with its directory
     if server == "gunicorn":
-        # gunicorn restarts a worker that fails at import forever; a bad setting stops here.
-        importlib.import_module(application.split(":")[0])
         os.execv(sys.executable, gunicorn_command(application, args))
     run_uvicorn(application, args)
-
 
 if __name__ == "__main__":
     main()

@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -49,7 +50,7 @@ def serving(
     *,
     env: dict[str, str] | None = None,
     timeout: float = 60.0,
-    stderr: int | None = None,
+    stderr: int | IO[bytes] | None = None,
 ) -> Iterator[None]:
     """Run ``command`` until ``probe_url`` answers; stop its whole process group afterwards."""
     process = subprocess.Popen(command, env=env, stderr=stderr, start_new_session=True)
@@ -85,8 +86,10 @@ def run_example(
     workers: int = 1,
     access_log: bool = True,
     timeout: float = 60.0,
+    stderr: int | IO[bytes] | None = None,
 ) -> Iterator[str]:
-    """Yield the base URL of ``example`` served by serve.py; its output goes to the test log."""
+    """Yield the base URL of ``example`` served by serve.py; its output goes to the test log,
+    its standard error to ``stderr`` when given."""
     port = free_port(host)
     command = [
         sys.executable, str(SERVE), example,
@@ -101,7 +104,12 @@ def run_example(
         if value is None:
             del environment[name]
     with serving(
-        f"the {example} example", command, base_url + "/login", env=environment, timeout=timeout
+        f"the {example} example",
+        command,
+        base_url + "/login",
+        env=environment,
+        timeout=timeout,
+        stderr=stderr,
     ):
         yield base_url
 
