@@ -250,5 +250,6 @@ def main(argv: list[str] | None = None) -> None:
         os.execv(sys.executable, gunicorn_command(application, args))
     run_uvicorn(application, args)
 
+
 if __name__ == "__main__":
     main()
