@@ -3,7 +3,7 @@
     python benchmarks/endpoints.py [--examples django,flask,starlette,fastapi]
         [--concurrency 1,8,32] [--seconds 3] [--repeats 3] [--quick] [--no-scaling]
 
-Each example runs under its production server (gunicorn with one sync worker for Django and
+Each example runs under its production server (gunicorn with one threaded worker for Django and
 Flask, uvicorn with one worker for Starlette and FastAPI), pinned to one core, with wrk on
 the other core. A session is logged in through the example's real form, and wrk sends its
 cookie. At each concurrency, /user/me (the same session and user lookup, no token), the

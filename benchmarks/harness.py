@@ -55,7 +55,7 @@ def example_present(name: str) -> bool:
 
 def server_description(name: str, workers: int) -> str:
     server = EXAMPLES[name][1]
-    kind = "sync worker" if server == "gunicorn" else "worker"
+    kind = "threaded worker" if server == "gunicorn" else "worker"
     return f"{server}, {workers} {kind}{'s' if workers > 1 else ''}"
 
 

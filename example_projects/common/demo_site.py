@@ -7,7 +7,12 @@ of these here (each puts this folder on ``sys.path``). Settings come from the en
 - ``RELAYBOX_TOKEN_EXPIRES_IN``: token lifetime in seconds (default 900);
 - ``SESSION_SECRET_KEY``: the key signing session cookies (a development key when unset);
 - ``CORS_ALLOWED_ORIGINS``: comma-separated origins allowed to call the endpoint with
-  cookies, e.g. ``http://localhost:3000`` (none by default).
+  cookies, e.g. ``http://localhost:3000`` (none by default; exact origins only, see
+  ``origins.py``).
+
+Neither framework has CSRF protection of its own, so the login form carries a token kept in
+the session (:func:`login_form_token`): a form on another site cannot log a visitor into the
+attacker's account, whose ``clientId`` their tokens would then carry.
 """
 
 from __future__ import annotations
@@ -17,33 +22,37 @@ import hmac
 import html
 import os
 import secrets
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
+
+from origins import OriginError, allowed_origins
 
 # DEVELOPMENT key: mints well-formed tokens that Relaybox's service rejects. Set
 # RELAYBOX_API_KEY to your real key ("<appPid>.<keyId>:<secret>") to connect for real.
-API_KEY = os.environ.get(
-    "RELAYBOX_API_KEY", "demo-app.demo-key:DEVELOPMENT-ONLY-secret-not-accepted-by-relaybox-0000"
-)
+DEVELOPMENT_API_KEY = "demo-app.demo-key:DEVELOPMENT-ONLY-secret-not-accepted-by-relaybox-0000"
+API_KEY = os.environ.get("RELAYBOX_API_KEY", DEVELOPMENT_API_KEY)
 try:
     EXPIRES_IN = int(os.environ.get("RELAYBOX_TOKEN_EXPIRES_IN", "900"))
 except ValueError:
     raise SystemExit("RELAYBOX_TOKEN_EXPIRES_IN must be a whole number of seconds") from None
 # DEVELOPMENT session key: anyone who knows it can forge a login. Set SESSION_SECRET_KEY.
-SESSION_SECRET_KEY = os.environ.get(
-    "SESSION_SECRET_KEY", "DEVELOPMENT-ONLY-session-key-change-me-0000000000"
-)
-CORS_ALLOWED_ORIGINS = [
-    origin.strip()
-    for origin in os.environ.get("CORS_ALLOWED_ORIGINS", "").split(",")
-    if origin.strip()
-]
+SESSION_KEY_SETTING = "SESSION_SECRET_KEY"
+DEVELOPMENT_SESSION_SECRET_KEY = "DEVELOPMENT-ONLY-session-key-change-me-0000000000"
+SESSION_SECRET_KEY = os.environ.get(SESSION_KEY_SETTING, DEVELOPMENT_SESSION_SECRET_KEY)
+try:
+    CORS_ALLOWED_ORIGINS = allowed_origins(os.environ.get("CORS_ALLOWED_ORIGINS", ""))
+except OriginError as exc:
+    raise SystemExit(str(exc)) from None
 
 _TEMPLATES = Path(__file__).resolve().parent
 _HOME_PAGE = (_TEMPLATES / "home.html").read_text(encoding="utf-8")
 _LOGIN_PAGE = (_TEMPLATES / "login.html").read_text(encoding="utf-8")
 _ITERATIONS = 200_000
+_LOGIN_FORM_TOKEN = "login_form_token"
+#: What the login page says when the form's token is missing or wrong.
+FORM_EXPIRED = "This form has expired or was sent from another site. Please log in again."
 
 
 def _render(page: str, **values: str) -> str:
@@ -52,8 +61,15 @@ def _render(page: str, **values: str) -> str:
     return page
 
 
+def _yes_no(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
 def home_page(framework: str, username: str, logout_url: str, auth_url: str) -> str:
-    """The page that connects the Relaybox client (no CSRF token: these frameworks have none)."""
+    """The page that connects the Relaybox client (no CSRF token: these frameworks have none).
+
+    It says so when a development key is in use: their secrets are public.
+    """
     return _render(
         _HOME_PAGE,
         FRAMEWORK=framework,
@@ -61,12 +77,39 @@ def home_page(framework: str, username: str, logout_url: str, auth_url: str) -> 
         USERNAME=username,
         LOGOUT_URL=logout_url,
         AUTH_URL=auth_url,
+        DEVELOPMENT_API_KEY=_yes_no(API_KEY == DEVELOPMENT_API_KEY),
+        DEVELOPMENT_SESSION_KEY=_yes_no(SESSION_SECRET_KEY == DEVELOPMENT_SESSION_SECRET_KEY),
+        SESSION_KEY_SETTING=SESSION_KEY_SETTING,
     )
 
 
-def login_page(framework: str, login_url: str, error: str = "") -> str:
+def login_page(framework: str, login_url: str, form_token: str, error: str = "") -> str:
+    """The login form, carrying ``form_token`` (see :func:`login_form_token`)."""
     page = _render(_LOGIN_PAGE, FRAMEWORK=framework, ERROR=error, LOGIN_URL=login_url)
-    return page.replace("__CSRF_INPUT__", "")
+    token_input = f'<input type="hidden" name="csrf_token" value="{html.escape(form_token)}">'
+    return page.replace("__CSRF_INPUT__", token_input)
+
+
+def login_form_token(session: MutableMapping[str, Any]) -> str:
+    """The token this visitor's login form must send back, kept in their signed session.
+
+    A page on another site can post a login form, but cannot read ours for the token; and
+    the session cookie, ``SameSite=Lax``, does not even travel with a cross-site POST.
+    """
+    token = session.get(_LOGIN_FORM_TOKEN)
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        session[_LOGIN_FORM_TOKEN] = token
+    return token
+
+
+def login_form_token_matches(session: MutableMapping[str, Any], submitted: object) -> bool:
+    expected = session.get(_LOGIN_FORM_TOKEN)
+    return (
+        isinstance(expected, str)
+        and isinstance(submitted, str)
+        and hmac.compare_digest(expected.encode(), submitted.encode())
+    )
 
 
 def _hash(password: str, salt: bytes) -> bytes:

@@ -5,8 +5,9 @@ the endpoint is documented at /docs.
 
 Settings come from the environment; ``../common/demo_site.py`` lists them.
 
-FastAPI has no CSRF protection. What protects the POST endpoints here: the session cookie
-is ``SameSite=Lax`` (other sites' pages cannot send it with a POST), and the browser client
+FastAPI has no CSRF protection. What protects the POST endpoints here: the login form
+carries a token kept in the session (``demo_site.login_form_token``); the session cookie is
+``SameSite=Lax`` (other sites' pages cannot send it with a POST); and the browser client
 always sends ``Content-Type: application/json``, which forces a CORS preflight that only
 ``CORS_ALLOWED_ORIGINS`` pass.
 """
@@ -67,7 +68,8 @@ def home(request: Request, user: CurrentUser) -> Response:
 
 
 def login_page(request: Request, error: str = "", status_code: int = 200) -> HTMLResponse:
-    page = demo_site.login_page("FastAPI", request.url_for("login").path, error)
+    form_token = demo_site.login_form_token(request.session)
+    page = demo_site.login_page("FastAPI", request.url_for("login").path, form_token, error)
     return HTMLResponse(page, status_code=status_code)
 
 
@@ -81,7 +83,10 @@ def login_submit(
     request: Request,
     username: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
+    if not demo_site.login_form_token_matches(request.session, csrf_token):
+        return login_page(request, demo_site.FORM_EXPIRED, status_code=403)
     user = demo_site.authenticate(username, password)
     if user is None:
         return login_page(request, "Wrong username or password.", status_code=400)

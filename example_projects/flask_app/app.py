@@ -5,9 +5,9 @@
     flask --app example_projects/flask_app/app.py relaybox token --user 1
 
 Environment: ``RELAYBOX_API_KEY`` (a development key otherwise), ``RELAYBOX_TOKEN_EXPIRES_IN``
-(seconds, default 900), ``CORS_ALLOWED_ORIGINS``
-(comma-separated origins allowed to call the auth endpoint with cookies; none by default),
-and any ``FLASK_*`` config key, e.g. ``FLASK_SECRET_KEY``.
+(seconds, default 900), ``CORS_ALLOWED_ORIGINS`` (comma-separated origins allowed to call the
+auth endpoint with cookies; none by default; exact origins only, see ``../common/origins.py``),
+and any ``FLASK_*`` config key, e.g. ``FLASK_SECRET_KEY`` (a development key otherwise).
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from __future__ import annotations
 import html
 import os
 import re
+import sys
 from pathlib import Path
 
-from flask import Flask, Response, jsonify, redirect, request, url_for
+from flask import Flask, Response, current_app, jsonify, redirect, request, url_for
 from flask_cors import CORS
 from flask_login import (
     LoginManager,
@@ -32,11 +33,15 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from relaybox_integrations.flask import RelayBox, get_state
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "common"))
+from origins import OriginError, allowed_origins  # shared by the examples
+
 # A DEVELOPMENT key: well-formed, so tokens can be minted and inspected, but Relaybox's
 # service will not accept it. Set RELAYBOX_API_KEY to your own key to connect for real.
 DEVELOPMENT_API_KEY = "demo-app.demo-key:DEVELOPMENT-ONLY-secret-not-accepted-by-relaybox-0000"
 # Development only (signs the session cookie): set FLASK_SECRET_KEY anywhere else.
 DEVELOPMENT_SECRET_KEY = "DEVELOPMENT-ONLY-flask-secret-key-0000"
+SESSION_KEY_SETTING = "FLASK_SECRET_KEY"
 TEMPLATES = Path(__file__).resolve().parent.parent / "common"
 HOME_PAGE = (TEMPLATES / "home.html").read_text(encoding="utf-8")
 LOGIN_PAGE = (TEMPLATES / "login.html").read_text(encoding="utf-8")
@@ -79,13 +84,19 @@ def create_app() -> Flask:
     relaybox.init_app(app)
 
     auth_url = get_state(app).auth_url
-    origins = [o.strip() for o in os.environ.get("CORS_ALLOWED_ORIGINS", "").split(",")]
-    if any(origins):
+    try:
+        origins = allowed_origins(os.environ.get("CORS_ALLOWED_ORIGINS", ""))
+    except OriginError as exc:
+        raise SystemExit(str(exc)) from None
+    if origins:
         # The browser client always sends Content-Type: application/json, so cross-origin
-        # calls are preflighted; credentials carry the session cookie.
+        # calls are preflighted; credentials carry the session cookie. Flask-Cors reads an
+        # origin with a regex character (the brackets of an IPv6 address) as a pattern, so
+        # each is given as an exact, escaped one.
+        exact = [re.compile(re.escape(origin) + r"\Z", re.IGNORECASE) for origin in origins]
         CORS(
             app,
-            resources={f"^{re.escape(auth_url)}$": {"origins": [o for o in origins if o]}},
+            resources={f"^{re.escape(auth_url)}$": {"origins": exact}},
             supports_credentials=True,
             methods=["GET", "POST"],
             allow_headers=["Content-Type", "X-CSRFToken", "X-Client-Id"],
@@ -106,6 +117,13 @@ def home() -> str:
         "__USERNAME__": current_user.username,
         "__LOGOUT_URL__": url_for("logout"),
         "__AUTH_URL__": url_for("relaybox.auth"),
+        "__DEVELOPMENT_API_KEY__": _yes_no(
+            current_app.config["RELAYBOX_API_KEY"] == DEVELOPMENT_API_KEY
+        ),
+        "__DEVELOPMENT_SESSION_KEY__": _yes_no(
+            current_app.config["SECRET_KEY"] == DEVELOPMENT_SECRET_KEY
+        ),
+        "__SESSION_KEY_SETTING__": SESSION_KEY_SETTING,
     }
     return _fill(HOME_PAGE, replacements)
 
@@ -144,6 +162,10 @@ def _login_page(error: str) -> str:
     csrf_input = f'<input type="hidden" name="csrf_token" value="{html.escape(generate_csrf())}">'
     replacements = {"__FRAMEWORK__": "Flask", "__ERROR__": error, "__LOGIN_URL__": url_for("login")}
     return _fill(LOGIN_PAGE, replacements).replace("__CSRF_INPUT__", csrf_input)
+
+
+def _yes_no(flag: bool) -> str:
+    return "yes" if flag else "no"
 
 
 def _fill(page: str, replacements: dict[str, str]) -> str:

@@ -4,8 +4,9 @@ Run it with ``python example_projects/serve.py starlette``. Log in as demo / dem
 
 Settings come from the environment; ``../common/demo_site.py`` lists them.
 
-Starlette has no CSRF protection. What protects the POST endpoints here: the session cookie
-is ``SameSite=Lax`` (other sites' pages cannot send it with a POST), and the browser client
+Starlette has no CSRF protection. What protects the POST endpoints here: the login form
+carries a token kept in the session (``demo_site.login_form_token``); the session cookie is
+``SameSite=Lax`` (other sites' pages cannot send it with a POST); and the browser client
 always sends ``Content-Type: application/json``, which forces a CORS preflight that only
 ``CORS_ALLOWED_ORIGINS`` pass.
 """
@@ -74,7 +75,8 @@ async def home(request: Request) -> Response:
 
 
 def login_page(request: Request, error: str = "", status_code: int = 200) -> HTMLResponse:
-    page = demo_site.login_page("Starlette", request.url_for("login").path, error)
+    form_token = demo_site.login_form_token(request.session)
+    page = demo_site.login_page("Starlette", request.url_for("login").path, form_token, error)
     return HTMLResponse(page, status_code=status_code)
 
 
@@ -82,6 +84,8 @@ async def login(request: Request) -> Response:
     if request.method == "GET":
         return login_page(request)
     form = await request.form()
+    if not demo_site.login_form_token_matches(request.session, form.get("csrf_token")):
+        return login_page(request, demo_site.FORM_EXPIRED, status_code=403)
     username, password = form.get("username"), form.get("password")
     account = None
     if isinstance(username, str) and isinstance(password, str):

@@ -85,8 +85,9 @@ def session(
     """A fresh browser context; its pages are screenshotted (for a person to look) at the end."""
     context = browser.new_context()
     browser_session = BrowserSession(context)
-    params = dict(request.node.callspec.params)
-    folder = screenshots / str(params.pop("example"))
+    callspec = getattr(request.node, "callspec", None)
+    params = dict(callspec.params) if callspec is not None else {}
+    folder = screenshots / str(params.pop("example", "no-example"))
     stem = "-".join([request.node.originalname, *map(str, params.values())])
     try:
         yield browser_session

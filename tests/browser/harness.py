@@ -1,9 +1,10 @@
 """The browser suite's harness: Chromium, the stood-in client, wire logs and page helpers.
 
-The examples' pages import ``@relaybox/client`` from a public CDN. These tests have no
-internet, so every page gets ``relaybox_client_standin.js`` (see its header comment) in answer
-to that module request; no other name than ``localhost`` resolves, and a test fails if its
-pages requested anything beyond loopback.
+The examples' pages import ``@relaybox/client`` from a public CDN, at the URL their import
+map names (:data:`CLIENT_URL`, read from the page itself so that the two cannot differ).
+These tests have no internet, so every page gets ``relaybox_client_standin.js`` (see its
+header comment) in answer to that module request; no other name than ``localhost``
+resolves, and a test fails if its pages requested anything beyond loopback.
 
 Chromium is Debian's package, driven by Playwright through ``executable_path``: no browser is
 downloaded. ``CHROMIUM_PATH`` overrides where it is; when it is missing the tests fail and
@@ -16,11 +17,13 @@ import base64
 import html
 import http.server
 import ipaddress
+import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import BrowserContext, CDPSession, Page
@@ -29,11 +32,23 @@ from tests.support.servers import ROOT
 
 #: Every example that ``example_projects/serve.py`` serves.
 EXAMPLES = ("django", "django-asgi", "flask", "starlette", "fastapi")
-#: The module the example pages import, exactly as they spell it.
-CLIENT_URL = "https://esm.sh/@relaybox/client@1"
 STAND_IN = Path(__file__).with_name("relaybox_client_standin.js")
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 HOME_TEMPLATE = ROOT / "example_projects" / "common" / "home.html"
+#: The module specifier the page imports, as Relaybox's documentation writes it.
+CLIENT_MODULE = "@relaybox/client"
+
+
+def client_url(page: str) -> str:
+    """Where ``page``'s import map sends ``@relaybox/client``: the URL the tests answer."""
+    maps = re.findall(r'<script type="importmap">(.*?)</script>', page, flags=re.DOTALL)
+    assert len(maps) == 1, f"the page has {len(maps)} import maps, not one"
+    url: str = json.loads(maps[0])["imports"][CLIENT_MODULE]
+    return url
+
+
+#: The module the example pages import, exactly as they spell it.
+CLIENT_URL = client_url(HOME_TEMPLATE.read_text(encoding="utf-8"))
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 #: Without the background-networking switches a closed network makes Chromium stall on
 #: connections it opens on its own (updates, sync, field trials).
@@ -81,25 +96,70 @@ def with_host(base_url: str, host: str) -> str:
     return f"{parts.scheme}://{host}:{parts.port}"
 
 
-class _PageHandler(http.server.BaseHTTPRequestHandler):
-    """Serves one HTML document at every path: a front end hosted apart from the API."""
+class _FrontEndHandler(http.server.BaseHTTPRequestHandler):
+    """A front end hosted apart from the API: its pages are made here, by the test, not by
+    an example. Its documents are filled in from the query string, so one server serves
+    every example:
 
-    document: bytes = b""
+    - ``/?authEndpoint=<url>``: the examples' home page, calling that endpoint, as a front
+      end on another origin would copy it (no session here, hence no CSRF token);
+    - ``/login-form?action=<url>``: a form that logs the visitor in at ``<url>`` as the demo
+      user as soon as it loads, as an attacker's page would (login CSRF).
+    """
 
     def do_GET(self) -> None:
+        parts = urlsplit(self.path)
+        query = {name: values[0] for name, values in parse_qs(parts.query).items()}
+        if parts.path == "/login-form":
+            document = _LOGIN_FORM.format(action=html.escape(query.get("action", "")))
+        else:
+            document = front_end_page(query.get("authEndpoint", "/user/auth"))
+        body = document.encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(self.document)))
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(self.document)
+        self.wfile.write(body)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Keep the test output for failures that matter."""
 
 
+_LOGIN_FORM = """<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Win a prize</title></head>
+<body>
+  <form method="post" action="{action}">
+    <input name="username" value="demo">
+    <input name="password" value="demo-password">
+  </form>
+  <script>document.forms[0].submit();</script>
+</body>
+</html>
+"""
+
+
+def front_end_page(auth_endpoint: str) -> str:
+    """The examples' home page as a separate front end would serve it."""
+    page = HOME_TEMPLATE.read_text(encoding="utf-8")
+    values = {
+        "__FRAMEWORK__": "front end on another origin",
+        "__CSRF_TOKEN__": "",
+        "__USERNAME__": "(the API's session user)",
+        "__LOGOUT_URL__": "/",
+        "__AUTH_URL__": auth_endpoint,
+        "__DEVELOPMENT_API_KEY__": "no",
+        "__DEVELOPMENT_SESSION_KEY__": "no",
+        "__SESSION_KEY_SETTING__": "",
+    }
+    for placeholder, value in values.items():
+        page = page.replace(placeholder, html.escape(value))
+    return page
+
+
 @dataclass(frozen=True)
 class CrossOriginPages:
-    """The example page served from two origins other than the example's own.
+    """The test front end served from two origins other than the example's own.
 
     ``allowed`` is put in the example's ``CORS_ALLOWED_ORIGINS``; ``refused`` is not.
     """
@@ -109,18 +169,7 @@ class CrossOriginPages:
 
 
 def front_end_handler() -> type[http.server.BaseHTTPRequestHandler]:
-    """Serves home.html as a separate front end would: no session, hence no CSRF token."""
-    page = HOME_TEMPLATE.read_text(encoding="utf-8")
-    values = {
-        "__FRAMEWORK__": "front end on another origin",
-        "__CSRF_TOKEN__": "",
-        "__USERNAME__": "(the API's session user)",
-        "__LOGOUT_URL__": "/",
-        "__AUTH_URL__": "/user/auth",
-    }
-    for placeholder, value in values.items():
-        page = page.replace(placeholder, html.escape(value))
-    return type("FrontEnd", (_PageHandler,), {"document": page.encode()})
+    return _FrontEndHandler
 
 
 @dataclass
@@ -214,6 +263,14 @@ def _serve_stand_in(devtools: CDPSession, event: dict[str, Any]) -> None:
     )
 
 
+def _cut_off(devtools: CDPSession, event: dict[str, Any]) -> None:
+    """Fail the paused request for the client module as a machine without internet does."""
+    devtools.send(
+        "Fetch.failRequest",
+        {"requestId": event["requestId"], "errorReason": "InternetDisconnected"},
+    )
+
+
 class BrowserSession:
     """One fresh browser profile (cookies, storage) with the client stood in.
 
@@ -229,13 +286,24 @@ class BrowserSession:
         self.networks: dict[int, NetworkLog] = {}
         self.console: list[str] = []
 
-    def new_page(self) -> Page:
+    def new_page(self, client_options: str | None = None, *, offline: bool = False) -> Page:
+        """A page whose client module is the stand-in.
+
+        ``client_options``: the source of a JavaScript function from the page's client
+        options to the ones its client should use instead (see the stand-in's header).
+        ``offline``: the client module cannot be fetched at all, as without internet.
+        """
         page = self.context.new_page()
         page.on("console", lambda message: self.console.append(f"{message.type}: {message.text}"))
         page.on("pageerror", lambda error: self.console.append(f"page error: {error}"))
+        if client_options is not None:
+            page.add_init_script(f"window.__relayboxStandInOptions = {client_options};")
         devtools = self.context.new_cdp_session(page)
         self.networks[id(page)] = NetworkLog(devtools)
-        devtools.on("Fetch.requestPaused", lambda event: _serve_stand_in(devtools, event))
+        if offline:
+            devtools.on("Fetch.requestPaused", lambda event: _cut_off(devtools, event))
+        else:
+            devtools.on("Fetch.requestPaused", lambda event: _serve_stand_in(devtools, event))
         devtools.send(
             "Fetch.enable", {"patterns": [{"urlPattern": CLIENT_URL, "requestStage": "Request"}]}
         )
@@ -257,9 +325,10 @@ class BrowserSession:
         """The wire-level log of ``page`` (one of this session's pages)."""
         return self.networks[id(page)]
 
-    def login(self, base_url: str) -> Page:
-        """Log the demo user in through the example's form; return the page it lands on."""
-        page = self.new_page()
+    def login(self, base_url: str, client_options: str | None = None) -> Page:
+        """Log the demo user in through the example's form; return the page it lands on,
+        its client built with ``client_options`` (see :meth:`new_page`)."""
+        page = self.new_page(client_options)
         page.goto(f"{base_url}/login")
         page.fill("input[name=username]", "demo")
         page.fill("input[name=password]", "demo-password")

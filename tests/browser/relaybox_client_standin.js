@@ -1,10 +1,16 @@
 /**
- * Stand-in for the official browser client, `@relaybox/client` v1, which the example pages
- * import from a public CDN (`https://esm.sh/@relaybox/client@1`). The browser tests have no
- * internet, so they answer that module request with this file.
+ * Stand-in for the official browser client, `@relaybox/client` 3.x, which the example pages
+ * load from a public CDN (the URL in `example_projects/common/home.html`'s import map). The
+ * browser tests have no internet, so they answer that module request with this file.
  *
- * It reproduces exactly what the real client does towards an auth endpoint, because that is
- * the contract the examples must honour:
+ * It exports what 3.x's ES module exports, and nothing else: `RelayBox` as the default export
+ * only (since 2.9; 1.x to 2.8 exported it by name only), and by name the helper classes and
+ * enums. So `import { RelayBox } from ...` fails here as it fails on the real 3.x, with
+ * "does not provide an export named 'RelayBox'". The helpers exist so that a page importing
+ * them loads; using one fails loudly, since nothing past connecting is reproduced.
+ *
+ * It reproduces exactly what 3.x does towards an auth endpoint, because that is the contract
+ * the examples must honour:
  *   - `GET` unless `authRequestOptions.method` says otherwise; `authRequestOptions` is spread
  *     into the fetch options (so `credentials` and `mode` are as configured), then
  *     `cache: 'no-store'` and a 10 s timeout are added;
@@ -12,18 +18,25 @@
  *     when the client was given a `clientId`;
  *   - `authParams` appended to the endpoint URL with `URLSearchParams.append`; `authHeaders`
  *     and `authParams` may be objects or functions returning one (called once, at construction);
- *   - a non-2xx answer makes `connect()` reject;
- *   - with `authTokenLifeCycle: 'expiry'`, a refresh `(expiresIn - 20) * 1000` ms after each
- *     token, and after a failed refresh a retry in 10000 + random(2000) ms.
+ *   - a non-2xx answer makes `connect()` reject with `HTTPRequestError: <status> <text>`, and
+ *     a fetch that fails outright (CORS refused, no server) with `NetworkError`;
+ *   - after each token, a refresh `(expiresIn - 20) * 1000` ms later, and after a failed
+ *     refresh a retry in 10000 + random(2000) ms. (3.x, like 2.11 on, schedules it whatever
+ *     `authTokenLifeCycle` says: the option is still accepted, and ignored.)
  * The real client then opens a WebSocket to Relaybox's service with the token; there is no
  * such service here, so holding a token counts as connected: `connection` emits 'connect'
  * and `connect()` resolves. Only the `authEndpoint` flow is reproduced (not `apiKey`,
- * `authAction` or `authFunction`), and nothing past connecting (rooms, presence).
+ * `publicKey` or `authAction`), and nothing past connecting (rooms, presence).
  *
- * Every auth request and its outcome is recorded in `window.__relayboxStandIn.requests` for the
- * tests to read: `{refresh, method, url, headers, credentials, mode, startedAt, status, body,
- * error, finishedAt}` (`status` is null and `error` set when the fetch itself failed, as a
- * request refused by CORS does).
+ * For the tests:
+ *   - every auth request and its outcome is recorded in `window.__relayboxStandIn.requests`:
+ *     `{refresh, method, url, headers, credentials, mode, startedAt, status, body, error,
+ *     finishedAt}` (`status` is null and `error` set when the fetch itself failed, as a
+ *     request refused by CORS does);
+ *   - a test that needs the page's client to run with other options (POST, a `clientId`,
+ *     `authParams`) sets `window.__relayboxStandInOptions` to a function before the page
+ *     loads; the stand-in builds its client from what that function returns for the page's
+ *     options. The example pages have no such setting: their options come from the server.
  */
 
 const REFRESH_BUFFER_SECONDS = 20;
@@ -33,17 +46,25 @@ const REQUEST_TIMEOUT_MS = 10000;
 
 const log = (window.__relayboxStandIn = window.__relayboxStandIn || { requests: [] });
 
-export class ValidationError extends Error {
+class ValidationError extends Error {
   constructor(message) {
     super(message);
     this.name = 'ValidationError';
   }
 }
 
-export class HTTPRequestError extends Error {
+class HTTPRequestError extends Error {
   constructor(message, status) {
     super(message);
     this.name = 'HTTPRequestError';
+    this.status = status;
+  }
+}
+
+class NetworkError extends Error {
+  constructor(message, status) {
+    super(message);
+    this.name = 'NetworkError';
     this.status = status;
   }
 }
@@ -127,11 +148,20 @@ async function fetchToken(relayBox, refresh) {
   };
   log.requests.push(entry);
   try {
-    const response = await fetch(url, {
-      ...init,
-      cache: 'no-store',
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
+    let response;
+    try {
+      response = await fetch(url, {
+        ...init,
+        cache: 'no-store',
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    } catch (error) {
+      entry.error = `${error.name}: ${error.message}`;
+      if (error instanceof TypeError) {
+        throw new NetworkError('Network request failed: Unable to connect to the server', 0);
+      }
+      throw error;
+    }
     entry.status = response.status;
     const text = await response.text();
     try {
@@ -143,51 +173,62 @@ async function fetchToken(relayBox, refresh) {
       throw new HTTPRequestError(`${response.status} ${response.statusText}`, response.status);
     }
     if (typeof entry.body !== 'object' || entry.body === null) {
-      throw new HTTPRequestError('The auth endpoint did not answer JSON', response.status);
+      throw new SyntaxError('The auth endpoint did not answer JSON');
     }
     return entry.body;
   } catch (error) {
-    entry.error = `${error.name}: ${error.message}`;
+    entry.error = entry.error || `${error.name}: ${error.message}`;
     throw error;
   } finally {
     entry.finishedAt = Date.now();
   }
 }
 
-export class RelayBox {
-  constructor(opts) {
-    if (!opts.apiKey && !opts.authEndpoint && !opts.authFunction) {
-      throw new ValidationError('Please provide either "authEndpoint", "apiKey" or "authFunction"');
+class RelayBox {
+  constructor(pageOptions) {
+    const adjust = window.__relayboxStandInOptions;
+    const opts = typeof adjust === 'function' ? adjust({ ...pageOptions }) : pageOptions;
+    if (!opts.apiKey && !opts.authEndpoint && !opts.authAction && !opts.publicKey) {
+      throw new ValidationError(
+        'Please provide either "authEndpoint", "apiKey", "authAction" or "publicKey"',
+      );
     }
     this.apiKey = opts.apiKey;
+    this.publicKey = opts.publicKey;
     this.clientId = opts.clientId;
     this.authEndpoint = opts.authEndpoint;
+    this.authAction = opts.authAction;
     this.authHeaders =
       typeof opts.authHeaders === 'function' ? opts.authHeaders() : opts.authHeaders;
     this.authParams = typeof opts.authParams === 'function' ? opts.authParams() : opts.authParams;
     this.authRequestOptions = opts.authRequestOptions;
-    this.authTokenLifeCycle = opts.authTokenLifeCycle;
     this.connection = new Emitter();
     this.connectionId = null;
-    this.token = null;
+    this.isConnected = false;
+    this.tokenResponse = null;
     this.refreshTimeout = null;
   }
 
+  get authToken() {
+    return this.tokenResponse ? this.tokenResponse.token : null;
+  }
+
   async connect(forceNewConnection) {
-    if (this.token && !forceNewConnection) return;
-    if (!this.authEndpoint) {
-      throw new ValidationError('The stand-in only implements the authEndpoint flow');
+    if (this.isConnected && !forceNewConnection) return;
+    if (this.apiKey || this.authAction || !this.authEndpoint) {
+      throw new ValidationError('The stand-in only reproduces the authEndpoint flow');
     }
+    if (this.refreshTimeout !== null) clearTimeout(this.refreshTimeout);
+    this.isConnected = false;
     await this.authenticate(false);
+    this.isConnected = true;
     this.connection.emit('connect');
   }
 
   async authenticate(refresh) {
     const tokenResponse = await fetchToken(this, refresh);
-    this.token = tokenResponse.token;
-    if (this.authTokenLifeCycle === 'expiry') {
-      this.scheduleRefresh(tokenResponse.expiresIn);
-    }
+    this.tokenResponse = tokenResponse;
+    this.scheduleRefresh(tokenResponse.expiresIn);
   }
 
   scheduleRefresh(expiresIn, retryMs) {
@@ -208,10 +249,74 @@ export class RelayBox {
       clearTimeout(this.refreshTimeout);
       this.refreshTimeout = null;
     }
-    this.token = null;
+    this.isConnected = false;
     this.connection.emit('disconnect', 'io client disconnect');
   }
 }
 
-// Relaybox's documentation shows both `import { RelayBox }` and `import RelayBox`.
+/** A helper class of the real client: importable, but not reproduced. */
+function notReproduced(name) {
+  return class {
+    constructor() {
+      throw new Error(`The @relaybox/client stand-in does not reproduce ${name}`);
+    }
+  };
+}
+
+/** An enum or constant of the real client: importable; reading any member fails loudly. */
+function enumNotReproduced(name) {
+  return new Proxy(Object.freeze({}), {
+    get(target, member) {
+      if (typeof member === 'symbol') return undefined;
+      throw new Error(`The @relaybox/client stand-in does not reproduce ${name}.${member}`);
+    },
+  });
+}
+
+// The named exports of @relaybox/client 3.0.1's ES module, all of them.
+export const Auth = notReproduced('Auth');
+export const Metrics = notReproduced('Metrics');
+export const Presence = notReproduced('Presence');
+export const Room = notReproduced('Room');
+export const User = notReproduced('User');
+export const AuthEvent = enumNotReproduced('AuthEvent');
+export const AuthMfaFactorType = enumNotReproduced('AuthMfaFactorType');
+export const AuthProvider = enumNotReproduced('AuthProvider');
+export const ClientEvent = enumNotReproduced('ClientEvent');
+export const HistoryQueryParam = enumNotReproduced('HistoryQueryParam');
+export const HttpMethod = enumNotReproduced('HttpMethod');
+export const HttpMode = enumNotReproduced('HttpMode');
+export const IntellectActionType = enumNotReproduced('IntellectActionType');
+export const MetricsEventAllowedValue = enumNotReproduced('MetricsEventAllowedValue');
+export const PresenceEventAllowedValue = enumNotReproduced('PresenceEventAllowedValue');
+export const REFRESH_TOKEN_KEY = 'rb:token:refresh';
+export const RoomEvent = enumNotReproduced('RoomEvent');
+export const RoomMemberType = enumNotReproduced('RoomMemberType');
+export const ServerEvent = enumNotReproduced('ServerEvent');
+export const SocketIoEvent = enumNotReproduced('SocketIoEvent');
+export const SocketTransport = enumNotReproduced('SocketTransport');
+export const defaultRoomCreateOptions = Object.freeze({ visibility: 'public' });
+export const defaultRoomJoinOptions = Object.freeze({});
+// The events and states a page watches on `relayBox.connection`, with their real values.
+export const SocketEvent = Object.freeze({
+  CONNECTING: 'connecting',
+  CONNECT: 'connect',
+  DISCONNECT: 'disconnect',
+  ERROR: 'error',
+  RECONNECT: 'reconnect',
+  CONNECT_ERROR: 'connect_error',
+  CONNECT_FAILED: 'connect_failed',
+  RECONNECTING: 'reconnecting',
+  RECONNECTED: 'reconnected',
+  RECONNECT_FAILED: 'reconnect_failed',
+  AUTH_TOKEN_EXPIRED: 'auth_token_expired',
+  REAUTHENTICATING: 'reauthenticating',
+});
+export const SocketState = Object.freeze({
+  CONNECTING: 'connecting',
+  CONNECTED: 'connected',
+  RECONNECTING: 'reconnecting',
+  DISCONNECTED: 'disconnected',
+});
+
 export default RelayBox;

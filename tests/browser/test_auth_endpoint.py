@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from tests.browser.harness import BrowserSession, settle
+from tests.browser.harness import BrowserSession, CrossOriginPages, settle
 from tests.support.servers import TEST_API_KEY, TEST_SECRET
 from tests.support.verifier import node_verify
 
@@ -22,6 +22,20 @@ CSRF_EXAMPLES = ("django", "django-asgi", "flask")
 PUBLIC_KEY = TEST_API_KEY.split(":")[0]
 #: An id the browser claims; no user of the examples has it.
 SPOOFED_ID = "999999"
+#: The page's client options, changed for one test (see the stand-in's header comment).
+POST_OPTIONS = """(options) => ({
+  ...options, authRequestOptions: { ...options.authRequestOptions, method: 'POST' },
+})"""
+CLIENT_SENT_IDS = {
+    # The client's own option: sent as X-Client-Id.
+    "clientId": f"(options) => ({{ ...options, clientId: '{SPOOFED_ID}' }})",
+    # What a page could add by hand: the header, and ?clientId= through authParams.
+    "spoof": f"""(options) => ({{
+      ...options,
+      authHeaders: {{ ...options.authHeaders, 'X-Client-Id': '{SPOOFED_ID}' }},
+      authParams: {{ clientId: '{SPOOFED_ID}' }},
+    }})""",
+}
 
 
 def explain(example: str, shown: dict[str, Any], session: BrowserSession) -> str:
@@ -83,15 +97,16 @@ def test_login_then_get_token(session: BrowserSession, example: str, example_url
 def test_post_with_the_frameworks_csrf_header(
     session: BrowserSession, example: str, example_url: str
 ) -> None:
-    page = session.login(example_url)
-    shown = session.open(page, f"{example_url}/?method=POST")
+    page = session.login(example_url, client_options=POST_OPTIONS)
+    shown = settle(page)
 
     assert shown["state"] == "connected", explain(example, shown, session)
     first = shown["requests"][0]
     assert first["method"] == "POST"
     assert first["headers"] == expected_headers(example, shown)
     checked_claims(example, first, session.user_id(example_url))
-    assert shown["claimsStatus"] == "200"
+    posts = session.network(page).to(f"{example_url}/user/auth", "POST")
+    assert [answer.status for answer in posts] == [200], posts
 
 
 @pytest.mark.parametrize("example", CSRF_EXAMPLES, indirect=True)
@@ -146,15 +161,14 @@ def test_logged_out_user_gets_401_and_no_token(
     assert urlsplit(page.url).path == "/login", f"{example}: the home page let {page.url} through"
 
 
-@pytest.mark.parametrize("option", ["spoof", "clientId"])
+@pytest.mark.parametrize("option", sorted(CLIENT_SENT_IDS))
 def test_client_sent_ids_do_not_change_the_token(
     session: BrowserSession, example: str, example_url: str, option: str
 ) -> None:
-    """``?spoof=`` sends X-Client-Id and ?clientId=; ``?clientId=`` is the client's own option."""
-    page = session.login(example_url)
+    page = session.login(example_url, client_options=CLIENT_SENT_IDS[option])
+    shown = settle(page)
     user_id = session.user_id(example_url)
     assert user_id != SPOOFED_ID
-    shown = session.open(page, f"{example_url}/?{option}={SPOOFED_ID}")
 
     assert shown["state"] == "connected", explain(example, shown, session)
     first = shown["requests"][0]
@@ -162,6 +176,28 @@ def test_client_sent_ids_do_not_change_the_token(
     if option == "spoof":
         assert parse_qs(urlsplit(first["url"]).query) == {"clientId": [SPOOFED_ID]}
     checked_claims(example, first, user_id)
-    assert json.loads(shown["claimsText"])["clientId"] == user_id
     sent = session.network(page).to(f"{example_url}/user/auth", "GET")
     assert any(answer.request_headers.get("x-client-id") == SPOOFED_ID for answer in sent)
+
+
+def test_the_page_takes_no_client_options_from_its_address(
+    session: BrowserSession, example: str, example_url: str, cross_origin_pages: CrossOriginPages
+) -> None:
+    """A link to the page with options in its query string changes nothing it sends: an
+    endpoint taken from the address would get the user's cookies and CSRF token."""
+    stealer = f"{cross_origin_pages.refused}/steal"
+    page = session.login(example_url)
+    query = urlencode(
+        {"authEndpoint": stealer, "method": "POST", "clientId": SPOOFED_ID, "spoof": SPOOFED_ID}
+    )
+    shown = session.open(page, f"{example_url}/?{query}")
+
+    assert shown["state"] == "connected", explain(example, shown, session)
+    [first] = shown["requests"]
+    assert (first["method"], first["url"]) == ("GET", f"{example_url}/user/auth")
+    assert first["headers"] == expected_headers(example, shown)
+    checked_claims(example, first, session.user_id(example_url))
+    assert json.loads(shown["claimsText"])["clientId"] == session.user_id(example_url)
+    wire = session.network(page)
+    assert not [entry.url for entry in wire.entries.values() if entry.url.startswith(stealer)]
+    assert not wire.to(f"{example_url}/user/auth", "POST")

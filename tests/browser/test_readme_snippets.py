@@ -23,7 +23,13 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.harness import SETTLE_MS, BrowserSession, CrossOriginPages, with_host
+from tests.browser.harness import (
+    CLIENT_URL,
+    SETTLE_MS,
+    BrowserSession,
+    CrossOriginPages,
+    with_host,
+)
 from tests.support.readme import code_blocks
 from tests.support.servers import TEST_SECRET
 from tests.support.verifier import node_verify
@@ -54,12 +60,18 @@ PAGE = """<!doctype html>
 
 
 def readme_snippets(section: str, count: int) -> list[str]:
-    """The section's javascript blocks; a README with more or fewer needs these tests updated."""
+    """The section's javascript blocks; a README with more or fewer needs these tests updated.
+
+    Each imports the client as the example page does, from the same URL: the one the tests
+    answer with the stand-in, which has the current client's exports (a default export only).
+    """
     blocks = code_blocks(section, language="javascript")
     assert len(blocks) == count, (
         f"README.rst section {section!r} has {len(blocks)} javascript blocks, these tests "
         f"run {count}: update tests/browser/test_readme_snippets.py"
     )
+    for block in blocks:
+        assert block.startswith(f"import RelayBox from '{CLIENT_URL}';\n"), block
     return blocks
 
 

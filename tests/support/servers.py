@@ -1,7 +1,9 @@
 """Start the example applications under their real servers, and log in through their forms.
 
 ``run_example("flask")`` runs ``example_projects/serve.py flask`` on a free loopback port,
-waits until it answers, and stops the whole process group afterwards.
+waits until it answers, and stops the whole process group afterwards. It runs with a test
+API key and test session keys, as a deployment would; ``env={"RELAYBOX_API_KEY": None}``
+leaves a variable unset, so the example falls back to its development key.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -24,6 +27,12 @@ SERVE = ROOT / "example_projects" / "serve.py"
 #: A well-formed key for tests; the secret is long enough not to warn.
 TEST_API_KEY = "testapp.testkey:test-secret-for-the-test-suite-only-0123456789"
 TEST_SECRET = TEST_API_KEY.split(":")[1]
+#: The variables holding each example's session signing key (see serve.py), set for tests.
+TEST_SESSION_KEYS = {
+    "DJANGO_SECRET_KEY": "test-django-secret-key-for-the-test-suite-only-0123456789",
+    "FLASK_SECRET_KEY": "test-flask-secret-key-for-the-test-suite-only-0123456789",
+    "SESSION_SECRET_KEY": "test-session-secret-key-for-the-test-suite-only-0123456789",
+}
 DEMO_USER = ("demo", "demo-password")
 
 
@@ -41,7 +50,7 @@ def serving(
     *,
     env: dict[str, str] | None = None,
     timeout: float = 60.0,
-    stderr: int | None = None,
+    stderr: int | IO[bytes] | None = None,
 ) -> Iterator[None]:
     """Run ``command`` until ``probe_url`` answers; stop its whole process group afterwards."""
     process = subprocess.Popen(command, env=env, stderr=stderr, start_new_session=True)
@@ -73,12 +82,14 @@ def run_example(
     example: str,
     *,
     host: str = "127.0.0.1",
-    env: dict[str, str] | None = None,
+    env: Mapping[str, str | None] | None = None,
     workers: int = 1,
     access_log: bool = True,
     timeout: float = 60.0,
+    stderr: int | IO[bytes] | None = None,
 ) -> Iterator[str]:
-    """Yield the base URL of ``example`` served by serve.py; its output goes to the test log."""
+    """Yield the base URL of ``example`` served by serve.py; its output goes to the test log,
+    its standard error to ``stderr`` when given."""
     port = free_port(host)
     command = [
         sys.executable, str(SERVE), example,
@@ -87,9 +98,18 @@ def run_example(
     if not access_log:
         command.append("--no-access-log")
     base_url = f"http://{host}:{port}"
-    environment = {**os.environ, "RELAYBOX_API_KEY": TEST_API_KEY, **(env or {})}
+    settings = {"RELAYBOX_API_KEY": TEST_API_KEY, **TEST_SESSION_KEYS, **(env or {})}
+    environment = {**os.environ, **settings}
+    for name, value in settings.items():
+        if value is None:
+            del environment[name]
     with serving(
-        f"the {example} example", command, base_url + "/login", env=environment, timeout=timeout
+        f"the {example} example",
+        command,
+        base_url + "/login",
+        env=environment,
+        timeout=timeout,
+        stderr=stderr,
     ):
         yield base_url
 
@@ -105,18 +125,26 @@ class _HiddenInputs(html.parser.HTMLParser):
             self.fields[str(values["name"])] = values.get("value") or ""
 
 
-def login(
+def submit_login_form(
     client: httpx.Client, username: str = DEMO_USER[0], password: str = DEMO_USER[1]
 ) -> httpx.Response:
-    """Log in through the example's real form, hidden fields (CSRF tokens) included."""
+    """Fill in and send the example's real login form, hidden fields (CSRF tokens) included;
+    return the answer, whatever it is (a wrong password is refused with 200 or 400)."""
     form_page = client.get("/login")
     form_page.raise_for_status()
     parser = _HiddenInputs()
     parser.feed(form_page.text)
-    response = client.post(
+    return client.post(
         "/login",
         data={**parser.fields, "username": username, "password": password},
         headers={"Referer": str(form_page.url)},
     )
+
+
+def login(
+    client: httpx.Client, username: str = DEMO_USER[0], password: str = DEMO_USER[1]
+) -> httpx.Response:
+    """Log in through the example's real form (see :func:`submit_login_form`)."""
+    response = submit_login_form(client, username, password)
     assert response.status_code in (200, 302, 303), response.text
     return response

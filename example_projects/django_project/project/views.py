@@ -1,10 +1,12 @@
 """The example's pages: the shared login and home pages, logout, and ``/user/me``."""
 
 import html
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
@@ -14,10 +16,10 @@ from django.urls import reverse
 
 try:
     from django.contrib.auth.decorators import login_not_required
-except ImportError:  # Django < 5.1 has no LoginRequiredMiddleware to opt out of
+except ImportError:  # Django < 5.1: no LoginRequiredMiddleware to opt out of
 
-    def login_not_required(view: Any) -> Any:
-        return view
+    def login_not_required(view_func: Callable[..., Any]) -> Callable[..., Any]:
+        return view_func
 
 
 PAGES = Path(__file__).resolve().parents[2] / "common"
@@ -62,8 +64,15 @@ def home(request: HttpRequest) -> HttpResponse:
         USERNAME=request.user.get_username(),
         LOGOUT_URL=reverse("logout"),
         AUTH_URL=reverse("relaybox:auth"),
+        DEVELOPMENT_API_KEY=yes_no(settings.RELAYBOX["API_KEY"] == settings.DEVELOPMENT_API_KEY),
+        DEVELOPMENT_SESSION_KEY=yes_no(settings.SECRET_KEY == settings.DEVELOPMENT_SECRET_KEY),
+        SESSION_KEY_SETTING=settings.SESSION_KEY_SETTING,
     )
     return HttpResponse(page)
+
+
+def yes_no(flag: bool) -> str:
+    return "yes" if flag else "no"
 
 
 @login_not_required
@@ -87,8 +96,7 @@ def me(request: HttpRequest) -> JsonResponse:
 
 @login_not_required
 async def ame(request: HttpRequest) -> JsonResponse:
-    """:func:`me` for ASGI, like the async auth view."""
-    auser = getattr(request, "auser", None)  # Django 5.0+
-    if auser is None:
-        return await sync_to_async(_me)(request.user)  # the lazy user loads in a thread
-    return _me(await auser())
+    """:func:`me` for ASGI, like the async auth view: no ORM call on the event loop."""
+    if hasattr(request, "auser"):  # Django 5.0+
+        return _me(await request.auser())
+    return await sync_to_async(me)(request)

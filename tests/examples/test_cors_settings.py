@@ -1,0 +1,87 @@
+"""CORS_ALLOWED_ORIGINS: exact origins only, in every example, refused at start-up otherwise.
+
+The endpoint answers cross-origin requests with credentials, so an origin let in reads the
+logged-in user's token. Before, ``*`` made Starlette and Flask-Cors reflect any origin
+(``null`` included), and Flask-Cors read ``https://*.example.com`` as a regex matched at the
+start only.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import httpx
+import pytest
+
+from tests.examples.conftest import EXAMPLES, run_serve
+from tests.support.responses import preflight
+from tests.support.servers import ROOT, free_port, run_example
+
+sys.path.insert(0, str(ROOT / "example_projects" / "common"))
+from origins import OriginError, allowed_origins
+
+ALLOWED = "https://app.example.com"
+IPV6_ALLOWED = "http://[::1]:3000"
+#: Origins that a loose reading of ALLOWED, or of a pattern, would let in.
+LOOKALIKES = [
+    "https://app.example.com.attacker.net",
+    "https://xapp.example.com",
+    "http://app.example.com",
+    "null",
+]
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES))
+@pytest.mark.parametrize("value", ["*", "null", f"{ALLOWED}, *"])
+def test_a_wildcard_or_null_stops_the_example_before_it_serves(example: str, value: str) -> None:
+    result = run_serve(
+        example, "--port", str(free_port()), env={"CORS_ALLOWED_ORIGINS": value}, timeout=40
+    )
+    assert result.returncode != 0, result.stderr
+    assert "CORS_ALLOWED_ORIGINS" in result.stderr
+    assert "every site" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "Serving the" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "https://*.example.com",
+        "https://app.example.com/",
+        "https://app.example.com/path",
+        "app.example.com",
+        "ftp://app.example.com",
+        "https://user@app.example.com",
+        "https://app.example.com:99999",
+        "https://app\\.example\\.com",
+        "^https://app.example.com$",
+        "https://(app|www).example.com",
+        "https://app.example.com?x=1",
+    ],
+)
+def test_patterns_and_paths_are_refused_naming_the_setting(value: str) -> None:
+    with pytest.raises(OriginError, match="CORS_ALLOWED_ORIGINS") as refused:
+        allowed_origins(value)
+    assert "e.g. https://app.example.com" in str(refused.value)
+
+
+def test_origins_are_written_as_browsers_send_them() -> None:
+    value = " HTTPS://App.Example.com:443 ,http://localhost:3000,,http://[::1]:80, "
+    assert allowed_origins(value) == [ALLOWED, "http://localhost:3000", "http://[::1]"]
+    assert allowed_origins("") == []
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES))
+def test_only_the_listed_origins_are_let_in(
+    example: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    database = tmp_path_factory.mktemp("db") / "cors.sqlite3"
+    env = {"CORS_ALLOWED_ORIGINS": f"{ALLOWED},{IPV6_ALLOWED}", "DJANGO_DB_PATH": str(database)}
+    with run_example(example, env=env) as url, httpx.Client(base_url=url) as client:
+        for origin in (ALLOWED, IPV6_ALLOWED):
+            answer = preflight(client, origin)
+            assert answer.headers.get("access-control-allow-origin") == origin, (origin, answer)
+        for origin in LOOKALIKES:
+            answer = preflight(client, origin)
+            assert "access-control-allow-origin" not in answer.headers, (origin, answer.headers)

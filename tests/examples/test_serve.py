@@ -1,0 +1,121 @@
+"""serve.py as a newcomer meets it: its help, a port already taken, development keys, and a
+slow client under the WSGI examples."""
+
+from __future__ import annotations
+
+import socket
+import tempfile
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.examples.conftest import EXAMPLES, load_serve, run_serve
+from tests.support.servers import free_port, run_example
+
+OPTIONS = ["--host", "--port", "--workers", "--threads", "--no-access-log"]
+
+
+def test_help_describes_every_option_and_its_default() -> None:
+    result = run_serve("--help")
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    for option in OPTIONS:
+        described = text.split(option, 2)[-1].split(" --", 1)[0]
+        assert "default" in described, f"{option} has no default in --help: {described!r}"
+    assert "(default: 127.0.0.1" in text
+    assert "(default: 8000)" in text
+    for example in EXAMPLES:
+        assert example in text.split("positional arguments:", 1)[1]
+
+
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    """A port something else is listening on."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        yield int(listener.getsockname()[1])
+
+
+@pytest.mark.parametrize("example", ["flask", "starlette", "django"])
+def test_a_taken_port_stops_serve_py_before_it_starts(example: str, taken_port: int) -> None:
+    started = time.monotonic()
+    result = run_serve(example, "--port", str(taken_port), timeout=30)
+    assert result.returncode == 1, result.stderr
+    assert f"Port {taken_port} on 127.0.0.1 is already in use" in result.stderr
+    assert "--port" in result.stderr
+    assert "Serving the" not in result.stderr
+    assert "Traceback" not in result.stderr
+    assert time.monotonic() - started < 25  # gunicorn alone retries for a while first
+
+
+def test_a_taken_port_suggests_a_free_one(taken_port: int) -> None:
+    result = run_serve("flask", "--port", str(taken_port), timeout=30)
+    suggested = int(result.stderr.rsplit("--port ", 1)[1].rstrip(".\n"))
+    assert suggested > taken_port
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", suggested))
+
+
+@pytest.mark.parametrize(
+    ("example", "setting"),
+    [
+        ("django", "DJANGO_SECRET_KEY"),
+        ("django-asgi", "DJANGO_SECRET_KEY"),
+        ("flask", "FLASK_SECRET_KEY"),
+        ("starlette", "SESSION_SECRET_KEY"),
+        ("fastapi", "SESSION_SECRET_KEY"),
+    ],
+)
+def test_a_development_session_key_is_named_like_the_api_key(example: str, setting: str) -> None:
+    warnings = load_serve().development_key_warnings
+    both = warnings(example, {})
+    assert [w.split(" ", 1)[0] for w in both] == ["RELAYBOX_API_KEY", setting]
+    assert "DEVELOPMENT" in both[1]
+    assert "forge a login" in both[1]
+    assert warnings(example, {"RELAYBOX_API_KEY": "x", setting: "y"}) == []
+
+
+def test_serve_py_prints_the_development_key_warnings() -> None:
+    with tempfile.TemporaryFile() as output:
+        env: dict[str, str | None] = {"RELAYBOX_API_KEY": None, "SESSION_SECRET_KEY": None}
+        with run_example("starlette", env=env, stderr=output):
+            pass
+        output.seek(0)
+        printed = output.read().decode()
+    assert "RELAYBOX_API_KEY is not set" in printed
+    assert "SESSION_SECRET_KEY is not set" in printed
+
+
+def start_slow_request(base_url: str) -> socket.socket:
+    """A client that has sent part of a request and will send the rest much later."""
+    host, port = base_url.removeprefix("http://").rsplit(":", 1)
+    slow = socket.create_connection((host, int(port)))
+    slow.sendall(b"GET /login HTTP/1.1\r\nHost: " + host.encode() + b"\r\nX-Slow: ")
+    return slow
+
+
+@pytest.mark.parametrize("example", ["django", "flask"])
+def test_slow_clients_do_not_stall_the_gunicorn_examples(
+    example: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """With one sync worker, each slow client held every other request for 30 s."""
+    database = tmp_path_factory.mktemp("db") / "slow.sqlite3"
+    with run_example(example, env={"DJANGO_DB_PATH": str(database)}) as url:
+        slow_clients = [start_slow_request(url) for _ in range(3)]
+        try:
+            time.sleep(0.5)  # the worker has read what the slow clients sent
+            with httpx.Client(base_url=url, timeout=10) as client:
+                for _ in range(5):
+                    assert client.get("/login").status_code == 200
+        finally:
+            for slow in slow_clients:
+                slow.close()
+
+
+def test_threads_must_be_positive() -> None:
+    result = run_serve("flask", "--threads", "0", "--port", str(free_port()))
+    assert result.returncode == 2
+    assert "--threads must be at least 1" in result.stderr
