@@ -16,6 +16,9 @@ from .core import (
 from .endpoint import AccessDenied, AuthEndpoint, EndpointResponse
 from .errors import (
     ConfigurationError,
+    PublishError,
+    PublishOutcomeUnknownError,
+    PublishRequestError,
     RelayBoxError,
     ShortSecretWarning,
     TokenRequestError,
@@ -39,6 +42,9 @@ __all__ = [
     "EndpointResponse",
     "Permissions",
     "PermissionsInput",
+    "PublishError",
+    "PublishOutcomeUnknownError",
+    "PublishRequestError",
     "RelayBox",
     "RelayBoxError",
     "ShortSecretWarning",

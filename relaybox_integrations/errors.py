@@ -10,6 +10,9 @@ from __future__ import annotations
 
 __all__ = [
     "ConfigurationError",
+    "PublishError",
+    "PublishOutcomeUnknownError",
+    "PublishRequestError",
     "RelayBoxError",
     "ShortSecretWarning",
     "TokenRequestError",
@@ -50,3 +53,51 @@ class TokenVerificationError(RelayBoxError):
 
 class ShortSecretWarning(UserWarning):
     """The API secret is shorter than the 32 bytes HS256 keys should have."""
+
+
+class PublishRequestError(RelayBoxError, ValueError):
+    """An argument of one publish call is invalid; nothing was sent.
+
+    ``argument`` names it (``"room_id"``, ``"event"``, ``"data"``, ``"client_id"``,
+    ``"transient"``).
+    """
+
+    def __init__(self, argument: str, message: str) -> None:
+        super().__init__(message)
+        self.argument = argument
+        self.message = message
+
+
+class PublishError(RelayBoxError):
+    """Relaybox did not publish the event, or could not be reached.
+
+    ``status`` is the HTTP status Relaybox answered (None when no answer came), ``body`` its
+    answer as text, ``room_id`` and ``event`` what was being published, ``attempts`` how many
+    requests were made.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        room_id: str,
+        event: str,
+        status: int | None = None,
+        body: str = "",
+        attempts: int = 1,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.room_id = room_id
+        self.event = event
+        self.status = status
+        self.body = body
+        self.attempts = attempts
+
+
+class PublishOutcomeUnknownError(PublishError):
+    """The request went out but no answer came back: the event may have been published.
+
+    Relaybox has no idempotency key, so sending it again could publish it twice; it is not
+    retried. Catch this error to decide for yourself.
+    """
