@@ -28,7 +28,8 @@ the core URL). As a process, for servers pointed at it with ``RELAYBOX_CORE_URL`
     python -m tests.support.events_standin --port 8765 [--keys '{"app.key:secret": ["*"]}']
 
 It prints ``listening on http://127.0.0.1:PORT`` once ready, and serves JSON control routes:
-``GET /_standin/published``, ``GET /_standin/requests``, ``POST /_standin/faults`` (a list of
+``GET /_standin/published``, ``GET /_standin/requests``, ``GET /_standin/stats`` (counts),
+``POST /_standin/faults`` (a list of
 ``{"kind": "status", "status": 503}``-style objects) and ``POST /_standin/reset``.
 """
 
@@ -36,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
 import dataclasses
 import hashlib
@@ -49,7 +51,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
@@ -186,6 +188,7 @@ class EventsStandin:
         clock: Callable[[], float] = time.time,
         host: str = "127.0.0.1",
         port: int = 0,
+        record: bool = True,
     ) -> None:
         self._secrets: dict[tuple[str, str], tuple[str, Permissions]] = {}
         for api_key, permissions in (keys or {TEST_API_KEY: ["*"]}).items():
@@ -199,6 +202,9 @@ class EventsStandin:
         self.published: list[Published] = []
         self.faults: list[Fault] = []
         self.connections = 0
+        #: False keeps counts only (``stats``), for long benchmark runs.
+        self.record = record
+        self.counts: collections.Counter[str] = collections.Counter()
         self.open_connections: set[_Connection] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.base_events.Server | None = None
@@ -222,6 +228,7 @@ class EventsStandin:
             self.requests.clear()
             self.published.clear()
             self.faults.clear()
+            self.counts.clear()
             self.connections = 0
 
     # --- the service's checks --------------------------------------------------------------
@@ -272,6 +279,9 @@ class EventsStandin:
             raise _Refused("permission")
         request_id = str(uuid.uuid4())
         with self._lock:
+            self.counts["published"] += 1
+            if not self.record:
+                return 200, {"requestId": request_id, "timestamp": timestamp}
             self.published.append(
                 Published(
                     public_key=public_key,
@@ -295,6 +305,8 @@ class EventsStandin:
                 status, reply = self.check(received.headers, received.body)
             except _Refused as refused:
                 received.refusal = refused.reason
+                with self._lock:
+                    self.counts[f"refused: {refused.reason}"] += 1
                 status, reply = (
                     (400, BAD_REQUEST) if refused.reason == "headers" else (500, INTERNAL_ERROR)
                 )
@@ -307,6 +319,10 @@ class EventsStandin:
             with self._lock:
                 items = [item.as_dict() for item in self.requests]
             return 200, json.dumps(items).encode()
+        if received.path == "/_standin/stats" and received.method == "GET":
+            with self._lock:
+                stats = {**self.counts, "connections": self.connections}
+            return 200, json.dumps(stats).encode()
         if received.path == "/_standin/faults" and received.method == "POST":
             self.fail_next(*(Fault.from_dict(item) for item in json.loads(received.body)))
             return 200, b"{}"
@@ -386,10 +402,9 @@ class _Connection(asyncio.Protocol):
         self.number = 0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
         sock = transport.get_extra_info("socket")
-        if sock is not None:
+        if sock is not None:  # asyncio and uvloop set it already; small answers must not wait
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self.standin._lock:
             self.standin.connections += 1
@@ -438,9 +453,12 @@ class _Connection(asyncio.Protocol):
         standin = self.standin
         fault = None
         with standin._lock:
-            standin.requests.append(received)
-            if received.path == "/events" and standin.faults:
-                fault = standin.faults.pop(0)
+            if standin.record:
+                standin.requests.append(received)
+            if received.path == "/events":
+                standin.counts["requests"] += 1
+                if standin.faults:
+                    fault = standin.faults.pop(0)
         received.fault = fault
         if fault is None:
             status, body = standin.answer(received)
@@ -506,13 +524,16 @@ def main(argv: list[str] | None = None) -> int:
         'test suite\'s key) with ["*"]',
     )
     parser.add_argument("--uvloop", action="store_true", help="run on uvloop when installed")
+    parser.add_argument(
+        "--no-record", action="store_true", help="keep counts only (GET /_standin/stats)"
+    )
     args = parser.parse_args(argv)
     keys = (
         json.loads(args.keys)
         if args.keys
         else {os.environ.get("RELAYBOX_API_KEY") or TEST_API_KEY: ["*"]}
     )
-    standin = EventsStandin(keys, host=args.host, port=args.port)
+    standin = EventsStandin(keys, host=args.host, port=args.port, record=not args.no_record)
 
     async def serve_forever() -> None:
         await standin.serve()
