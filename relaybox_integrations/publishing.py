@@ -27,6 +27,7 @@ import socket
 import ssl
 import threading
 import time
+import weakref
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
@@ -422,6 +423,8 @@ class Publisher:
             "X-Ds-Public-Key": public_key,
         }
         self._sync = _SyncTransport(self._target)
+        # A RelayBox dropped without close() still closes its sockets when collected.
+        weakref.finalize(self, self._sync.close)
         self._async = _AsyncTransport(self._target, timeout)
         #: Waits between attempts; replaceable so tests can act during the wait.
         self.sleep: Callable[[float], None] = time.sleep

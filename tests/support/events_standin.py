@@ -223,6 +223,16 @@ class EventsStandin:
         with self._lock:
             self.faults.extend(faults)
 
+    def close_connections(self) -> None:
+        """Close every open connection, as a server does to idle keep-alive connections."""
+        assert self._loop is not None
+
+        async def close() -> None:
+            for connection in list(self.open_connections):
+                connection.close()
+
+        asyncio.run_coroutine_threadsafe(close(), self._loop).result(10)
+
     def reset(self) -> None:
         with self._lock:
             self.requests.clear()
