@@ -316,13 +316,16 @@ def _describe_failure(exc: BaseException) -> str:
     return f"the connection failed before the answer was complete ({type(exc).__name__}: {exc})"
 
 
-async def _close_with_loop(session: aiohttp.ClientSession) -> AsyncGenerator[None, None]:
+async def _close_with_loop(
+    session: aiohttp.ClientSession, forget: Callable[[], None]
+) -> AsyncGenerator[None, None]:
     """Parked at its ``yield`` for the loop's lifetime: ``asyncio.run`` (and asgiref, and
     pytest-asyncio) close every live async generator before closing the loop, which closes
     the session while its loop can still run the close."""
     try:
         yield
     finally:
+        forget()
         await session.close()
 
 
@@ -357,14 +360,20 @@ class _AsyncTransport:
         session = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=self._timeout), auto_decompress=False
         )
-        closer = _close_with_loop(session)
+        closer = _close_with_loop(session, lambda: self._forget(loop, session))
         # Registered before any await, so two tasks of one loop never both make a session.
         with self._lock:
             for other in [other for other in self._clients if other.is_closed()]:
-                del self._clients[other]  # their loops closed without closing them
+                del self._clients[other]  # loops closed without running their shutdown
             self._clients[loop] = _LoopClient(session, closer)
         await closer.__anext__()  # the loop's async generator hooks now know it
         return session
+
+    def _forget(self, loop: asyncio.AbstractEventLoop, session: aiohttp.ClientSession) -> None:
+        with self._lock:
+            client = self._clients.get(loop)
+            if client is not None and client.session is session:
+                del self._clients[loop]
 
     async def post(self, body: bytes, headers: dict[str, str]) -> _Answer:
         import aiohttp
