@@ -8,6 +8,9 @@ API secret.
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 __all__ = [
     "ConfigurationError",
     "PublishError",
@@ -67,6 +70,9 @@ class PublishRequestError(RelayBoxError, ValueError):
         self.argument = argument
         self.message = message
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.argument, self.message))
+
 
 class PublishError(RelayBoxError):
     """Relaybox did not publish the event, or could not be reached.
@@ -93,6 +99,18 @@ class PublishError(RelayBoxError):
         self.status = status
         self.body = body
         self.attempts = attempts
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Picklable (task queues carry exceptions between processes) despite keyword arguments.
+        rebuild = functools.partial(
+            type(self),
+            room_id=self.room_id,
+            event=self.event,
+            status=self.status,
+            body=self.body,
+            attempts=self.attempts,
+        )
+        return (rebuild, (self.message,))
 
 
 class PublishOutcomeUnknownError(PublishError):
