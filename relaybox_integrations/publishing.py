@@ -309,7 +309,7 @@ class _SyncTransport:
 
 
 def _describe_failure(exc: BaseException) -> str:
-    if isinstance(exc, TimeoutError):
+    if isinstance(exc, (TimeoutError, asyncio.TimeoutError)):  # two classes before 3.11
         return "no answer within the timeout"
     if isinstance(exc, http.client.RemoteDisconnected):
         return "the connection was closed without an answer"
