@@ -46,6 +46,7 @@ import json
 import math
 import os
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -189,6 +190,7 @@ class EventsStandin:
         host: str = "127.0.0.1",
         port: int = 0,
         record: bool = True,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self._secrets: dict[tuple[str, str], tuple[str, Permissions]] = {}
         for api_key, permissions in (keys or {TEST_API_KEY: ["*"]}).items():
@@ -196,6 +198,7 @@ class EventsStandin:
             app_pid, key_id = public_key.split(".")
             self._secrets[(app_pid, key_id)] = (secret, permissions)
         self.clock = clock
+        self.tls = tls
         self.host = host
         self.port = port
         self.requests: list[Received] = []
@@ -214,7 +217,7 @@ class EventsStandin:
     @property
     def url(self) -> str:
         """The core URL to give ``RelayBox(core_url=...)``."""
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
 
     # --- control ---------------------------------------------------------------------------
 
@@ -349,7 +352,7 @@ class EventsStandin:
         """Listen until the task is cancelled (the subprocess entry point uses this)."""
         self._loop = asyncio.get_running_loop()
         self._server = await self._loop.create_server(
-            lambda: _Connection(self), self.host, self.port, backlog=1024
+            lambda: _Connection(self), self.host, self.port, backlog=1024, ssl=self.tls
         )
         self.port = self._server.sockets[0].getsockname()[1]
 
