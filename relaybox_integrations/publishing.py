@@ -1,7 +1,8 @@
 """Publishing events to Relaybox rooms over HTTP, as the official ``@relaybox/rest`` does.
 
 ``RelayBox.publish`` and ``RelayBox.apublish`` delegate here; the token core imports this
-module only when something is first published, so minting never loads network code.
+module only when something is first published, so minting never loads the publishing
+machinery (nor aiohttp).
 
 One request per attempt: ``POST {core_url}/events`` with the compact JSON body
 ``{"event", "roomId", "data", "timestamp", "options"}`` and the headers ``X-Ds-Public-Key``
@@ -115,6 +116,14 @@ class _Invalid(Exception):
         self.path: list[str] = []
 
 
+def _shown(value: object) -> str:
+    """A short repr for an error message (an int of 5,000 digits has none: 3.11's limit)."""
+    if isinstance(value, int) and value.bit_length() > 64:
+        return f"an integer of {value.bit_length()} bits"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def _check_value(value: object, depth: int) -> None:
     if isinstance(value, str) or value is None or value is True or value is False:
         return
@@ -122,8 +131,8 @@ def _check_value(value: object, depth: int) -> None:
         if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
             return
         raise _Invalid(
-            f"is {value}, outside JavaScript's safe integer range (±{MAX_SAFE_INTEGER}): "
-            "browsers would read another number; send it as a string"
+            f"is {_shown(value)}, outside JavaScript's safe integer range "
+            f"(±{MAX_SAFE_INTEGER}): browsers would read another number; send it as a string"
         )
     if isinstance(value, float):
         if math.isfinite(value):
@@ -134,15 +143,14 @@ def _check_value(value: object, depth: int) -> None:
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
-                error = _Invalid(
-                    f"has the key {key!r} ({type(key).__name__}); JSON object keys must be "
-                    "strings (json.dumps would silently turn it into one)"
+                raise _Invalid(
+                    f"has the key {_shown(key)} ({type(key).__name__}); JSON object keys "
+                    "must be strings (json.dumps would silently turn it into one)"
                 )
-                raise error
             try:
                 _check_value(item, depth + 1)
             except _Invalid as error:
-                error.path.append(f"[{key!r}]")
+                error.path.append(f"[{_shown(key)}]")
                 raise
         return
     if isinstance(value, (list, tuple)):
@@ -376,9 +384,9 @@ class _AsyncTransport:
                 del self._clients[loop]
 
     async def post(self, body: bytes, headers: dict[str, str]) -> _Answer:
+        session = await self._session()  # says what to install when aiohttp is missing
         import aiohttp
 
-        session = await self._session()
         try:
             async with session.post(self._target.url, data=body, headers=headers) as response:
                 payload = await response.read()

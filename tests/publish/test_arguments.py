@@ -49,6 +49,9 @@ BAD_ARGUMENTS: list[tuple[str, Any, str]] = [
     ("data", object(), "data is a object"),
     ("data", [2**53], f"data[0] is {2**53}, outside JavaScript's safe integer range"),
     ("data", -(2**63), "outside JavaScript's safe integer range"),
+    ("data", 10**5000, "data is an integer of 16610 bits, outside JavaScript's safe"),
+    ("data", {10**5000: 1}, "data has the key an integer of 16610 bits (int)"),
+    ("data", {"k" * 200: [math.nan]}, "data['kkkkkkkkkk"),
     ("data", {"t": "\ud800"}, "data contains a lone surrogate"),
     ("data", nested(MAX_DEPTH + 1), f"is nested more than {MAX_DEPTH} levels deep"),
     ("data", "x" * MAX_BODY_BYTES, f"over the {MAX_BODY_BYTES} that Relaybox accepts"),
@@ -70,7 +73,11 @@ def call(relaybox: RelayBox, **arguments: Any) -> Any:
     )
 
 
-@pytest.mark.parametrize(("argument", "value", "message"), BAD_ARGUMENTS)
+@pytest.mark.parametrize(
+    ("argument", "value", "message"),
+    BAD_ARGUMENTS,
+    ids=[f"{argument}-{index}" for index, (argument, _, _) in enumerate(BAD_ARGUMENTS)],
+)
 def test_bad_arguments_are_refused_with_nothing_sent(
     relaybox: RelayBox, standin: EventsStandin, argument: str, value: Any, message: str
 ) -> None:
@@ -218,3 +225,24 @@ def test_minting_never_loads_the_publishing_code() -> None:
         "assert not loaded, loaded"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_apublish_without_aiohttp_says_what_to_install() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import asyncio, sys\n"
+        "sys.modules['aiohttp'] = None  # as if it were not installed\n"
+        "from relaybox_integrations import ConfigurationError, RelayBox\n"
+        f"relaybox = RelayBox({TEST_API_KEY!r}, core_url='http://127.0.0.1:9')\n"
+        "try:\n"
+        "    asyncio.run(relaybox.apublish('chat:1', 'e', 1))\n"
+        "except ConfigurationError as error:\n"
+        "    print(error.setting, error)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.startswith("apublish apublish needs aiohttp")
+    assert "pip install 'relaybox-integrations[publish]'" in result.stdout
