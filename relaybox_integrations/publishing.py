@@ -80,7 +80,8 @@ MAX_IDLE_CONNECTIONS: Final = 32
 BODY_EXCERPT: Final = 500
 
 _USER_AGENT = f"relaybox-integrations/{__version__}"
-_COMPACT = (",", ":")
+# One encoder, made once: json.dumps with options builds a new one on every call.
+_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 _CAUSES_OF_500 = (
     "Relaybox answers 500 to each of these: a signature that does not match (the secret in "
     "RELAYBOX_API_KEY is not this public key's), a timestamp more than 30 s old (check this "
@@ -175,18 +176,25 @@ def _check_text(argument: str, value: object) -> str:
     return value
 
 
-def _encode(argument: str, value: object) -> str:
-    """JSON text of an already-checked value, refusing text that cannot be UTF-8."""
-    text = json.dumps(value, separators=_COMPACT, ensure_ascii=False, allow_nan=False)
+def _utf8(text: str, parts: dict[str, str]) -> bytes:
+    """``text`` as UTF-8, or the error naming which of ``parts`` holds a lone surrogate."""
     try:
-        text.encode()
+        return text.encode()
     except UnicodeEncodeError:
+        argument = next(name for name, part in parts.items() if not _encodable(part))
         raise PublishRequestError(
             argument,
             f"{argument} contains a lone surrogate (often text decoded with "
             "errors='surrogateescape'), which is not valid Unicode and cannot be sent as UTF-8",
         ) from None
-    return text
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -479,11 +487,15 @@ class Publisher:
         except _Invalid as error:
             where = "data" + "".join(reversed(error.path))
             raise PublishRequestError("data", f"{where} {error.problem}") from None
-        head = (
-            f'{{"event":{_encode("event", name)},"roomId":{_encode("room_id", room)},'
-            f'"data":{_encode("data", data)},"timestamp":'
-        ).encode()
-        tail = f',"options":{_encode("client_id", options)}}}'.encode()
+        data_json = _JSON.encode(data)
+        options_json = _JSON.encode(options)
+        text = (
+            f'{{"event":{_JSON.encode(name)},"roomId":{_JSON.encode(room)},"data":{data_json},'
+            f'"timestamp":'
+        )
+        parts = {"room_id": room, "event": name, "data": data_json, "client_id": options_json}
+        head = _utf8(text, parts)
+        tail = _utf8(f',"options":{options_json}}}', parts)
         size = len(head) + len(tail) + 13  # a millisecond timestamp has 13 digits until 2286
         if size > MAX_BODY_BYTES:
             raise PublishRequestError(
