@@ -454,7 +454,11 @@ class _Connection(asyncio.Protocol):
             if "transfer-encoding" in headers:
                 self.reply(411, b'{"message":"send Content-Length"}', keep_alive=False)
                 return
-            length = int(headers.get("content-length", "0"))
+            length_text = headers.get("content-length", "0")
+            if not length_text.isdigit():
+                self.reply(400, b'{"message":"bad Content-Length"}', keep_alive=False)
+                return
+            length = int(length_text)
             if len(self.buffer) < end + 4 + length:
                 return
             body = bytes(self.buffer[end + 4 : end + 4 + length])
