@@ -7,6 +7,7 @@ subpackage (``relaybox_integrations.django``, ``.flask``, ``.starlette``, ``.fas
 from .core import (
     DEFAULT_EXPIRES_IN,
     ISSUER,
+    MAX_EXPIRES_IN,
     MAX_TOKEN_LENGTH,
     TOKEN_TYPE,
     ApiKey,
@@ -32,6 +33,7 @@ __version__ = "0.1.0"
 __all__ = [
     "DEFAULT_EXPIRES_IN",
     "ISSUER",
+    "MAX_EXPIRES_IN",
     "MAX_TOKEN_LENGTH",
     "PERMISSION_NAMES",
     "TOKEN_TYPE",

@@ -1,8 +1,8 @@
 """The framework-free token core: parse the API key, mint and verify Relaybox tokens.
 
-Tokens are HS256 JWTs built from PyJWT's primitives (its key preparation and base64url
-encoder) and the standard library's HMAC, keyed once and copied per token, with the constant
-header segment computed once, so minting costs one string format and one HMAC. The result
+Tokens are HS256 JWTs built from PyJWT's base64url encoder and the standard library's HMAC,
+keyed once and copied per token, with the constant header segment computed once, so minting
+costs one string format and one HMAC. The result
 is byte-identical to ``jwt.encode`` with the same claims; the test suite checks that.
 """
 
@@ -13,6 +13,7 @@ import hmac
 import json
 import math
 import os
+import re
 import threading
 import time
 import warnings
@@ -21,7 +22,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
-from jwt.algorithms import HMACAlgorithm
 from jwt.utils import base64url_decode, base64url_encode
 
 from .errors import (
@@ -40,6 +40,7 @@ __all__ = [
     "API_KEY_ENV_VAR",
     "DEFAULT_EXPIRES_IN",
     "ISSUER",
+    "MAX_EXPIRES_IN",
     "MAX_TOKEN_LENGTH",
     "REFRESH_MARGIN",
     "TOKEN_TYPE",
@@ -59,6 +60,10 @@ REFRESH_MARGIN: Final = 20
 #: The browser client sends the token in its WebSocket URL; many proxies cap a request line
 #: at 8 KB, and the URL carries more than the token. Larger tokens are refused, not minted.
 MAX_TOKEN_LENGTH: Final = 4096
+#: Seconds; the longest lifetime accepted. Relaybox closes every WebSocket after 60 minutes
+#: and the browser client refreshes before expiry, so a longer token buys nothing but a longer
+#: life for a leaked credential; a day leaves room for any deliberate choice.
+MAX_EXPIRES_IN: Final = 86_400
 #: RFC 7518 §3.2: an HS256 key should be at least as long as the hash output.
 MIN_SECRET_BYTES: Final = 32
 CORE_URL_ENV_VAR: Final = "RELAYBOX_CORE_URL"
@@ -69,7 +74,6 @@ DEFAULT_PUBLISH_TIMEOUT: Final = 10.0
 #: Publish attempts after the first, for failures where nothing can have been published.
 DEFAULT_PUBLISH_RETRIES: Final = 2
 
-_HS256 = HMACAlgorithm(HMACAlgorithm.SHA256)
 # jwt.encode's header for HS256: {"alg":"HS256","typ":"JWT"}, keys sorted, no spaces.
 _HEADER_SEGMENT = base64url_encode(b'{"alg":"HS256","typ":"JWT"}')
 _HEADER_TEXT = _HEADER_SEGMENT.decode()
@@ -85,50 +89,14 @@ class ApiKey:
     __slots__ = ("_secret", "app_pid", "key_id", "public_key")
 
     def __init__(self, value: object) -> None:
-        if not isinstance(value, str) or not value:
-            kind = "empty" if value == "" else f"a {type(value).__name__}"
-            raise ConfigurationError(
-                "api_key",
-                f"the Relaybox API key is {kind}; expected a string "
-                "'<appPid>.<keyId>:<secret>' as shown in your Relaybox dashboard",
-            )
-        # Never echo the value, nor any part of it: a malformed key may have its halves
-        # swapped or be the secret alone.
-        if value[0] in "\"'" or value[-1] in "\"'":
-            raise ConfigurationError(
-                "api_key",
-                "the Relaybox API key is wrapped in quotes (often copied from a .env file); "
-                "remove them: '<appPid>.<keyId>:<secret>'",
-            )
-        if any(c.isspace() for c in value):
-            raise ConfigurationError(
-                "api_key",
-                "the Relaybox API key contains whitespace (often a trailing newline from a "
-                "file or an environment variable); expected '<appPid>.<keyId>:<secret>'",
-            )
-        colons = value.count(":")
-        if colons != 1:
-            raise ConfigurationError(
-                "api_key",
-                f"the Relaybox API key has {colons} ':' characters; expected exactly one, "
-                "between the public key and the secret: '<appPid>.<keyId>:<secret>'",
-            )
-        public_key, secret = value.split(":")
-        parts = public_key.split(".")
-        if len(parts) != 2 or not all(parts):
-            raise ConfigurationError(
-                "api_key",
-                "the Relaybox API key's public part (before ':') must be '<appPid>.<keyId>', "
-                f"two non-empty names joined by one '.'; it has {len(parts)} '.'-separated "
-                "parts (are the two halves of the key swapped?)",
-            )
-        if not secret:
-            raise ConfigurationError(
-                "api_key", "the Relaybox API key has an empty secret after ':'"
-            )
-        self.public_key: str = public_key
-        self.app_pid, self.key_id = parts
-        self._secret = secret
+        problem = _api_key_problem(value)
+        if problem is not None:
+            # Raised from a frame that no longer holds the key: debug pages show locals.
+            del value
+            raise ConfigurationError("api_key", problem)
+        assert isinstance(value, str)
+        self.public_key, self._secret = value.split(":")
+        self.app_pid, self.key_id = self.public_key.split(".")
 
     @property
     def secret(self) -> str:
@@ -153,6 +121,79 @@ class ApiKey:
     def __reduce__(self) -> Any:
         # Refuse pickling: a pickle would carry the secret somewhere we cannot see.
         raise TypeError("ApiKey objects cannot be pickled; pass the key string instead")
+
+
+# What PyJWT refuses as an HMAC key: text that reads as a PEM or SSH public key. A Relaybox
+# secret never looks like one, and jsonwebtoken would not treat it as a plain secret either.
+_KEY_LIKE_PREFIXES = ("-----BEGIN", "ssh-rsa", "ssh-ed25519", "ecdsa-sha2-")
+_PUBLIC_KEY_SHAPE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+
+
+def _api_key_problem(value: object) -> str | None:
+    """What is wrong with ``value`` as an API key, in words that quote no part of it.
+
+    A malformed key may have its halves swapped or be the secret alone, so no part of it is
+    ever echoed.
+    """
+    if not isinstance(value, str) or not value:
+        kind = "empty" if value == "" else f"a {type(value).__name__}"
+        return (
+            f"the Relaybox API key is {kind}; expected a string '<appPid>.<keyId>:<secret>' "
+            "as shown in your Relaybox dashboard"
+        )
+    if value[0] in "\"'" or value[-1] in "\"'":
+        return (
+            "the Relaybox API key is wrapped in quotes (often copied from a .env file); "
+            "remove them: '<appPid>.<keyId>:<secret>'"
+        )
+    if any(c.isspace() for c in value):
+        return (
+            "the Relaybox API key contains whitespace (often a trailing newline from a file "
+            "or an environment variable); expected '<appPid>.<keyId>:<secret>'"
+        )
+    if not _is_utf8(value):
+        return (
+            "the Relaybox API key contains characters that are not valid UTF-8 (bytes an "
+            "environment variable could not decode); copy the key again from your dashboard"
+        )
+    colons = value.count(":")
+    if colons != 1:
+        return (
+            f"the Relaybox API key has {colons} ':' characters; expected exactly one, between "
+            "the public key and the secret: '<appPid>.<keyId>:<secret>'"
+        )
+    public_key, secret = value.split(":")
+    parts = public_key.split(".")
+    if len(parts) != 2 or not all(parts):
+        return (
+            "the Relaybox API key's public part (before ':') must be '<appPid>.<keyId>', two "
+            f"non-empty names joined by one '.'; it has {len(parts)} '.'-separated parts (are "
+            "the two halves of the key swapped?)"
+        )
+    if not secret:
+        return "the Relaybox API key has an empty secret after ':'"
+    if _PUBLIC_KEY_SHAPE.fullmatch(secret) and len(public_key) > len(secret):
+        # secret:appPid.keyId with a secret holding one '.': the secret would ride in every
+        # token's publicKey claim, readable by every browser.
+        return (
+            "the two halves of the Relaybox API key look swapped: the part after ':' has the "
+            "'<appPid>.<keyId>' shape and is shorter than the part before it; the key is "
+            "'<appPid>.<keyId>:<secret>'"
+        )
+    if secret.startswith(_KEY_LIKE_PREFIXES):
+        return (
+            "the Relaybox API key's secret reads as a PEM or SSH public key, which is not a "
+            "Relaybox secret; copy the whole key from your Relaybox dashboard"
+        )
+    return None
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:  # lone surrogates, as os.environ decodes undecodable bytes
+        return False
+    return True
 
 
 @dataclass(frozen=True, repr=False)
@@ -190,6 +231,12 @@ def _check_expires_in(value: object, error: Callable[[str], Exception]) -> int:
             f"refreshes {REFRESH_MARGIN} s before expiry, so {value} s would make it refresh "
             f"without pause; got {value}"
         )
+    if value > MAX_EXPIRES_IN:
+        raise error(
+            f"expires_in must be at most {MAX_EXPIRES_IN} seconds (a day): Relaybox closes "
+            "every connection after 60 minutes and the client refreshes tokens before they "
+            f"expire, so a longer lifetime only extends a leaked token's use; got {value}"
+        )
     return value
 
 
@@ -199,7 +246,10 @@ def _check_client_id(value: object) -> str:
             f"client_id must be a str or an int (or None for no identity); got "
             f"{type(value).__name__}"
         )
-    client_id = str(value)
+    try:
+        client_id = str(value)
+    except ValueError:  # an int over Python's 4,300-digit conversion limit
+        raise TokenRequestError("client_id is an int too large to write out") from None
     if not client_id:
         raise TokenRequestError(
             "client_id must not be empty; pass None to issue a token with no identity"
@@ -262,9 +312,10 @@ class RelayBox:
         timeout: float = DEFAULT_PUBLISH_TIMEOUT,
         retries: int = DEFAULT_PUBLISH_RETRIES,
     ) -> None:
-        self._api_key = ApiKey(api_key)
-        # Frames in a traceback (Django's debug page, Werkzeug's debugger) show their locals.
-        del api_key
+        try:
+            self._api_key = ApiKey(api_key)
+        finally:  # frames in a traceback (Django's debug page, Werkzeug's debugger) show locals
+            del api_key
         self._expires_in = _check_expires_in(
             expires_in, lambda message: ConfigurationError("expires_in", message)
         )
@@ -274,7 +325,7 @@ class RelayBox:
             raise ConfigurationError("permissions", str(exc)) from None
         self._permissions_json = _permissions_fragment(self._permissions)
         self._clock = clock
-        self._key = _HS256.prepare_key(self._api_key.secret)
+        self._key = self._api_key.secret.encode()
         # Keyed once: each token copies this state rather than hashing the key again.
         self._mac = hmac.new(self._key, digestmod=hashlib.sha256)
         public_key_json = json.dumps(self._api_key.public_key)
@@ -545,6 +596,8 @@ def _decode_json_segment(segment: str, name: str) -> dict[str, Any]:
         value = json.loads(base64url_decode(segment).decode())  # UTF-8, as jsonwebtoken reads it
     except ValueError:  # binascii.Error, UnicodeDecodeError and JSONDecodeError included
         raise TokenVerificationError(f"malformed token: {name} is not base64url JSON") from None
+    except RecursionError:  # "[[[[..." nested past the parser's depth
+        raise TokenVerificationError(f"malformed token: {name} is nested too deeply") from None
     if not isinstance(value, dict):
         raise TokenVerificationError(f"malformed token: {name} is not a JSON object")
     return value

@@ -39,6 +39,12 @@ def test_parses_public_key_parts_and_secret() -> None:
         ("app.key:", "empty secret"),
         (f"app.key:{SECRET}\n", "contains whitespace"),
         (f" app.key:{SECRET}", "contains whitespace"),
+        ("secretpart.with-one-dot-and-long-enough-0000:app.key", "look swapped"),
+        (f"app.key:-----BEGIN{SECRET}", "PEM or SSH public key"),
+        (f"app.key:ssh-rsa{SECRET}", "PEM or SSH public key"),
+        (f"app.key:ssh-ed25519{SECRET}", "PEM or SSH public key"),
+        (f"app.key:ecdsa-sha2-nistp256{SECRET}", "PEM or SSH public key"),
+        (f"app.key:{SECRET}\udcff", "not valid UTF-8"),
     ],
 )
 def test_malformed_keys_are_configuration_errors(value: object, expected: str) -> None:
@@ -46,6 +52,37 @@ def test_malformed_keys_are_configuration_errors(value: object, expected: str) -
         ApiKey(value)
     assert excinfo.value.setting == "api_key"
     assert SECRET not in str(excinfo.value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        f"app.key:-----BEGIN{SECRET}",
+        f"app.key:ssh-rsa{SECRET}",
+        f"app.key:{SECRET}\udcff",
+        f"{SECRET}.x:app.key",
+        f"app.key:{SECRET}:x",
+    ],
+)
+def test_no_frame_of_a_key_error_holds_the_key(value: str) -> None:
+    """Debug pages (Django's, Werkzeug's) show every frame's locals: none may hold the key."""
+    with pytest.raises(ConfigurationError) as excinfo:
+        RelayBox(value)
+    assert excinfo.value.__context__ is None or excinfo.value.__suppress_context__
+    tb = excinfo.value.__traceback__.tb_next  # past this test's own frame
+    while tb is not None:
+        for local in tb.tb_frame.f_locals.values():
+            try:
+                text = repr(local)
+            except AttributeError:  # the half-built object raising the error
+                continue
+            assert SECRET not in text
+        tb = tb.tb_next
+
+
+def test_a_swapped_key_whose_public_part_is_shorter_is_accepted() -> None:
+    """The swap check must not refuse real keys whose secret holds one '.'."""
+    assert ApiKey(f"myapp.key1:{SECRET}.part2").secret == f"{SECRET}.part2"
 
 
 def test_secret_stays_out_of_repr_str_and_pickles() -> None:

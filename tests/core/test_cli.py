@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -66,6 +67,10 @@ def test_errors_are_one_line_without_traceback() -> None:
     assert_one_line_error(run("token", "--permissions", "{nope"), "--permissions is not JSON")
     assert_one_line_error(run("token", key=None), "RELAYBOX_API_KEY is not set")
     assert_one_line_error(run("token", key=SECRET), "has 0 ':' characters")
+    assert_one_line_error(run("token", "--expires-in", "999999999999"), "at most 86400 seconds")
+    assert_one_line_error(run("token", key=f"app.key:ssh-rsa{SECRET}"), "SSH public key")
+    nested = base64.urlsafe_b64encode(b"[" * 100_000).decode().rstrip("=")
+    assert_one_line_error(run("verify", "-", stdin=f"{nested}.e30.AAAA"), "nested too deeply")
 
 
 def test_the_key_is_never_taken_from_argv() -> None:

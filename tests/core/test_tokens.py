@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import re
 import warnings
@@ -147,7 +149,7 @@ def test_tokens_are_byte_identical_to_jwt_encode(
     assert response.token == jwt.encode(claims, SECRET, algorithm="HS256")
 
 
-@pytest.mark.parametrize("value", [True, False, 1.5, "300", None, 0, -5, 20])
+@pytest.mark.parametrize("value", [True, False, 1.5, "300", None, 0, -5, 20, 86_401, 10**12])
 def test_bad_expiry_is_a_configuration_error_at_start_up(value: object) -> None:
     with pytest.raises(ConfigurationError) as excinfo:
         RelayBox(API_KEY, expires_in=value)  # type: ignore[arg-type]
@@ -155,7 +157,7 @@ def test_bad_expiry_is_a_configuration_error_at_start_up(value: object) -> None:
     assert repr(value) in str(excinfo.value) or str(value) in str(excinfo.value)
 
 
-@pytest.mark.parametrize("value", [True, 1.5, "300", 0, 20])
+@pytest.mark.parametrize("value", [True, 1.5, "300", 0, 20, 86_401])
 def test_bad_expiry_per_call_is_a_request_error(value: object) -> None:
     relaybox = RelayBox(API_KEY)
     with pytest.raises(TokenRequestError, match="expires_in must be") as excinfo:
@@ -163,15 +165,24 @@ def test_bad_expiry_per_call_is_a_request_error(value: object) -> None:
     assert not isinstance(excinfo.value, ConfigurationError)
 
 
-def test_refresh_margin_is_explained() -> None:
+def test_refresh_margin_and_the_upper_bound_are_explained() -> None:
     with pytest.raises(ConfigurationError, match="refreshes 20 s before expiry"):
         RelayBox(API_KEY, expires_in=20)
     assert RelayBox(API_KEY, expires_in=21).expires_in == 21
+    with pytest.raises(ConfigurationError, match="at most 86400 seconds"):
+        RelayBox(API_KEY, expires_in=86_401)
+    assert RelayBox(API_KEY, expires_in=86_400).expires_in == 86_400
 
 
 @pytest.mark.parametrize(
     ("client_id", "message"),
-    [("", "must not be empty"), (True, "got bool"), (1.5, "got float"), (["1"], "got list")],
+    [
+        ("", "must not be empty"),
+        (True, "got bool"),
+        (1.5, "got float"),
+        (["1"], "got list"),
+        pytest.param(10**5000, "too large", id="int-over-4300-digits"),
+    ],
 )
 def test_bad_client_ids(client_id: object, message: str) -> None:
     with pytest.raises(TokenRequestError, match=message):
@@ -268,11 +279,20 @@ def test_hs256_tokens_with_other_header_fields_are_accepted() -> None:
     assert RelayBox(API_KEY, clock=Clock()).verify_token(token)["clientId"] == "1"
 
 
-def unsigned(claims: dict[str, Any]) -> str:
-    def b64(value: dict[str, Any]) -> str:
-        return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
-    return f"{b64({'alg': 'none', 'typ': 'JWT'})}.{b64(claims)}."
+
+def sign_raw(payload: bytes, header: bytes = b'{"alg":"HS256","typ":"JWT"}') -> str:
+    """A token over arbitrary header and payload bytes, correctly signed with SECRET."""
+    signing_input = f"{b64url(header)}.{b64url(payload)}"
+    signature = hmac.new(SECRET.encode(), signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{b64url(signature)}"
+
+
+def unsigned(claims: dict[str, Any]) -> str:
+    header = b64url(json.dumps({"alg": "none", "typ": "JWT"}).encode())
+    return f"{header}.{b64url(json.dumps(claims).encode())}."
 
 
 @pytest.mark.parametrize(
@@ -301,6 +321,8 @@ def unsigned(claims: dict[str, Any]) -> str:
         ("W10.e30.AAAA", "header is not a JSON object"),
         ("e30.e30.\udcff", "outside ASCII"),  # what a bad byte in argv turns into
         ("e30.e30.sïg", "outside ASCII"),
+        (f"{b64url(b'[' * 100_000)}.e30.AAAA", "header is nested too deeply"),
+        (sign_raw(b"[" * 100_000), "payload is nested too deeply"),
     ],
 )
 def test_verify_rejects_what_the_service_would_reject(token: str, message: str) -> None:
@@ -323,14 +345,5 @@ def test_verify_raises_only_its_own_error_on_arbitrary_input(token: str) -> None
 def test_verify_raises_only_its_own_error_on_arbitrary_segments(
     header: bytes, payload: bytes
 ) -> None:
-    def b64(data: bytes) -> str:
-        return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-    signing_input = f"{b64(header)}.{b64(payload)}"
-    signature = jwt.api_jws.base64url_encode(
-        jwt.algorithms.HMACAlgorithm(jwt.algorithms.HMACAlgorithm.SHA256).sign(
-            signing_input.encode(), SECRET.encode()
-        )
-    ).decode()
     with pytest.raises(TokenVerificationError):
-        RelayBox(API_KEY, clock=Clock()).verify_token(f"{signing_input}.{signature}")
+        RelayBox(API_KEY, clock=Clock()).verify_token(sign_raw(payload, header))
