@@ -258,17 +258,17 @@ def _check_client_id(value: object) -> str:
 
 
 def _check_core_url(value: object) -> str:
+    # The value is never echoed: a mixed-up environment could hold the API key here.
     if not isinstance(value, str):
         raise ConfigurationError("core_url", f"core_url must be a str; got {type(value).__name__}")
+    example = f"an http:// or https:// URL with a host, such as {DEFAULT_CORE_URL}"
     try:
         parts = urlsplit(value)
         parts.port  # noqa: B018 - parsing the port is the check
-    except ValueError as exc:
-        raise ConfigurationError("core_url", f"core_url {value!r} is not a URL: {exc}") from None
+    except ValueError:
+        raise ConfigurationError("core_url", f"core_url is not a URL; expected {example}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigurationError(
-            "core_url", f"core_url must be an http:// or https:// URL with a host; got {value!r}"
-        )
+        raise ConfigurationError("core_url", f"core_url must be {example}")
     if parts.query or parts.fragment or parts.username or parts.password:
         raise ConfigurationError(
             "core_url", "core_url must not carry a query, a fragment or credentials"

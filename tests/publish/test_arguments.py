@@ -172,7 +172,8 @@ BAD_SETTINGS: list[tuple[str, Any, str]] = [
     ("core_url", "gnet.prod.relaybox-services.net", "must be an http:// or https:// URL"),
     ("core_url", "ftp://example.com", "must be an http:// or https:// URL"),
     ("core_url", "http://", "must be an http:// or https:// URL with a host"),
-    ("core_url", "http://127.0.0.1:99999", "is not a URL"),
+    ("core_url", "http://127.0.0.1:99999", "core_url is not a URL"),
+    ("core_url", TEST_API_KEY, "must be an http:// or https:// URL"),
     ("core_url", "http://127.0.0.1/?x=1", "must not carry a query"),
     ("core_url", "https://user:pass@example.com", "credentials"),
     ("timeout", 0, "more than 0 seconds"),
@@ -194,6 +195,7 @@ def test_bad_settings_are_configuration_errors(setting: str, value: Any, message
         RelayBox(TEST_API_KEY, **{setting: value})
     assert raised.value.setting == setting
     assert message in str(raised.value)
+    assert TEST_API_KEY.split(":")[1] not in str(raised.value)  # a key in the wrong variable
 
 
 def test_from_env_reads_the_core_url(
