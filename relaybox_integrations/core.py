@@ -277,17 +277,22 @@ def _check_core_url(value: object) -> str:
 
 
 def _check_timeout(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ConfigurationError("timeout", f"timeout must be a number of seconds; got {value!r}")
-    if value <= 0:
-        raise ConfigurationError("timeout", f"timeout must be more than 0 seconds; got {value}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigurationError(
+            "timeout", f"timeout must be a number of seconds; got {type(value).__name__}"
+        )
+    if not math.isfinite(value) or value <= 0:
+        raise ConfigurationError(
+            "timeout", f"timeout must be finite and above 0 seconds; got {value}"
+        )
     return float(value)
 
 
 def _check_retries(value: object) -> int:
+    shown = value if type(value) in (int, float, bool) else type(value).__name__
     if type(value) is not int or not 0 <= value <= 10:
         raise ConfigurationError(
-            "retries", f"retries must be a whole number from 0 to 10; got {value!r}"
+            "retries", f"retries must be a whole number from 0 to 10; got {shown}"
         )
     return value
 
