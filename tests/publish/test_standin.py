@@ -55,12 +55,13 @@ def test_what_the_service_refuses_with_500(standin: EventsStandin) -> None:
     upper = {**signed(good), "X-Ds-Req-Signature": signed(good)["X-Ds-Req-Signature"].upper()}
     nan = body(now_ms()).replace(b'"data": 1', b'"data": NaN')
     invalid_utf8 = body(now_ms(), data="\xff").replace("ÿ".encode(), b"\xff")
+    room_list = body(now_ms(), roomId=["chat:1"])
     cases = [
         (good, upper, "signature"),  # the service compares lowercase hex with ===
         (nan, signed(nan), "json"),  # JSON.parse has no NaN
         (invalid_utf8, signed(invalid_utf8), "signature"),  # it signs the decoded text
         (b"null", signed(b"null"), "json"),
-        (body(now_ms(), roomId=["chat:1"]), signed(body(now_ms(), roomId=["chat:1"])), "room id"),
+        (room_list, signed(room_list), "room id"),
     ]
     for content, headers, refusal in cases:
         response = httpx.post(standin.url + "/events", content=content, headers=headers)

@@ -426,6 +426,10 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.standin.open_connections.discard(self)
+        if self.transport is not None and not self.transport.is_closing():
+            # Python 3.10's TLS transport is not marked closed when its peer hangs up, and
+            # then warns when it is collected.
+            self.transport.close()
         self.transport = None
 
     def close(self) -> None:
