@@ -169,7 +169,7 @@ def test_no_answer_within_the_timeout_is_not_retried(
     start = time.monotonic()
     with pytest.raises(PublishOutcomeUnknownError) as raised:
         send(mode, publisher(waits, core_url=standin.url, timeout=0.3))
-    assert 0.3 <= time.monotonic() - start < 4
+    assert time.monotonic() - start >= 0.3  # and less than the stall, or it would have passed
     message = str(raised.value)
     assert "no answer within the timeout" in message
     assert "may already have published it" in message
@@ -185,7 +185,7 @@ def test_a_slow_answer_within_the_timeout_is_fine(
     standin: EventsStandin, waits: Waits, mode: str
 ) -> None:
     standin.fail_next(Fault("stall", seconds=0.2))
-    result = send(mode, publisher(waits, core_url=standin.url, timeout=5))
+    result = send(mode, publisher(waits, core_url=standin.url, timeout=60))
     assert result.request_id == standin.published[0].request_id
 
 
