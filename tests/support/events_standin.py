@@ -51,7 +51,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, cast
 
 if __package__ in (None, ""):  # run as a script: make the repository importable
@@ -541,14 +541,6 @@ class _Connection(asyncio.Protocol):
         self.transport.write(head.encode() + body)
         if not keep_alive:
             self.transport.close()
-
-
-@contextlib.contextmanager
-def running(keys: dict[str, Permissions] | None = None, **options: Any) -> Iterator[EventsStandin]:
-    """``with running({...}) as standin:``: a started stand-in, stopped afterwards."""
-    standin = EventsStandin(keys, **options)
-    with standin:
-        yield standin
 
 
 def main(argv: list[str] | None = None) -> int:
