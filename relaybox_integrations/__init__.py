@@ -17,6 +17,9 @@ from .core import (
 from .endpoint import AccessDenied, AuthEndpoint, EndpointResponse
 from .errors import (
     ConfigurationError,
+    PublishError,
+    PublishOutcomeUnknownError,
+    PublishRequestError,
     RelayBoxError,
     ShortSecretWarning,
     TokenRequestError,
@@ -70,6 +73,9 @@ __all__ = [
     "InMemoryWebhookStore",
     "Permissions",
     "PermissionsInput",
+    "PublishError",
+    "PublishOutcomeUnknownError",
+    "PublishRequestError",
     "RedisWebhookStore",
     "RelayBox",
     "RelayBoxError",

@@ -1,4 +1,4 @@
-"""``relaybox``: mint or check a token from the command line.
+"""``relaybox``: mint or check a token, or publish an event, from the command line.
 
 The API key is read from ``RELAYBOX_API_KEY`` only, never from argv, which every user of
 the machine can read in the process list. Errors are one line on stderr and exit status 1
@@ -19,7 +19,8 @@ from .errors import RelayBoxError
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="relaybox",
-        description=f"Mint and verify Relaybox auth tokens with the key in ${API_KEY_ENV_VAR}.",
+        description=f"Mint and verify Relaybox auth tokens, and publish events, with the key "
+        f"in ${API_KEY_ENV_VAR}.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     token = commands.add_parser("token", help="print a token response as JSON")
@@ -31,6 +32,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     verify = commands.add_parser("verify", help="print a token's claims if Relaybox accepts it")
     verify.add_argument("token", help="the token, or - to read it from standard input")
+    publish = commands.add_parser(
+        "publish", help="publish an event to a room ($RELAYBOX_CORE_URL overrides the service)"
+    )
+    publish.add_argument("room", help="the room id, e.g. chat:lobby")
+    publish.add_argument("event", help="the event name, e.g. message")
+    publish.add_argument(
+        "--data", required=True, help='the data as JSON, e.g. \'{"text": "hi"}\', or - for stdin'
+    )
+    publish.add_argument("--client-id", help="the user the message is attributed to")
+    publish.add_argument(
+        "--transient", action="store_true", help="keep it out of the room's history"
+    )
     return parser
 
 
@@ -50,6 +63,21 @@ def main(argv: Sequence[str] | None = None) -> int:
                 client_id=args.client_id, expires_in=args.expires_in, permissions=permissions
             )
             print(json.dumps(response.as_dict()))
+        elif args.command == "publish":
+            text = sys.stdin.read() if args.data == "-" else args.data
+            try:
+                data = json.loads(text)
+            except ValueError as exc:
+                raise SystemExit(f"relaybox: error: --data is not JSON: {exc}") from None
+            with relaybox:
+                result = relaybox.publish(
+                    args.room,
+                    args.event,
+                    data,
+                    client_id=args.client_id,
+                    transient=args.transient,
+                )
+            print(json.dumps({"requestId": result.request_id, "timestamp": result.timestamp}))
         else:
             token = sys.stdin.read().strip() if args.token == "-" else args.token
             print(json.dumps(relaybox.verify_token(token), indent=2))

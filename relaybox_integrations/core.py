@@ -11,13 +11,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 import os
 import re
+import threading
 import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urlsplit
 
 from jwt.utils import base64url_decode, base64url_encode
 
@@ -29,6 +32,9 @@ from .errors import (
     TokenVerificationError,
 )
 from .permissions import Permissions, PermissionsInput, validate_permissions
+
+if TYPE_CHECKING:
+    from .publishing import Publisher, PublishResult
 
 __all__ = [
     "API_KEY_ENV_VAR",
@@ -60,6 +66,13 @@ MAX_TOKEN_LENGTH: Final = 4096
 MAX_EXPIRES_IN: Final = 86_400
 #: RFC 7518 §3.2: an HS256 key should be at least as long as the hash output.
 MIN_SECRET_BYTES: Final = 32
+CORE_URL_ENV_VAR: Final = "RELAYBOX_CORE_URL"
+#: Where Relaybox takes published events (the official library's default).
+DEFAULT_CORE_URL: Final = "https://gnet.prod.relaybox-services.net"
+#: Seconds per publish attempt, as the official library.
+DEFAULT_PUBLISH_TIMEOUT: Final = 10.0
+#: Publish attempts after the first, for failures where nothing can have been published.
+DEFAULT_PUBLISH_RETRIES: Final = 2
 
 # jwt.encode's header for HS256: {"alg":"HS256","typ":"JWT"}, keys sorted, no spaces.
 _HEADER_SEGMENT = base64url_encode(b'{"alg":"HS256","typ":"JWT"}')
@@ -244,6 +257,46 @@ def _check_client_id(value: object) -> str:
     return client_id
 
 
+def _check_core_url(value: object) -> str:
+    # The value is never echoed: a mixed-up environment could hold the API key here.
+    if not isinstance(value, str):
+        raise ConfigurationError("core_url", f"core_url must be a str; got {type(value).__name__}")
+    example = f"an http:// or https:// URL with a host, such as {DEFAULT_CORE_URL}"
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - parsing the port is the check
+    except ValueError:
+        raise ConfigurationError("core_url", f"core_url is not a URL; expected {example}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError("core_url", f"core_url must be {example}")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ConfigurationError(
+            "core_url", "core_url must not carry a query, a fragment or credentials"
+        )
+    return value.rstrip("/")
+
+
+def _check_timeout(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigurationError(
+            "timeout", f"timeout must be a number of seconds; got {type(value).__name__}"
+        )
+    if not math.isfinite(value) or value <= 0:
+        raise ConfigurationError(
+            "timeout", f"timeout must be finite and above 0 seconds; got {value}"
+        )
+    return float(value)
+
+
+def _check_retries(value: object) -> int:
+    shown = value if type(value) in (int, float, bool) else type(value).__name__
+    if type(value) is not int or not 0 <= value <= 10:
+        raise ConfigurationError(
+            "retries", f"retries must be a whole number from 0 to 10; got {shown}"
+        )
+    return value
+
+
 class RelayBox:
     """Mints and verifies Relaybox auth tokens for one API key.
 
@@ -260,6 +313,9 @@ class RelayBox:
         expires_in: int = DEFAULT_EXPIRES_IN,
         permissions: PermissionsInput | None = None,
         clock: Callable[[], float] = time.time,
+        core_url: str = DEFAULT_CORE_URL,
+        timeout: float = DEFAULT_PUBLISH_TIMEOUT,
+        retries: int = DEFAULT_PUBLISH_RETRIES,
     ) -> None:
         try:
             self._api_key = ApiKey(api_key)
@@ -280,6 +336,11 @@ class RelayBox:
         public_key_json = json.dumps(self._api_key.public_key)
         self._claims_prefix = f'{{"publicKey":{public_key_json},"timestamp":"'
         self._second_cache: tuple[int, str] = (-1, "")
+        self._core_url = _check_core_url(core_url)
+        self._timeout = _check_timeout(timeout)
+        self._retries = _check_retries(retries)
+        self._publisher_instance: Publisher | None = None
+        self._publisher_lock = threading.Lock()
 
         secret_bytes = len(self._key)
         if secret_bytes < MIN_SECRET_BYTES:
@@ -297,7 +358,14 @@ class RelayBox:
 
     @classmethod
     def from_env(cls, variable: str = API_KEY_ENV_VAR, **options: Any) -> RelayBox:
-        """Build from the API key in environment variable ``variable``."""
+        """Build from the API key in environment variable ``variable``.
+
+        ``core_url`` comes from ``RELAYBOX_CORE_URL`` when that is set and no ``core_url``
+        is passed.
+        """
+        core_url = os.environ.get(CORE_URL_ENV_VAR)
+        if core_url and "core_url" not in options:
+            options["core_url"] = core_url
         value = os.environ.get(variable)
         if not value:
             raise ConfigurationError(
@@ -442,6 +510,80 @@ class RelayBox:
         iat = claims.get("iat")
         if iat is not None and not _is_number(iat):
             raise TokenVerificationError(f"token iat {iat!r} is not a number")
+
+    # --- publishing (relaybox_integrations.publishing, loaded on first use) -----------------
+
+    def _publisher(self) -> Publisher:
+        publisher = self._publisher_instance
+        if publisher is None:
+            with self._publisher_lock:
+                publisher = self._publisher_instance
+                if publisher is None:
+                    from .publishing import Publisher
+
+                    publisher = Publisher(
+                        public_key=self._api_key.public_key,
+                        mac=self._mac,
+                        clock=self._clock,
+                        core_url=self._core_url,
+                        timeout=self._timeout,
+                        retries=self._retries,
+                    )
+                    self._publisher_instance = publisher
+        return publisher
+
+    def publish(
+        self,
+        room_id: str,
+        event: str,
+        data: Any,
+        *,
+        client_id: str | int | None = None,
+        transient: bool = False,
+    ) -> PublishResult:
+        """Publish ``event`` with ``data`` to everyone subscribed to ``room_id``.
+
+        ``client_id`` is the user the message is attributed to; ``transient=True`` keeps
+        it out of the room's history. Raises :class:`PublishRequestError` for a bad
+        argument (nothing sent), :class:`PublishError` when Relaybox refuses or cannot be
+        reached, and :class:`PublishOutcomeUnknownError` when the answer never came.
+        """
+        return self._publisher().publish(room_id, event, data, client_id, transient)
+
+    async def apublish(
+        self,
+        room_id: str,
+        event: str,
+        data: Any,
+        *,
+        client_id: str | int | None = None,
+        transient: bool = False,
+    ) -> PublishResult:
+        """:meth:`publish` for asyncio, over one connection pool per event loop."""
+        return await self._publisher().apublish(room_id, event, data, client_id, transient)
+
+    def close(self) -> None:
+        """Close the idle connections :meth:`publish` keeps; later calls open new ones."""
+        if self._publisher_instance is not None:
+            self._publisher_instance.close()
+
+    async def aclose(self) -> None:
+        """Close the connections :meth:`apublish` keeps for the running event loop."""
+        if self._publisher_instance is not None:
+            await self._publisher_instance.aclose()
+
+    def __enter__(self) -> RelayBox:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> RelayBox:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+        self.close()
 
 
 def _is_number(value: object) -> bool:

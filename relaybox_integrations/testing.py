@@ -1,0 +1,124 @@
+"""Capture publishes in your own tests, with no network: Relaybox's answer to ``mail.outbox``.
+
+.. code-block:: python
+
+    from relaybox_integrations.testing import capture_publishes
+
+    with capture_publishes() as outbox:
+        client.post("/messages", data={"text": "hi"})   # a view that calls relaybox.publish
+    assert [(p.room_id, p.event) for p in outbox] == [("chat:lobby", "message")]
+
+While a capture is active, every ``RelayBox`` in the process (those built before it, and by
+the application itself) checks and signs each publish exactly as it would for Relaybox, then
+records it here instead of sending it, and returns a :class:`PublishResult` as Relaybox would.
+A bad argument still raises :class:`PublishRequestError`. Captures are process-wide, so a
+live test server in another thread is captured too, and they nest: each active capture sees
+every publish. With pytest, the ``relaybox_outbox`` fixture wraps a test in one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import threading
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from .publishing import Publisher, _Answer
+
+__all__ = ["CapturedPublish", "PublishOutbox", "capture_publishes"]
+
+
+@dataclasses.dataclass(frozen=True)
+class CapturedPublish:
+    """One publish as it would have gone to Relaybox (``data`` as browsers would get it:
+    decoded from the JSON body, so tuples are lists)."""
+
+    room_id: str
+    event: str
+    data: Any
+    #: The user the message is attributed to, as sent (a string), or None.
+    client_id: str | None
+    transient: bool
+    #: Milliseconds since the epoch, from the ``RelayBox``'s clock.
+    timestamp: int
+    #: The request id handed back in the :class:`PublishResult`.
+    request_id: str
+    public_key: str
+    #: The exact request body that would have been signed and sent.
+    body: bytes = dataclasses.field(repr=False)
+
+
+class PublishOutbox(list[CapturedPublish]):
+    """The publishes captured so far, oldest first; a list, so ``clear()`` empties it."""
+
+
+_lock = threading.Lock()
+_active: list[PublishOutbox] = []
+_originals: dict[str, Any] = {}
+
+
+def _record(body: bytes, headers: dict[str, str]) -> _Answer:
+    message = json.loads(body)
+    options = message["options"]
+    request_id = str(uuid.uuid4())
+    captured = CapturedPublish(
+        room_id=message["roomId"],
+        event=message["event"],
+        data=message["data"],
+        client_id=options.get("clientId"),
+        transient=options.get("transient", False),
+        timestamp=message["timestamp"],
+        request_id=request_id,
+        public_key=headers["X-Ds-Public-Key"],
+        body=body,
+    )
+    with _lock:
+        for outbox in _active:
+            outbox.append(captured)
+    answer = {"requestId": request_id, "timestamp": message["timestamp"]}
+    return _Answer(200, json.dumps(answer).encode(), None)
+
+
+def _transmit(self: Publisher, body: bytes, headers: dict[str, str]) -> _Answer:
+    return _record(body, headers)
+
+
+async def _atransmit(self: Publisher, body: bytes, headers: dict[str, str]) -> _Answer:
+    return _record(body, headers)
+
+
+@contextlib.contextmanager
+def capture_publishes() -> Iterator[PublishOutbox]:
+    """Record every publish made while the block runs instead of sending it."""
+    outbox = PublishOutbox()
+    with _lock:
+        if not _active:  # the transport is swapped once, for the outermost capture
+            _originals.update(transmit=Publisher.transmit, atransmit=Publisher.atransmit)
+            setattr(Publisher, "transmit", _transmit)  # noqa: B010 - a class-level patch
+            setattr(Publisher, "atransmit", _atransmit)  # noqa: B010
+        _active.append(outbox)
+    try:
+        yield outbox
+    finally:
+        with _lock:
+            _active.remove(outbox)
+            if not _active:
+                for name, original in _originals.items():
+                    setattr(Publisher, name, original)
+                _originals.clear()
+
+
+try:
+    import pytest
+except ImportError:  # pytest is optional: the context manager works without it
+    pass
+else:
+
+    @pytest.fixture
+    def relaybox_outbox() -> Iterator[PublishOutbox]:
+        """The publishes this test made, captured instead of sent."""
+        with capture_publishes() as outbox:
+            yield outbox
