@@ -550,6 +550,22 @@ class RelayBox:
         """
         return self._publisher().publish(room_id, event, data, client_id, transient)
 
+    def check_publish(
+        self,
+        room_id: str,
+        event: str,
+        data: Any,
+        *,
+        client_id: str | int | None = None,
+        transient: bool = False,
+    ) -> None:
+        """Raise :class:`PublishRequestError` now for what :meth:`publish` would refuse.
+
+        For publishing later (after a database commit, from a task queue): a bad argument
+        is then a bug in the code that asked, reported where it asked.
+        """
+        self._publisher().message(room_id, event, data, client_id, transient)
+
     async def apublish(
         self,
         room_id: str,

@@ -16,7 +16,15 @@ from __future__ import annotations
 
 from ..endpoint import AccessDenied
 from .integration import get_relaybox
+from .publishing import publish_on_commit
 from .signals import token_issued, webhook_received
 from .webhooks import on_webhook
 
-__all__ = ["AccessDenied", "get_relaybox", "on_webhook", "token_issued", "webhook_received"]
+__all__ = [
+    "AccessDenied",
+    "get_relaybox",
+    "on_webhook",
+    "publish_on_commit",
+    "token_issued",
+    "webhook_received",
+]

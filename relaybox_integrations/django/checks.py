@@ -13,7 +13,7 @@ accept. Requests run the same checks before building (:mod:`.integration`). Ids:
 - ``relaybox.E009`` ``RELAYBOX`` is not a dict
 - ``relaybox.E010`` ``WEBHOOK_SIGNING_KEY`` malformed, or missing while a webhook view is
   routed; ``E011`` ``WEBHOOK_TOLERANCE`` invalid; ``E012`` ``WEBHOOK_CACHE`` not a
-  configured cache
+  configured cache; ``E013`` ``CORE_URL`` not an http(s) URL
 - ``relaybox.W001`` the API secret is shorter than HS256 keys should be
 
 They are registered under the tags ``relaybox`` and ``security`` (a bad key is a security
@@ -62,6 +62,11 @@ _HINTS: Final[Mapping[str, tuple[str, str]]] = {
         "Use True to give anonymous visitors tokens without a clientId, or False (the "
         "default) to answer them 401.",
     ),
+    "CORE_URL": (
+        "relaybox.E013",
+        "Leave it unset for Relaybox's own service, or give a URL such as "
+        "'https://gnet.prod.relaybox-services.net'.",
+    ),
     "WEBHOOK_SIGNING_KEY": (
         "relaybox.E010",
         "Copy the signing key of the webhook in your Relaybox dashboard, e.g. "
@@ -78,6 +83,7 @@ CORE_OPTIONS: Final[Mapping[str, str]] = {
     "expires_in": "TOKEN_EXPIRES_IN",
     "permissions": "PERMISSIONS",
     "allow_anonymous": "ALLOW_ANONYMOUS",
+    "core_url": "CORE_URL",
     "signing_key": "WEBHOOK_SIGNING_KEY",
     "tolerance": "WEBHOOK_TOLERANCE",
 }

@@ -11,7 +11,7 @@ from typing import Final
 
 from django.conf import settings
 
-from ..core import DEFAULT_EXPIRES_IN
+from ..core import DEFAULT_CORE_URL, DEFAULT_EXPIRES_IN
 from ..webhooks import DEFAULT_WEBHOOK_TOLERANCE
 
 __all__ = ["DEFAULTS", "raw_settings", "setting"]
@@ -24,6 +24,7 @@ DEFAULTS: Final[Mapping[str, object]] = {
     "CLIENT_ID_HOOK": None,
     "PERMISSIONS_HOOK": None,
     "ALLOW_ANONYMOUS": False,
+    "CORE_URL": DEFAULT_CORE_URL,
     "WEBHOOK_SIGNING_KEY": None,
     "WEBHOOK_TOLERANCE": DEFAULT_WEBHOOK_TOLERANCE,
     "WEBHOOK_CACHE": "default",

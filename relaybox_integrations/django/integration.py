@@ -106,6 +106,7 @@ def build() -> Integration:
         setting("API_KEY"),  # type: ignore[arg-type]  # the core checks every type
         expires_in=setting("TOKEN_EXPIRES_IN"),  # type: ignore[arg-type]
         permissions=setting("PERMISSIONS"),  # type: ignore[arg-type]
+        core_url=setting("CORE_URL"),  # type: ignore[arg-type]
     )
     client_id = load_hook("CLIENT_ID_HOOK")
     permissions_hook = load_hook("PERMISSIONS_HOOK")

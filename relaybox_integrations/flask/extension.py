@@ -11,7 +11,7 @@ import json
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeAlias, TypeVar
 
 import click
 from flask import Blueprint, Flask, Response, current_app, has_app_context, request
@@ -19,7 +19,7 @@ from flask.cli import with_appcontext
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Rule
 
-from ..core import DEFAULT_EXPIRES_IN, TokenResponse
+from ..core import DEFAULT_CORE_URL, DEFAULT_EXPIRES_IN, TokenResponse
 from ..core import RelayBox as CoreRelayBox
 from ..endpoint import AuthEndpoint, EndpointResponse, json_error
 from ..errors import ConfigurationError
@@ -32,6 +32,9 @@ from ..webhooks import (
     WebhookHandler,
 )
 from .signals import token_issued
+
+if TYPE_CHECKING:
+    from ..publishing import PublishResult
 
 try:
     from flask_login import current_user, login_user  # type: ignore[import-untyped]
@@ -59,6 +62,7 @@ _CONFIG_KEYS: Final = {
     "signing_key": "RELAYBOX_WEBHOOK_SIGNING_KEY",
     "tolerance": "RELAYBOX_WEBHOOK_TOLERANCE",
     "store": "RELAYBOX_WEBHOOK_STORE",
+    "core_url": "RELAYBOX_CORE_URL",
 }
 
 ClientIdValue: TypeAlias = str | int | None
@@ -231,6 +235,21 @@ class RelayBox:
             client_id=client_id, expires_in=expires_in, permissions=permissions
         )
 
+    def publish(
+        self,
+        room_id: str,
+        event: str,
+        data: Any,
+        *,
+        client_id: str | int | None = None,
+        transient: bool = False,
+    ) -> PublishResult:
+        """Publish with the current application's key: :meth:`RelayBox.publish
+        <relaybox_integrations.RelayBox.publish>` (``RELAYBOX_CORE_URL`` says where)."""
+        return get_state().relaybox.publish(
+            room_id, event, data, client_id=client_id, transient=transient
+        )
+
     def _load_user(self) -> Any:
         """Who is asking: the loader's answer, or Flask-Login's user; never the request."""
         if self.client_id_callback is not None:
@@ -330,6 +349,7 @@ def _from_config(config: Mapping[str, Any]) -> tuple[CoreRelayBox, Any, str]:
             api_key,
             expires_in=config.get("RELAYBOX_TOKEN_EXPIRES_IN", DEFAULT_EXPIRES_IN),
             permissions=config.get("RELAYBOX_PERMISSIONS"),
+            core_url=config.get("RELAYBOX_CORE_URL", DEFAULT_CORE_URL),
         )
         AuthEndpoint(relaybox, allow_anonymous=allow_anonymous)  # checks the flag
     except ConfigurationError as exc:

@@ -21,9 +21,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..core import DEFAULT_EXPIRES_IN, RelayBox
+from ..core import DEFAULT_CORE_URL, DEFAULT_EXPIRES_IN, RelayBox
 from ..endpoint import AccessDenied, AuthEndpoint, EndpointResponse
 from ..errors import ConfigurationError, RelayBoxError
 from ..permissions import PermissionsInput
@@ -117,6 +117,7 @@ class RelayBoxIssuer:
         expires_in: int = DEFAULT_EXPIRES_IN,
         permissions: PermissionsInput | None = None,
         allow_anonymous: bool = False,
+        core_url: str = DEFAULT_CORE_URL,
         client_id: ClientIdHook | None = None,
         get_permissions: PermissionsHook | None = None,
         token_issued: TokenIssuedHook | None = None,
@@ -128,7 +129,9 @@ class RelayBoxIssuer:
             def permissions_hook(request: Any, user: Any, client_id: str | None) -> Any:
                 return get_permissions(request, client_id)
 
-        relaybox = RelayBox(api_key, expires_in=expires_in, permissions=permissions)
+        relaybox = RelayBox(
+            api_key, expires_in=expires_in, permissions=permissions, core_url=core_url
+        )
         #: The core's auth endpoint, configured; FastAPI's router answers through it.
         self.endpoint = AuthEndpoint(
             relaybox,
@@ -223,7 +226,9 @@ class RelayBoxMiddleware:
 
     With ``auth_path`` (the request path, e.g. ``"/user/auth"``) it also answers the auth
     endpoint itself, for apps that would rather not add routes. Place it after
-    ``AuthenticationMiddleware`` so that ``request.user`` is set when it answers.
+    ``AuthenticationMiddleware`` so that ``request.user`` is set when it answers. At the
+    application's shutdown it closes the issuer's publishing connections
+    (``issuer.relaybox.aclose()``).
     """
 
     def __init__(
@@ -245,17 +250,28 @@ class RelayBoxMiddleware:
         self._endpoint = _AuthEndpointApp(self.issuer)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "lifespan":
-            scope[_SCOPE_KEY] = self.issuer
-            if self.auth_path is not None and scope["type"] == "http":
-                path: str = scope["path"]
-                root_path: str = scope.get("root_path", "")
-                if root_path and path.startswith(root_path):
-                    path = path[len(root_path) :]
-                if path == self.auth_path:
-                    await self._endpoint(scope, receive, send)
-                    return
+        if scope["type"] == "lifespan":  # closes the issuer's publishing client at shutdown
+            await self.app(scope, receive, _closing(self.issuer, send))
+            return
+        scope[_SCOPE_KEY] = self.issuer
+        if self.auth_path is not None and scope["type"] == "http":
+            path: str = scope["path"]
+            root_path: str = scope.get("root_path", "")
+            if root_path and path.startswith(root_path):
+                path = path[len(root_path) :]
+            if path == self.auth_path:
+                await self._endpoint(scope, receive, send)
+                return
         await self.app(scope, receive, send)
+
+
+def _closing(issuer: RelayBoxIssuer, send: Send) -> Send:
+    async def send_after_closing(message: Message) -> None:
+        if message["type"] == "lifespan.shutdown.complete":
+            await issuer.relaybox.aclose()  # the publishing client's connections
+        await send(message)
+
+    return send_after_closing
 
 
 def get_issuer(connection: HTTPConnection) -> RelayBoxIssuer:

@@ -158,3 +158,33 @@ def test_bad_auth_path_fails_at_construction(auth_path: Any) -> None:
     with pytest.raises(ConfigurationError, match="auth_path: expected a path") as caught:
         RelayBoxMiddleware(inner, api_key=TEST_API_KEY, auth_path=auth_path)
     assert caught.value.setting == "auth_path"
+
+
+def test_the_middleware_closes_the_publishing_client_at_shutdown() -> None:
+    """Through the application's lifespan, as uvicorn runs it."""
+    closed: list[bool] = []
+    issuer = RelayBoxIssuer(api_key=TEST_API_KEY)
+    original = issuer.relaybox.aclose
+
+    async def aclose() -> None:
+        closed.append(True)
+        await original()
+
+    issuer.relaybox.aclose = aclose  # type: ignore[method-assign]
+    app = Starlette(middleware=[Middleware(RelayBoxMiddleware, issuer)])
+
+    async def lifespan() -> None:
+        messages = iter([{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
+        sent: list[str] = []
+
+        async def receive() -> Any:
+            return next(messages)
+
+        async def send(message: Any) -> None:
+            sent.append(message["type"])
+
+        await app({"type": "lifespan", "asgi": {"version": "3.0"}}, receive, send)
+        assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+
+    asyncio.run(lifespan())
+    assert closed == [True]
