@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from flask import Flask, g, session
+from flask import Flask
 
 from relaybox_integrations.flask import get_state, token_issued
 from tests.support.readme import code_blocks, run_snippet
@@ -32,18 +32,12 @@ def test_the_section_has_the_three_snippets_these_tests_run() -> None:
     assert len(code_blocks(SECTION)) == 3
 
 
-def test_client_id_loader_reads_g() -> None:
+def test_the_smallest_app_works_as_written() -> None:
+    """A new app from the snippet alone: log in through its view, then get a token."""
     app: Flask = run_snippet(SECTION, 0)["app"]
-    app.config["SECRET_KEY"] = "readme-test-session-key"
-
-    @app.before_request
-    def load_user() -> None:  # what a login system does: the session's user into g
-        g.user_id = session.get("user_id")
-
     client = app.test_client()
     assert_json_error(client.get("/user/auth"), 401, "not_authenticated")
-    with client.session_transaction() as saved:
-        saved["user_id"] = "alice"
+    assert client.post("/login", data={"username": "alice"}).status_code == 302
     for method in ("get", "post"):
         response = client.open(
             "/user/auth?clientId=admin", method=method.upper(), headers={"X-Client-Id": "admin"}
