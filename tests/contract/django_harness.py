@@ -22,6 +22,7 @@ from .users import (
     Handlers,
     Options,
     Send,
+    maybe_async,
     user_of,
 )
 
@@ -72,15 +73,8 @@ def _relaybox_setting(options: Options) -> dict[str, Any]:
     if options.async_hooks:
         for key in ("CLIENT_ID_HOOK", "PERMISSIONS_HOOK"):
             if key in setting:
-                setting[key] = _as_async(setting[key])
+                setting[key] = maybe_async(setting[key], True)
     return setting
-
-
-def _as_async(hook: Callable[..., Any]) -> Callable[..., Any]:
-    async def async_hook(*args: Any) -> Any:
-        return hook(*args)
-
-    return async_hook
 
 
 def _receiver(name: str, handler: Callable[[Any], Any]) -> Callable[..., Any]:

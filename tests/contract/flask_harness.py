@@ -4,7 +4,6 @@ Flask-Login is installed, a client-id loader returning the user elsewhere."""
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, request
@@ -20,18 +19,9 @@ from .users import (
     Handlers,
     Options,
     Send,
+    maybe_async,
     user_of,
 )
-
-
-def _maybe_async(hook: Callable[..., Any], is_async: bool) -> Callable[..., Any]:
-    if not is_async:
-        return hook
-
-    async def async_hook(*args: Any) -> Any:
-        return hook(*args)
-
-    return async_hook
 
 
 class FlaskHarness:
@@ -62,9 +52,9 @@ class FlaskHarness:
                 user = user_of(request.headers.get(USER_HEADER))
                 return None if user is None else identity(user)
 
-            relaybox.client_id_loader(_maybe_async(loader, options.async_hooks))
+            relaybox.client_id_loader(maybe_async(loader, options.async_hooks))
         if permissions is not None:
-            relaybox.permissions_loader(_maybe_async(permissions, options.async_hooks))
+            relaybox.permissions_loader(maybe_async(permissions, options.async_hooks))
 
         def receiver(sender: Flask, **fields: Any) -> None:
             options.audit.append(fields)

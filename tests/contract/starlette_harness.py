@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
-from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -30,6 +29,7 @@ from .users import (
     Handlers,
     Options,
     Send,
+    maybe_async,
     user_of,
 )
 
@@ -40,16 +40,6 @@ class TestUserBackend(AuthenticationBackend):
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, Any] | None:
         user = user_of(conn.headers.get(USER_HEADER))
         return None if user is None else (AuthCredentials(["authenticated"]), user)
-
-
-def _maybe_async(hook: Callable[..., Any], is_async: bool) -> Callable[..., Any]:
-    if not is_async:
-        return hook
-
-    async def async_hook(*args: Any) -> Any:
-        return hook(*args)
-
-    return async_hook
 
 
 def _hooks(options: Options) -> dict[str, Any]:
@@ -69,11 +59,11 @@ def _hooks(options: Options) -> dict[str, Any]:
     hooks: dict[str, Any] = {
         "api_key": TEST_API_KEY,
         "allow_anonymous": options.allow_anonymous,
-        "token_issued": _maybe_async(audit, options.async_hooks),
+        "token_issued": maybe_async(audit, options.async_hooks),
     }
     permissions = options.permissions
     if permissions is not None:
-        hooks["get_permissions"] = _maybe_async(
+        hooks["get_permissions"] = maybe_async(
             lambda request, client_id: permissions(client_id), options.async_hooks
         )
     return hooks
@@ -131,7 +121,7 @@ class StarletteHarness:
                 user = user_of(request.headers.get(USER_HEADER))
                 return None if user is None else identity(user)
 
-            hooks["client_id"] = _maybe_async(client_id, options.async_hooks)
+            hooks["client_id"] = maybe_async(client_id, options.async_hooks)
         app = Starlette(
             routes=[Mount("/user", routes=relaybox_routes(**hooks))],
             middleware=[Middleware(AuthenticationMiddleware, backend=TestUserBackend())],

@@ -60,6 +60,17 @@ USERS: dict[str, Any] = {
 }
 
 
+def maybe_async(hook: Callable[..., Any], is_async: bool) -> Callable[..., Any]:
+    """``hook`` itself, or an ``async def`` doing the same when ``is_async``."""
+    if not is_async:
+        return hook
+
+    async def async_hook(*args: Any) -> Any:
+        return hook(*args)
+
+    return async_hook
+
+
 def user_of(key: str | None) -> Any:
     """The user ``X-Test-User: key`` logs in, or None."""
     return None if key is None else USERS.get(key)
