@@ -97,7 +97,8 @@ def on_webhook(*events: str) -> Callable[[Receiver], Receiver]:
     """Connect the decorated receiver to :data:`webhook_received` for ``events`` only.
 
     ``@on_webhook("room:join", "room:leave")``; receivers take ``(sender, event,
-    **kwargs)``, may be ``async def``, and raise to have Relaybox retry the delivery.
+    **kwargs)``, may be ``async def`` (Django 5.0+, whose signals run them), and raise to
+    have Relaybox retry the delivery.
     """
     names = frozenset(events)
 

@@ -6,6 +6,7 @@ import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
+import django
 from asgiref.sync import async_to_sync, iscoroutinefunction
 from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
@@ -78,7 +79,13 @@ def _relaybox_setting(options: Options) -> dict[str, Any]:
 
 
 def _receiver(name: str, handler: Callable[[Any], Any]) -> Callable[..., Any]:
-    """A ``webhook_received`` receiver calling ``handler`` for ``name`` ("*": every event)."""
+    """A ``webhook_received`` receiver calling ``handler`` for ``name`` ("*": every event).
+
+    Django runs async receivers from 5.0; on 4.2 an async handler is wrapped, as a project
+    on 4.2 has to.
+    """
+    if iscoroutinefunction(handler) and django.VERSION < (5, 0):
+        handler = async_to_sync(handler)
     if iscoroutinefunction(handler):
 
         async def async_receiver(sender: Any, event: Any, **kwargs: Any) -> None:
