@@ -92,8 +92,8 @@ def test_client_sent_ids_are_ignored(user: httpx.Client) -> None:
 def test_home_page_loads_the_official_client(user: httpx.Client) -> None:
     page = user.get("/")
     assert page.status_code == 200
-    assert "https://esm.sh/@relaybox/client@1" in page.text
-    assert "const authEndpoint = query.get('authEndpoint') || '/user/auth';" in page.text
+    assert '"@relaybox/client": "https://esm.sh/@relaybox/client@3"' in page.text
+    assert "const authEndpoint = '/user/auth';" in page.text
     assert '<strong id="user">demo</strong>' in page.text
     assert not re.search(r"__[A-Z_]+__", page.text)  # every placeholder filled
 

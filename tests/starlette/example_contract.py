@@ -16,7 +16,15 @@ import httpx
 import pytest
 
 from tests.support.responses import assert_cors_allowed, preflight
-from tests.support.servers import SERVE, TEST_API_KEY, TEST_SECRET, free_port, login, run_example
+from tests.support.servers import (
+    SERVE,
+    TEST_API_KEY,
+    TEST_SECRET,
+    free_port,
+    login,
+    run_example,
+    submit_login_form,
+)
 from tests.support.verifier import node_verify, node_verify_many
 
 ALLOWED_ORIGIN = "http://allowed.example:3000"
@@ -67,11 +75,11 @@ class ExampleContract:
         assert "__" not in page.text  # every placeholder replaced
 
     def test_wrong_password_does_not_log_in(self, anonymous: httpx.Client) -> None:
-        response = login_attempt(anonymous, "demo", "wrong")
+        response = submit_login_form(anonymous, "demo", "wrong")
         assert response.status_code == 400
         assert "Wrong username or password" in response.text
         assert anonymous.get("/user/me").status_code == 401
-        assert login_attempt(anonymous, "nobody", "demo-password").status_code == 400
+        assert submit_login_form(anonymous, "nobody", "demo-password").status_code == 400
 
     def test_me_answers_the_session_user(self, user: httpx.Client) -> None:
         response = user.get("/user/me")
@@ -117,7 +125,7 @@ class ExampleContract:
     def test_home_page_loads_the_official_client_from_a_cdn(self, user: httpx.Client) -> None:
         page = user.get("/")
         assert page.status_code == 200
-        assert "https://esm.sh/@relaybox/client@1" in page.text
+        assert "https://esm.sh/@relaybox/client@3" in page.text
         assert "'/user/auth'" in page.text
         assert '<strong id="user">demo</strong>' in page.text
         assert "__" not in page.text  # every placeholder replaced
@@ -194,7 +202,3 @@ class ExampleContract:
         for verdict in node_verify_many(tokens, TEST_SECRET):
             assert verdict["ok"], verdict
             assert verdict["claims"]["clientId"] == "1"
-
-
-def login_attempt(client: httpx.Client, username: str, password: str) -> httpx.Response:
-    return client.post("/login", data={"username": username, "password": password})
