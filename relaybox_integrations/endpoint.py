@@ -96,7 +96,7 @@ _METHOD_NOT_ALLOWED = json_error(
     405, "method_not_allowed", f"The Relaybox auth endpoint answers {_ALLOW}.", ("Allow", _ALLOW)
 )
 _PREFLIGHT = EndpointResponse(204, b"", (*_NO_STORE, ("Allow", _ALLOW)))
-_NOT_AUTHENTICATED = "Log in to get a Relaybox token."
+_NOT_AUTHENTICATED = json_error(401, "not_authenticated", "Log in to get a Relaybox token.")
 _SERVER_ERROR = json_error(
     500, "token_error", "The server could not issue a Relaybox token; its log says why."
 )
@@ -197,9 +197,6 @@ class AuthEndpoint:
     - ``permissions(request, user, client_id)``: inline permissions, or None for the
       default; called for logged-in users, and for anonymous ones when they get tokens;
     - ``token_issued(request, user, client_id, expires_in, permissions)``: after minting.
-
-    ``anonymous_hint``, when given, is added to the 401 message (adapters set it in debug
-    mode to say why nobody is logged in).
     """
 
     __slots__ = (
@@ -207,7 +204,6 @@ class AuthEndpoint:
         "_permissions",
         "_token_issued",
         "allow_anonymous",
-        "anonymous_hint",
         "relaybox",
     )
 
@@ -219,7 +215,6 @@ class AuthEndpoint:
         client_id: Callable[[Any], Any] | None = None,
         permissions: Callable[[Any, Any, str | None], Any] | None = None,
         token_issued: Callable[..., Any] | None = None,
-        anonymous_hint: str | None = None,
     ) -> None:
         if not isinstance(allow_anonymous, bool):
             raise ConfigurationError(
@@ -234,7 +229,6 @@ class AuthEndpoint:
                 raise ConfigurationError(name, f"{name} must be a function; got {hook!r}")
         self.relaybox = relaybox
         self.allow_anonymous = allow_anonymous
-        self.anonymous_hint = anonymous_hint
         self._client_id = client_id or default_client_id
         self._permissions = permissions
         self._token_issued = token_issued
@@ -294,7 +288,7 @@ class AuthEndpoint:
             if user is not None and _is_authenticated(user) is not False:
                 client_id = yield from self._client_id_of(user)
             elif not self.allow_anonymous:
-                return self.not_authenticated()
+                return _NOT_AUTHENTICATED
             permissions = None
             if self._permissions is not None:
                 permissions = yield self._permissions, (request, user, client_id)
@@ -332,17 +326,8 @@ class AuthEndpoint:
                 f"the client id of the logged-in {type(user).__name__} is unusable: {exc}"
             ) from None
 
-    def not_authenticated(self) -> EndpointResponse:
-        """The 401 answer, with :attr:`anonymous_hint` when one is set."""
-        if self.anonymous_hint is None:
-            return _NOT_AUTHENTICATED_RESPONSE
-        return json_error(401, "not_authenticated", f"{_NOT_AUTHENTICATED} {self.anonymous_hint}")
-
     @staticmethod
     def server_error(reason: str) -> EndpointResponse:
         """The 500 answer for a hook bug: ``reason`` goes to the log, the browser gets JSON."""
         logger.error("Relaybox token not issued: %s", reason)
         return _SERVER_ERROR
-
-
-_NOT_AUTHENTICATED_RESPONSE = json_error(401, "not_authenticated", _NOT_AUTHENTICATED)
