@@ -102,3 +102,11 @@ def test_from_env_reads_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("RELAYBOX_API_KEY")
     with pytest.raises(ConfigurationError, match="RELAYBOX_API_KEY is not set"):
         RelayBox.from_env()
+
+
+def test_keys_compare_by_both_halves_and_hash_by_the_public_one() -> None:
+    key = ApiKey(f"myapp.key1:{SECRET}")
+    assert key == ApiKey(f"myapp.key1:{SECRET}")
+    assert key != ApiKey(f"myapp.key1:{SECRET}x")
+    assert key != f"myapp.key1:{SECRET}"
+    assert hash(key) == hash(ApiKey(f"myapp.key1:{SECRET}x"))

@@ -137,3 +137,16 @@ def test_the_secret_and_the_token_never_reach_the_log(caplog: pytest.LogCaptureF
     assert SECRET not in caplog.text
     assert token.split(".")[2] not in caplog.text
     assert token not in repr(plain.respond("GET", None, lambda: "42"))
+
+
+def test_a_user_whose_is_authenticated_is_not_implemented_is_anonymous() -> None:
+    """Starlette's BaseUser raises NotImplementedError from properties a class leaves out."""
+
+    class Half:
+        id = "half"
+
+        @property
+        def is_authenticated(self) -> bool:
+            raise NotImplementedError
+
+    assert AuthEndpoint(RelayBox(API_KEY)).respond("GET", None, Half).status == 401

@@ -22,6 +22,7 @@ from django.test import AsyncClient, Client, override_settings
 from django.urls import reverse
 
 from relaybox_integrations import AuthEndpoint
+from relaybox_integrations.django.integration import get_integration
 from tests.support.responses import assert_json_error, token_claims
 from tests.support.servers import ROOT, TEST_API_KEY
 
@@ -220,3 +221,25 @@ def test_marked_login_not_required() -> None:
 
     assert resolve("/user/auth").func.login_required is False
     assert resolve("/async/auth").func.login_required is False
+
+
+def test_without_the_authentication_middleware_the_view_says_what_to_add() -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    middleware = ["django.contrib.sessions.middleware.SessionMiddleware"]
+    with (
+        override_settings(MIDDLEWARE=middleware),
+        pytest.raises(ImproperlyConfigured, match="AuthenticationMiddleware"),
+    ):
+        Client(raise_request_exception=True).get("/user/auth")
+
+
+def test_a_short_secret_warns_at_the_first_request_where_no_checks_ran() -> None:
+    """Under gunicorn no system check runs: the first request still warns (W001)."""
+    from relaybox_integrations import ShortSecretWarning
+
+    with (
+        override_settings(RELAYBOX={"API_KEY": "app.key:short-secret"}),
+        pytest.warns(ShortSecretWarning, match="HS256 keys should be"),
+    ):
+        get_integration()

@@ -10,9 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import django
 import pytest
+from asgiref.sync import async_to_sync
 from django.core.cache import caches
-from django.test import Client, override_settings
+from django.test import AsyncClient, Client, override_settings
 
 from relaybox_integrations import sign_webhook
 from relaybox_integrations.django import on_webhook, webhook_received
@@ -30,6 +32,30 @@ def post(event: str, event_id: str) -> int:
         "/relaybox/webhooks", delivery.body, "application/json", headers=delivery.headers
     )
     return int(response.status_code)
+
+
+@pytest.mark.skipif(django.VERSION < (5, 0), reason="Django runs async receivers from 5.0")
+def test_an_async_on_webhook_receiver_through_the_async_view() -> None:
+    seen: list[str] = []
+
+    @on_webhook("room:join")
+    async def joined(sender: Any, event: Any, **kwargs: Any) -> None:
+        seen.append(event.event)
+
+    async def deliver(event: str, event_id: str) -> int:
+        delivery = sign_webhook(event, {}, TEST_WEBHOOK_SIGNING_KEY, event_id=event_id)
+        response = await AsyncClient().post(
+            "/async/relaybox/webhooks", delivery.body, "application/json", headers=delivery.headers
+        )
+        return int(response.status_code)
+
+    try:
+        caches["default"].clear()
+        assert async_to_sync(deliver)("presence:update", "async-1") == 200
+        assert async_to_sync(deliver)("room:join", "async-2") == 200
+    finally:
+        assert webhook_received.disconnect(dispatch_uid=(joined, frozenset({"room:join"})))
+    assert seen == ["room:join"]
 
 
 def test_on_webhook_receives_its_events_only() -> None:

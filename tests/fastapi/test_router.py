@@ -168,3 +168,12 @@ def test_the_webhook_router_is_documented_in_openapi() -> None:
     schema = operation["requestBody"]["content"]["application/json"]["schema"]
     assert set(schema["required"]) == {"id", "event", "data", "session", "timestamp"}
     assert set(operation["responses"]) == {"200", "400", "403", "413", "500", "503"}
+
+
+def test_the_webhook_router_takes_webhooks_or_options_not_both() -> None:
+    from relaybox_integrations.fastapi import RelayBoxWebhooks
+
+    webhooks = RelayBoxWebhooks(signing_key="whsec-fastapi-tests-0123456789")
+    with pytest.raises(ConfigurationError, match="either webhooks= or its options"):
+        relaybox_webhook_router(webhooks, tolerance=60)
+    assert relaybox_webhook_router(webhooks).routes

@@ -81,3 +81,12 @@ def test_webhook_config_errors_name_the_key(
         make_app(**config)
     assert caught.value.setting == key
     assert str(caught.value).startswith(f"{key}: ")
+
+
+def test_a_body_over_flasks_own_limit_is_a_json_413(make_app: AppFactory) -> None:
+    """Werkzeug refuses it before the view (MAX_CONTENT_LENGTH): still JSON, never cached."""
+    app = make_app(**WEBHOOKS, MAX_CONTENT_LENGTH=10)
+    response = deliver(app)
+    assert response.status_code == 413
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.json["error"] == "request_entity_too_large"
