@@ -32,11 +32,11 @@ def pages() -> list[str]:
 
 
 @cache
-def _parsed(page: str) -> dict[str, list[tuple[str, str]]]:
-    """Section title -> its ``(language, code)`` blocks, in page order."""
+def _parsed(page: str) -> dict[str, list[tuple[str, str, int]]]:
+    """Section title -> its ``(language, code, first line number)`` blocks, in page order."""
     lines = (ROOT / page).read_text(encoding="utf-8").splitlines()
-    sections: dict[str, list[tuple[str, str]]] = {}
-    current: list[tuple[str, str]] = sections.setdefault("", [])
+    sections: dict[str, list[tuple[str, str, int]]] = {}
+    current: list[tuple[str, str, int]] = sections.setdefault("", [])
     index = 0
     while index < len(lines):
         line = lines[index]
@@ -53,7 +53,9 @@ def _parsed(page: str) -> dict[str, list[tuple[str, str]]]:
             while index < len(lines) and (not lines[index].strip() or lines[index][:1] == " "):
                 body.append(lines[index][4:])
                 index += 1
-            current.append((block.group(1), "\n".join(body).strip() + "\n"))
+            first = next((number for number, text in enumerate(body) if text.strip()), 0)
+            start = index - len(body) + first + 1  # 1-based, for tracebacks
+            current.append((block.group(1), "\n".join(body).strip() + "\n", start))
         else:
             index += 1
     return sections
@@ -63,7 +65,7 @@ def code_blocks(page: str, section: str, language: str = "python") -> list[str]:
     """The ``.. code-block:: language`` bodies of ``page`` under the heading ``section``."""
     sections = _parsed(page)
     assert section in sections, f"{page} has no section {section!r}"
-    blocks = [code for kind, code in sections[section] if kind == language]
+    blocks = [code for kind, code, _ in sections[section] if kind == language]
     assert blocks, f"{page} section {section!r} has no {language} code block"
     return blocks
 
@@ -73,7 +75,7 @@ def inventory(page: str) -> Counter[tuple[str, str]]:
     return Counter(
         (section, language)
         for section, blocks in _parsed(page).items()
-        for language, _ in blocks
+        for language, _, _ in blocks
         if language in RUN_LANGUAGES
     )
 
@@ -91,8 +93,15 @@ def run_snippet(
         module = types.ModuleType(f"snippet_{slug}_{index}")
         sys.modules[module.__name__] = module
         namespace = module.__dict__
-    exec(compile(code_blocks(page, section)[index], page, "exec"), namespace)
+    exec(compile(_numbered(page, section, index), page, "exec"), namespace)
     return namespace
+
+
+def _numbered(page: str, section: str, index: int) -> str:
+    """The block's code, preceded by blank lines so that tracebacks show the page's lines."""
+    code = code_blocks(page, section)[index]
+    python = [line for kind, _, line in _parsed(page)[section] if kind == "python"]
+    return "\n" * (python[index] - 1) + code
 
 
 def assert_runs(claimed: dict[tuple[str, str, str], int]) -> None:
