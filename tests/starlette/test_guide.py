@@ -1,14 +1,17 @@
-"""The README's Starlette snippets, run as written and checked through Starlette itself.
+"""The Starlette guide's snippets, run as written and checked through Starlette itself.
 
-Each snippet is taken from README.rst (never copied here) and executed; the app it builds
-answers real ASGI requests (httpx's ASGI transport), its session cookie comes from its own
-``SessionMiddleware`` through a login route the test adds, and every token is checked by
-Node's jsonwebtoken with the secret of the snippet's own key.
+Each snippet is taken from docs/guides/starlette.rst (never copied here) and executed; the
+app it builds answers real ASGI requests (httpx's ASGI transport), its session cookie comes
+from its own ``SessionMiddleware`` through a login route the test adds, every token is
+checked by Node's jsonwebtoken with the secret of the snippet's own key, and publishes reach
+the events stand-in.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,13 +20,26 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from relaybox_integrations import sign_webhook
 from relaybox_integrations.starlette import MissingMiddlewareError
+from relaybox_integrations.testing import PublishOutbox
 from tests.starlette.asgi import app_with, as_user, call
-from tests.support.readme import code_blocks, run_snippet
+from tests.support.events_standin import EventsStandin
 from tests.support.responses import assert_json_error, token_claims
+from tests.support.servers import TEST_API_KEY
+from tests.support.snippets import assert_runs, run_snippet
 from tests.support.verifier import node_verify
 
-SECTION = "Starlette"
+PAGE = "docs/guides/starlette.rst"
+SNIPPETS = {
+    ("docs/guides/starlette.rst", "The auth endpoint", "python"): 1,
+    ("docs/guides/starlette.rst", "Options and hooks", "python"): 1,
+    ("docs/guides/starlette.rst", "Tokens in your own handlers", "python"): 1,
+    ("docs/guides/starlette.rst", "Publishing", "python"): 1,
+    ("docs/guides/starlette.rst", "Webhooks", "python"): 1,
+    ("docs/guides/starlette.rst", "Testing", "python"): 1,
+}
+SIGNING_KEY = "whsec-starlette-guide-signing-key-0123456789"
 #: What a browser client (or an attacker) may send to claim another identity.
 SPOOFED = {"X-Client-Id": "admin"}
 SPOOFED_URL = "/user/auth?clientId=admin"
@@ -53,16 +69,15 @@ def log_in(app: Starlette, username: str) -> dict[str, str]:
     return {"Cookie": f"session={response.cookies['session']}"}
 
 
-def test_the_section_has_the_three_snippets_these_tests_run() -> None:
-    # Keeps the indexes below honest when the README gains or loses a block.
-    assert len(code_blocks(SECTION)) == 3
+def test_the_page_has_the_snippets_these_tests_run() -> None:
+    assert_runs(SNIPPETS)
 
 
 @pytest.fixture
 def first(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """The first snippet's globals, with its development session key."""
     monkeypatch.delenv("SESSION_SECRET_KEY", raising=False)
-    return run_snippet(SECTION, 0)
+    return run_snippet(PAGE, "The auth endpoint", 0)
 
 
 def test_session_user_gets_a_token_and_anonymous_a_401(first: dict[str, Any]) -> None:
@@ -93,7 +108,7 @@ def test_session_user_gets_a_token_and_anonymous_a_401(first: dict[str, Any]) ->
 
 
 def test_hooks_set_permissions_refuse_and_audit(caplog: pytest.LogCaptureFixture) -> None:
-    namespace = run_snippet(SECTION, 1)
+    namespace = run_snippet(PAGE, "Options and hooks", 0)
     app = app_with(namespace["routes"])  # a login backend in front, as the snippet assumes
     secret = secret_of(namespace)
 
@@ -119,9 +134,9 @@ def test_hooks_set_permissions_refuse_and_audit(caplog: pytest.LogCaptureFixture
 
 @pytest.fixture
 def third(first: dict[str, Any]) -> dict[str, Any]:
-    """The third snippet, run in the first one's namespace as the README says it continues it."""
+    """The third snippet, run in the first one's namespace as the guide says it continues it."""
     first_app = first["app"]
-    namespace = run_snippet(SECTION, 2, first)
+    namespace = run_snippet(PAGE, "Tokens in your own handlers", 0, first)
     assert namespace["app"] is not first_app
     with_login(namespace["app"])
     return namespace
@@ -151,7 +166,7 @@ def test_bootstrap_mints_nothing_for_anonymous_visitors(third: dict[str, Any]) -
     response = call(third["app"], "GET", "/bootstrap")
     minted = response.status_code == 200 and response.json().get("relayboxToken") is not None
     assert not minted, (
-        "README's Starlette /bootstrap snippet minted a token with no identity for an "
+        "The Starlette guide's /bootstrap snippet minted a token with no identity for an "
         "anonymous visitor, whom /user/auth answers 401"
     )
 
@@ -162,3 +177,74 @@ def test_bootstrap_without_relaybox_middleware_says_what_to_add(
     app = Starlette(routes=[Route("/bootstrap", third["bootstrap"])])
     with pytest.raises(MissingMiddlewareError, match=r"Middleware\(RelayBoxMiddleware"):
         call(app, "GET", "/bootstrap")
+
+
+@pytest.fixture
+def publishing(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Starlette, EventsStandin]]:
+    """The publishing snippet's app, its core URL the stand-in's (as in development)."""
+    with EventsStandin({TEST_API_KEY: ["*"]}) as standin:
+        monkeypatch.setenv("RELAYBOX_API_KEY", TEST_API_KEY)
+        monkeypatch.setenv("RELAYBOX_CORE_URL", standin.url)
+        yield run_snippet(PAGE, "Publishing", 0)["app"], standin
+
+
+def test_a_posted_message_is_published(publishing: tuple[Starlette, EventsStandin]) -> None:
+    app, standin = publishing
+    response = call(app, "POST", "/messages", data={"text": "hi"})
+    assert response.status_code == 200, response.text
+    (published,) = standin.published
+    assert (published.room_id, published.event, published.data) == (
+        "chat:lobby", "message", {"text": "hi"}
+    )  # fmt: skip
+    assert response.json() == {"requestId": published.request_id}
+
+
+@pytest.fixture
+def webhooks(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    monkeypatch.setenv("RELAYBOX_WEBHOOK_SIGNING_KEY", SIGNING_KEY)
+    return run_snippet(PAGE, "Webhooks", 0)
+
+
+def test_webhook_handlers_run_once_per_event(
+    webhooks: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = webhooks["app"]
+
+    def deliver(event: str, event_id: str) -> Any:
+        delivery = sign_webhook(
+            event, {}, SIGNING_KEY, event_id=event_id, session={"clientId": "alice"}
+        )
+        return call(
+            app, "POST", "/relaybox/webhooks", content=delivery.body, headers=delivery.headers
+        )
+
+    assert deliver("room:join", "event-1").json() == {"id": "event-1", "status": "processed"}
+    assert deliver("room:join", "event-1").json() == {"id": "event-1", "status": "duplicate"}
+    assert deliver("presence:update", "event-2").json()["status"] == "processed"
+    assert webhooks["joined"] == ["alice"]
+    assert capsys.readouterr().out.splitlines() == [
+        "Relaybox event event-1 (room:join)",
+        "Relaybox event event-2 (presence:update)",
+    ]
+    forged = call(app, "POST", "/relaybox/webhooks", content=b"{}")
+    assert_json_error(forged, 403, "invalid_signature")
+
+
+def test_the_testing_snippet_passes_and_can_fail(
+    publishing: tuple[Starlette, EventsStandin],
+    webhooks: dict[str, Any],
+    relaybox_outbox: PublishOutbox,
+) -> None:
+    tests = run_snippet(PAGE, "Testing", 0)
+    publishes = tests["test_posting_a_message_publishes_it"]
+    delivers = tests["test_relaybox_reaches_the_webhook_endpoint"]
+    app, standin = publishing
+    asyncio.run(publishes(app, relaybox_outbox))
+    asyncio.run(delivers(webhooks["app"], SIGNING_KEY))
+    assert standin.requests == []  # captured, not sent
+
+    relaybox_outbox.clear()
+    with pytest.raises(AssertionError):
+        asyncio.run(publishes(Starlette(), relaybox_outbox))
+    with pytest.raises(KeyError):  # a 403 JSON error has no "status"
+        asyncio.run(delivers(webhooks["app"], "another-webhooks-signing-key"))

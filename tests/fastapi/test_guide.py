@@ -1,28 +1,42 @@
-"""The README's FastAPI snippets, run as written and checked through FastAPI itself.
+"""The FastAPI guide's snippets, run as written and checked through FastAPI itself.
 
-Each snippet is taken from README.rst (never copied here) and executed; the app it builds
-answers real ASGI requests (httpx's ASGI transport), its session cookie comes from its own
-``SessionMiddleware`` through a login route the test adds, every token is checked by Node's
-jsonwebtoken with the secret of the snippet's own key, and the app's OpenAPI schema is read
-as FastAPI generates it.
+Each snippet is taken from docs/guides/fastapi.rst (never copied here) and executed; the app
+it builds answers real ASGI requests (httpx's ASGI transport), its session cookie comes from
+its own ``SessionMiddleware`` through a login route the test adds, every token is checked by
+Node's jsonwebtoken with the secret of the snippet's own key, publishes reach the events
+stand-in, and the app's OpenAPI schema is read as FastAPI generates it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import types
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
+from relaybox_integrations import sign_webhook
+from relaybox_integrations.testing import PublishOutbox
 from tests.starlette.asgi import call
-from tests.support.readme import code_blocks, run_snippet
+from tests.support.events_standin import EventsStandin
 from tests.support.responses import assert_json_error, token_claims
+from tests.support.servers import TEST_API_KEY
+from tests.support.snippets import assert_runs, run_snippet
 from tests.support.verifier import node_verify
 
-SECTION = "FastAPI"
+PAGE = "docs/guides/fastapi.rst"
+SNIPPETS = {
+    ("docs/guides/fastapi.rst", "The auth endpoint", "python"): 1,
+    ("docs/guides/fastapi.rst", "Tokens in your own routes", "python"): 1,
+    ("docs/guides/fastapi.rst", "Publishing", "python"): 1,
+    ("docs/guides/fastapi.rst", "Webhooks", "python"): 1,
+    ("docs/guides/fastapi.rst", "Testing", "python"): 1,
+}
+SIGNING_KEY = "whsec-fastapi-guide-signing-key-0123456789"
 #: What a browser client (or an attacker) may send to claim another identity.
 SPOOFED = {"X-Client-Id": "admin"}
 SPOOFED_URL = "/user/auth?clientId=admin"
@@ -79,16 +93,15 @@ def assert_documents_the_endpoint(schema: dict[str, Any]) -> None:
     assert set(token_body["required"]) == {"token", "expiresIn", "expiresAt"}
 
 
-def test_the_section_has_the_two_snippets_these_tests_run() -> None:
-    # Keeps the indexes below honest when the README gains or loses a block.
-    assert len(code_blocks(SECTION)) == 2
+def test_the_page_has_the_snippets_these_tests_run() -> None:
+    assert_runs(SNIPPETS)
 
 
 @pytest.fixture
 def first(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """The first snippet's globals, with its development session key."""
     monkeypatch.delenv("SESSION_SECRET_KEY", raising=False)
-    return run_snippet(SECTION, 0, module_namespace(monkeypatch))
+    return run_snippet(PAGE, "The auth endpoint", 0, module_namespace(monkeypatch))
 
 
 def test_session_user_gets_a_token_and_anonymous_a_401(first: dict[str, Any]) -> None:
@@ -122,9 +135,9 @@ def test_openapi_documents_the_endpoint(first: dict[str, Any]) -> None:
 
 @pytest.fixture
 def second(first: dict[str, Any]) -> dict[str, Any]:
-    """The second snippet, run in the first one's namespace as the README says it continues it."""
+    """The second snippet, run in the first one's namespace as the guide says it continues it."""
     first_app = first["app"]
-    namespace = run_snippet(SECTION, 1, first)
+    namespace = run_snippet(PAGE, "Tokens in your own routes", 0, first)
     assert namespace["app"] is not first_app
     with_login(namespace["app"])
     return namespace
@@ -162,6 +175,78 @@ def test_bootstrap_mints_nothing_for_anonymous_visitors(second: dict[str, Any]) 
     response = call(second["app"], "GET", "/bootstrap")
     minted = response.status_code == 200 and response.json().get("relayboxToken") is not None
     assert not minted, (
-        "README's FastAPI /bootstrap snippet minted a token with no identity for an "
+        "The FastAPI guide's /bootstrap snippet minted a token with no identity for an "
         "anonymous visitor, whom /user/auth answers 401"
     )
+
+
+@pytest.fixture
+def publishing(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FastAPI, EventsStandin]]:
+    """The publishing snippet's app, its core URL the stand-in's (as in development)."""
+    with EventsStandin({TEST_API_KEY: ["*"]}) as standin:
+        monkeypatch.setenv("RELAYBOX_API_KEY", TEST_API_KEY)
+        monkeypatch.setenv("RELAYBOX_CORE_URL", standin.url)
+        yield run_snippet(PAGE, "Publishing", 0)["app"], standin
+
+
+def test_a_posted_message_is_published(publishing: tuple[FastAPI, EventsStandin]) -> None:
+    app, standin = publishing
+    response = call(app, "POST", "/messages", json={"text": "hi"})
+    assert response.status_code == 200, response.text
+    (published,) = standin.published
+    assert (published.room_id, published.event, published.data) == (
+        "chat:lobby", "message", {"text": "hi"}
+    )  # fmt: skip
+    assert response.json() == {"requestId": published.request_id}
+    assert call(app, "POST", "/messages", json={}).status_code == 422  # FastAPI's validation
+    assert len(standin.published) == 1
+
+
+@pytest.fixture
+def webhooks(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    monkeypatch.setenv("RELAYBOX_WEBHOOK_SIGNING_KEY", SIGNING_KEY)
+    return run_snippet(PAGE, "Webhooks", 0, module_namespace(monkeypatch))
+
+
+def test_webhook_handlers_run_once_per_event(webhooks: dict[str, Any]) -> None:
+    app = webhooks["app"]
+
+    def deliver(event: str, event_id: str, client_id: str) -> Any:
+        delivery = sign_webhook(
+            event, {}, SIGNING_KEY, event_id=event_id, session={"clientId": client_id}
+        )
+        return call(
+            app, "POST", "/relaybox/webhooks", content=delivery.body, headers=delivery.headers
+        )
+
+    assert deliver("presence:join", "event-1", "ada").json()["status"] == "processed"
+    assert deliver("presence:join", "event-2", "bob").json()["status"] == "processed"
+    assert deliver("presence:leave", "event-3", "ada").json()["status"] == "processed"
+    assert deliver("presence:join", "event-1", "ada").json()["status"] == "duplicate"
+    assert deliver("room:join", "event-4", "ada").json()["status"] == "ignored"
+    assert webhooks["presence"] == {"ada": "presence:leave", "bob": "presence:join"}
+
+    operation = app.openapi()["paths"]["/relaybox/webhooks"]["post"]
+    assert {"200", "400", "403", "413", "500", "503"} <= set(operation["responses"])
+    headers = {parameter["name"] for parameter in operation["parameters"]}
+    assert "X-RelayBox-Webhook-Signature" in headers
+
+
+def test_the_testing_snippet_passes_and_can_fail(
+    publishing: tuple[FastAPI, EventsStandin],
+    webhooks: dict[str, Any],
+    relaybox_outbox: PublishOutbox,
+) -> None:
+    tests = run_snippet(PAGE, "Testing", 0)
+    publishes = tests["test_posting_a_message_publishes_it"]
+    delivers = tests["test_relaybox_reaches_the_webhook_endpoint"]
+    app, standin = publishing
+    asyncio.run(publishes(app, relaybox_outbox))
+    asyncio.run(delivers(webhooks["app"], SIGNING_KEY))
+    assert standin.requests == []  # captured, not sent
+
+    relaybox_outbox.clear()
+    with pytest.raises(AssertionError):
+        asyncio.run(publishes(FastAPI(), relaybox_outbox))
+    with pytest.raises(KeyError):  # a 403 JSON error has no "status"
+        asyncio.run(delivers(webhooks["app"], "another-webhooks-signing-key"))
