@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-from tests.support.quickstart import flask_command, running, token_after_form_login, write_app
-from tests.support.servers import free_port
+from tests.support.quickstart import follow_form_app
 from tests.support.snippets import assert_runs
 
 SNIPPETS = {("docs/quickstart.rst", "Flask", "python"): 1}
@@ -16,8 +16,5 @@ def test_the_page_has_the_snippet_this_test_runs() -> None:
 
 
 def test_from_a_new_project_to_a_token(tmp_path: Path) -> None:
-    port = free_port()
-    app = write_app(tmp_path, "Flask")
-    with running("the Flask quick start", flask_command(app, port), port, "/login") as url:
-        claims = token_after_form_login(url)
+    claims = follow_form_app("Flask", tmp_path, sys.executable, install=False)
     assert claims["clientId"] == "alice"

@@ -4,12 +4,12 @@ in a new project under uvicorn."""
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.support.quickstart import running, token_after_form_login, uvicorn_command, write_app
-from tests.support.servers import free_port
+from tests.support.quickstart import follow_form_app
 from tests.support.snippets import assert_runs
 
 SNIPPETS = {
@@ -34,9 +34,5 @@ def test_the_page_has_the_snippets_these_tests_run() -> None:
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_from_a_new_project_to_a_token(tmp_path: Path, framework: str) -> None:
-    port = free_port()
-    write_app(tmp_path, framework)
-    command = uvicorn_command(tmp_path, port)
-    with running(f"the {framework} quick start", command, port, "/login") as url:
-        claims = token_after_form_login(url)
+    claims = follow_form_app(framework, tmp_path, sys.executable, install=False)
     assert claims["clientId"] == "alice"
