@@ -49,8 +49,12 @@ __all__ = [
     "TokenResponse",
 ]
 
+#: The ``iss`` claim; Relaybox's service refuses tokens from any other issuer.
 ISSUER: Final = "https://relaybox.net"
+#: The ``tokenType`` claim; the service refuses every other type.
 TOKEN_TYPE: Final = "id_token"
+#: Where :meth:`~relaybox_integrations.RelayBox.from_env` and the ``relaybox`` command read
+#: the API key.
 API_KEY_ENV_VAR: Final = "RELAYBOX_API_KEY"
 #: Seconds; Relaybox's own default (15 minutes).
 DEFAULT_EXPIRES_IN: Final = 900

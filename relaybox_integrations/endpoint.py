@@ -193,7 +193,8 @@ class AuthEndpoint:
     Every option is checked here, once; a bad one raises :class:`ConfigurationError` naming
     it. Hooks (module docstring for the rules):
 
-    - ``client_id(user)``: a logged-in user's client id (default :func:`default_client_id`);
+    - ``client_id(user)``: a logged-in user's client id (default
+      :func:`~relaybox_integrations.endpoint.default_client_id`);
     - ``permissions(request, user, client_id)``: inline permissions, or None for the
       default; called for logged-in users, and for anonymous ones when they get tokens;
     - ``token_issued(request, user, client_id, expires_in, permissions)``: after minting.
@@ -278,7 +279,8 @@ class AuthEndpoint:
         load_user: Callable[[], Any],
         expires_in: int | None = None,
     ) -> Flow:
-        """The request flow itself, for :func:`run` or :func:`arun` to drive."""
+        """The request flow itself, for :func:`~relaybox_integrations.endpoint.run` or
+        :func:`~relaybox_integrations.endpoint.arun` to drive."""
         rejected = self.reject_method(method)
         if rejected is not None:
             return rejected

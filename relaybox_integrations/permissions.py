@@ -19,6 +19,7 @@ __all__ = [
     "validate_permissions",
 ]
 
+#: Every permission name Relaybox knows; ``*`` grants them all.
 PERMISSION_NAMES = frozenset(
     {
         "create",
@@ -34,6 +35,7 @@ PERMISSION_NAMES = frozenset(
         "*",
     }
 )
+#: Characters Relaybox refuses in a permission's room name or pattern.
 FORBIDDEN_ROOM_CHARACTERS = frozenset("!@#$%^&()+=.")
 
 #: The validated form: what goes into the token's ``permissions`` claim.

@@ -73,6 +73,7 @@ MAX_SAFE_INTEGER: Final = 2**53 - 1
 RETRY_STATUSES: Final = frozenset({502, 503, 504})
 #: Seconds. Retry ``n`` (from 0) waits between half and all of ``min(CAP, BASE * 2**n)``.
 BACKOFF_BASE: Final = 0.5
+#: Seconds; the longest wait before a retry.
 BACKOFF_CAP: Final = 5.0
 #: Idle keep-alive connections kept per instance for the sync path; more are closed.
 MAX_IDLE_CONNECTIONS: Final = 32
@@ -471,7 +472,7 @@ class Publisher:
         self, room_id: object, event: object, data: object, client_id: object, transient: object
     ) -> _Message:
         """Check every argument and build the body around its timestamp, or raise
-        :class:`PublishRequestError` naming the argument at fault."""
+        :class:`~relaybox_integrations.PublishRequestError` naming the argument at fault."""
         room = _check_text("room_id", room_id)
         name = _check_text("event", event)
         options: dict[str, Any] = {}

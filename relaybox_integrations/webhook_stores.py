@@ -4,14 +4,16 @@ Relaybox retries a delivery up to five times with the same payload ``id``, and t
 can overlap (the first still running when Relaybox's 5 s timeout sends the second). A store
 answers three questions about an id, each atomically:
 
-- :meth:`~WebhookStore.claim`: may this delivery run the handlers? ``CLAIMED`` when no other
-  delivery of the id is running or done (the claim is a lease that expires after
-  ``claim_ttl`` seconds, so a process killed mid-handler does not hold it for ever);
+- :meth:`~relaybox_integrations.WebhookStore.claim`: may this delivery run the handlers?
+  ``CLAIMED`` when no other delivery of the id is running or done (the claim is a lease
+  that expires after ``claim_ttl`` seconds, so a process killed mid-handler does not hold
+  it for ever);
   ``IN_PROGRESS`` when another delivery holds the lease; ``DONE`` when the handlers already
   succeeded.
-- :meth:`~WebhookStore.mark_done`: the handlers succeeded; remember that for ``done_ttl``.
-- :meth:`~WebhookStore.release`: the handlers failed; drop the lease (never a done mark) so
-  that Relaybox's retry runs them again.
+- :meth:`~relaybox_integrations.WebhookStore.mark_done`: the handlers succeeded; remember
+  that for ``done_ttl``.
+- :meth:`~relaybox_integrations.WebhookStore.release`: the handlers failed; drop the lease
+  (never a done mark) so that Relaybox's retry runs them again.
 
 Methods may be plain or ``async``: the endpoint's ``ahandle`` awaits whatever is awaitable,
 its ``handle`` calls them plainly.
@@ -65,11 +67,14 @@ class ClaimOutcome(enum.Enum):
 class WebhookStore(Protocol):
     """The three operations the webhook endpoint needs; see the module's description."""
 
-    def claim(self, delivery_id: str) -> ClaimOutcome | Awaitable[ClaimOutcome]: ...
+    def claim(self, delivery_id: str) -> ClaimOutcome | Awaitable[ClaimOutcome]:
+        """Atomically take the lease on ``delivery_id``, or say who has it."""
 
-    def mark_done(self, delivery_id: str) -> object: ...
+    def mark_done(self, delivery_id: str) -> object:
+        """Remember that ``delivery_id``'s handlers succeeded."""
 
-    def release(self, delivery_id: str) -> object: ...
+    def release(self, delivery_id: str) -> object:
+        """Drop this delivery's lease (never a done mark) so that a retry runs again."""
 
 
 def _check_ttl(name: str, value: object) -> float:

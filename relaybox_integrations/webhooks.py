@@ -7,9 +7,10 @@ attempt and retries up to five times, with the same ``id`` and a fresh ``timesta
 network error or a 429, 500, 502, 503 or 504; any other answer ends the delivery, and after
 the last attempt the event is dropped.
 
-:func:`verify_webhook` checks one delivery. :class:`WebhookEndpoint` is the whole endpoint,
-framework-free: adapters hand it the method, the raw body and the signature header, and copy
-the :class:`~relaybox_integrations.endpoint.EndpointResponse` it returns into their own type.
+:func:`~relaybox_integrations.verify_webhook` checks one delivery. :class:`WebhookEndpoint`
+is the whole endpoint, framework-free: adapters hand it the method, the raw body and the
+signature header, and copy the :class:`~relaybox_integrations.endpoint.EndpointResponse` it
+returns into their own type.
 Everything here needs the ``[webhooks]`` extra (``rfc8785`` and ``orjson``).
 """
 
@@ -374,7 +375,8 @@ def sign_webhook(
 
 
 WebhookHandler = Callable[[WebhookEvent], object]
-"""A handler: called with the event; may be ``async`` under :meth:`WebhookEndpoint.ahandle`."""
+"""A handler: called with the event; may be ``async`` under
+:meth:`~relaybox_integrations.WebhookEndpoint.ahandle`."""
 _Handler = TypeVar("_Handler", bound=WebhookHandler)
 
 
@@ -496,7 +498,7 @@ class WebhookEndpoint:
         """The 405 or 413 answer that needs no body, or None to go on and read it.
 
         Adapters call this before reading the body, then read at most
-        :attr:`max_body_size` + 1 bytes (a request without Content-Length can still be long).
+        ``max_body_size`` + 1 bytes (a request without Content-Length can still be long).
         """
         if method != "POST":
             return _METHOD_NOT_ALLOWED

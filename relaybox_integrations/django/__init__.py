@@ -6,10 +6,11 @@
     RELAYBOX = {"API_KEY": os.environ["RELAYBOX_API_KEY"]}
     urlpatterns = [path("user/", include("relaybox_integrations.django.urls"))]
 
-Hooks raise :class:`AccessDenied` to refuse a user (403); :data:`token_issued` is sent for
-every token minted; :func:`get_relaybox` is the process's configured client; route
-``webhooks.WebhookView`` and receive :data:`webhook_received` (or use :func:`on_webhook`) for
-Relaybox's webhooks.
+Hooks raise :class:`~relaybox_integrations.AccessDenied` to refuse a user (403);
+:data:`~relaybox_integrations.django.signals.token_issued` is sent for every token minted;
+:func:`get_relaybox` is the process's configured client; route ``webhooks.WebhookView`` and
+receive :data:`~relaybox_integrations.django.signals.webhook_received` (or use
+:func:`on_webhook`) for Relaybox's webhooks.
 """
 
 from __future__ import annotations

@@ -16,6 +16,6 @@ token_issued = Signal()
 #: Sent for every verified Relaybox webhook delivery, once per delivery id (sender:
 #: :class:`~relaybox_integrations.WebhookEndpoint`), with ``event``, the
 #: :class:`~relaybox_integrations.WebhookEvent`. A receiver that raises makes the view answer
-#: 500, and Relaybox retries. :func:`~relaybox_integrations.django.webhooks.on_webhook`
+#: 500, and Relaybox retries. :func:`~relaybox_integrations.django.on_webhook`
 #: connects a receiver for some events only.
 webhook_received = Signal()

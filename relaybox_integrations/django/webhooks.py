@@ -94,7 +94,8 @@ class AsyncCacheWebhookStore(CacheWebhookStore):
 
 
 def on_webhook(*events: str) -> Callable[[Receiver], Receiver]:
-    """Connect the decorated receiver to :data:`webhook_received` for ``events`` only.
+    """Connect the decorated receiver to
+    :data:`~relaybox_integrations.django.signals.webhook_received` for ``events`` only.
 
     ``@on_webhook("room:join", "room:leave")``; receivers take ``(sender, event,
     **kwargs)``, may be ``async def`` (Django 5.0+, whose signals run them), and raise to

@@ -6,8 +6,8 @@ answers, with the user coming from a FastAPI dependency instead of ``request.use
     app.include_router(relaybox_router(dependency=current_user, api_key=KEY), prefix="/user")
 
 ``current_user`` returns the logged-in user (or its client id), or None when anonymous. To
-mint tokens in your own routes, add :class:`RelayBoxMiddleware` and depend on
-:func:`get_issuer`.
+mint tokens in your own routes, add :class:`~relaybox_integrations.starlette.RelayBoxMiddleware`
+and depend on :func:`~relaybox_integrations.starlette.get_issuer`.
 """
 
 # No "from __future__ import annotations": FastAPI reads the endpoint's annotations at
@@ -92,8 +92,9 @@ def relaybox_router(
     ``dependency`` is a FastAPI dependency returning the current user (an object with
     ``is_authenticated`` True and an ``identity`` or ``id``), its client id, or None when
     anonymous. ``options`` are
-    :class:`RelayBoxIssuer`'s (``api_key=`` and the rest), or pass a ready ``issuer``.
-    GET and POST appear in the OpenAPI schema; other methods get the shared 405 answer.
+    :class:`~relaybox_integrations.starlette.RelayBoxIssuer`'s (``api_key=`` and the rest), or
+    pass a ready ``issuer``. GET and POST appear in the OpenAPI schema; other methods get the
+    shared 405 answer.
     """
     relaybox = RelayBoxIssuer.from_options(issuer, **options)
     if relaybox.has_client_id_hook:

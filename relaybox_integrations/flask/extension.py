@@ -1,6 +1,7 @@
 """The Flask extension: configuration, one auth endpoint per application, user loaders.
 
-Everything an application needs is built once, in :meth:`RelayBox.init_app`, and kept in
+Everything an application needs is built once, in
+:meth:`~relaybox_integrations.flask.RelayBox.init_app`, and kept in
 ``app.extensions["relaybox"]``; the extension object itself holds only the loaders, so one
 instance serves any number of applications made by a factory.
 """
@@ -121,7 +122,8 @@ class RelayBox:
     def init_app(self, app: Flask) -> None:
         """Validate ``app.config`` and add the auth endpoint to ``app``.
 
-        Raises :class:`ConfigurationError` naming the config key at fault.
+        Raises :class:`~relaybox_integrations.ConfigurationError` naming the config key at
+        fault.
         """
         if _EXTENSION_KEY in app.extensions:
             raise RuntimeError(

@@ -105,7 +105,8 @@ class RelayBoxIssuer:
     - ``token_issued(request, user, client_id, expires_in, permissions)``: called after a
       token is minted, for audit; never given the token.
 
-    ``client_id`` and ``get_permissions`` may raise :class:`AccessDenied` to answer 403.
+    ``client_id`` and ``get_permissions`` may raise
+    :class:`~relaybox_integrations.AccessDenied` to answer 403.
     """
 
     __slots__ = ("_identity", "endpoint")

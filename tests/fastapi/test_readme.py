@@ -1,167 +1,39 @@
-"""The README's FastAPI snippets, run as written and checked through FastAPI itself.
-
-Each snippet is taken from README.rst (never copied here) and executed; the app it builds
-answers real ASGI requests (httpx's ASGI transport), its session cookie comes from its own
-``SessionMiddleware`` through a login route the test adds, every token is checked by Node's
-jsonwebtoken with the secret of the snippet's own key, and the app's OpenAPI schema is read
-as FastAPI generates it.
-"""
+"""The README's FastAPI example, run as written and checked through FastAPI itself;
+tokens are checked by Node's jsonwebtoken."""
 
 from __future__ import annotations
-
-import sys
-import types
-from typing import Any
 
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from tests.starlette.asgi import call
-from tests.support.readme import code_blocks, run_snippet
 from tests.support.responses import assert_json_error, token_claims
-from tests.support.verifier import node_verify
+from tests.support.servers import TEST_API_KEY
+from tests.support.snippets import README, assert_runs, run_snippet
 
-SECTION = "FastAPI"
-#: What a browser client (or an attacker) may send to claim another identity.
-SPOOFED = {"X-Client-Id": "admin"}
-SPOOFED_URL = "/user/auth?clientId=admin"
+SNIPPETS = {("README.rst", "FastAPI", "python"): 1}
 
 
-def module_namespace(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """A fresh module's globals, registered in ``sys.modules`` as a file's would be.
-
-    ``@dataclass`` looks its class's module up there.
-    """
-    module = types.ModuleType("readme_fastapi")
-    monkeypatch.setitem(sys.modules, module.__name__, module)
-    return module.__dict__
-
-
-def secret_of(namespace: dict[str, Any]) -> str:
-    """The secret half of the snippet's ``RELAYBOX_API_KEY``: what signs its tokens."""
-    return str(namespace["RELAYBOX_API_KEY"].split(":", 1)[1])
+def test_the_readme_has_the_snippet_this_test_runs() -> None:
+    assert_runs(SNIPPETS)
 
 
 async def login(request: Request) -> Response:
-    """What the app's login view does once the password checks out: the session's user id."""
-    request.session["user_id"] = (await request.json())["user_id"]
+    """What the application's own login view does once the password is right."""
+    request.session["user_id"] = "alice"
     return Response(status_code=204)
 
 
-def with_login(app: FastAPI) -> FastAPI:
-    """``app`` plus a ``POST /login`` route (not in the schema) writing its session."""
+def test_the_example_serves_tokens_to_logged_in_users(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SESSION_SECRET_KEY", "test-readme-fastapi-session-key")
+    monkeypatch.setenv("RELAYBOX_API_KEY", TEST_API_KEY)
+    app: FastAPI = run_snippet(README, "FastAPI", 0)["app"]
     app.add_api_route("/login", login, methods=["POST"], include_in_schema=False)
-    return app
 
-
-def log_in(app: FastAPI, user_id: int) -> dict[str, str]:
-    """Headers carrying the session cookie ``app`` set for ``user_id``."""
-    response = call(app, "POST", "/login", json={"user_id": user_id})
-    assert response.status_code == 204, response.text
-    return {"Cookie": f"session={response.cookies['session']}"}
-
-
-def assert_documents_the_endpoint(schema: dict[str, Any]) -> None:
-    """``/user/auth`` in ``schema``: GET and POST, a TokenBody 200 and an ErrorBody 401."""
-    operations = schema["paths"]["/user/auth"]
-    assert set(operations) == {"get", "post"}
-    for operation in operations.values():
-        responses = operation["responses"]
-        ok = responses["200"]["content"]["application/json"]["schema"]
-        assert ok == {"$ref": "#/components/schemas/TokenBody"}
-        refused = responses["401"]["content"]["application/json"]["schema"]
-        assert refused == {"$ref": "#/components/schemas/ErrorBody"}
-        for answer in responses.values():
-            no_store = answer["headers"]["Cache-Control"]["schema"]
-            assert no_store == {"type": "string", "const": "no-store"}
-    token_body = schema["components"]["schemas"]["TokenBody"]
-    assert set(token_body["required"]) == {"token", "expiresIn", "expiresAt"}
-
-
-def test_the_section_has_the_two_snippets_these_tests_run() -> None:
-    # Keeps the indexes below honest when the README gains or loses a block.
-    assert len(code_blocks(SECTION)) == 2
-
-
-@pytest.fixture
-def first(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """The first snippet's globals, with its development session key."""
-    monkeypatch.delenv("SESSION_SECRET_KEY", raising=False)
-    return run_snippet(SECTION, 0, module_namespace(monkeypatch))
-
-
-def test_session_user_gets_a_token_and_anonymous_a_401(first: dict[str, Any]) -> None:
-    app = with_login(first["app"])
-    secret = secret_of(first)
-    assert app.url_path_for("relaybox_auth") == "/user/auth"
-
-    for method in ("GET", "POST"):
-        assert_json_error(call(app, method, SPOOFED_URL, headers=SPOOFED), 401, "not_authenticated")
-    stranger = log_in(app, 2)  # a session whose user is not in USERS: the dependency says None
-    assert_json_error(call(app, "GET", "/user/auth", headers=stranger), 401, "not_authenticated")
-
-    demo = log_in(app, 1)
-    get = call(app, "GET", SPOOFED_URL, headers={**demo, **SPOOFED})
-    post = call(app, "POST", SPOOFED_URL, headers={**demo, **SPOOFED}, json={"clientId": "admin"})
-    for response in (get, post):
-        claims = token_claims(response, secret)
-        assert claims["clientId"] == "1"  # User has an id and no identity
-        assert claims["publicKey"] == first["RELAYBOX_API_KEY"].split(":", 1)[0]
-        assert claims["exp"] - claims["iat"] == 900
-
-    assert call(app, "OPTIONS", "/user/auth", headers=demo).status_code == 204
-    assert_json_error(call(app, "PUT", "/user/auth", headers=demo), 405, "method_not_allowed")
-
-
-def test_openapi_documents_the_endpoint(first: dict[str, Any]) -> None:
-    schema = with_login(first["app"]).openapi()
-    assert_documents_the_endpoint(schema)
-    assert set(schema["paths"]) == {"/user/auth"}
-
-
-@pytest.fixture
-def second(first: dict[str, Any]) -> dict[str, Any]:
-    """The second snippet, run in the first one's namespace as the README says it continues it."""
-    first_app = first["app"]
-    namespace = run_snippet(SECTION, 1, first)
-    assert namespace["app"] is not first_app
-    with_login(namespace["app"])
-    return namespace
-
-
-def test_bootstrap_mints_for_the_session_user(second: dict[str, Any]) -> None:
-    app = second["app"]
-    secret = secret_of(second)
-    demo = log_in(app, 1)
-
-    bootstrap = call(app, "GET", "/bootstrap?clientId=admin", headers={**demo, **SPOOFED})
-    assert bootstrap.status_code == 200, bootstrap.text
-    assert set(bootstrap.json()) == {"relayboxToken"}
-    claims = node_verify(bootstrap.json()["relayboxToken"], secret)
-    assert claims["clientId"] == "1"
-    assert claims["exp"] - claims["iat"] == 900
-
-    # The router and the middleware share the one issuer: the endpoint still answers.
-    response = call(app, "POST", SPOOFED_URL, headers={**demo, **SPOOFED})
-    assert token_claims(response, secret)["clientId"] == "1"
     assert_json_error(call(app, "GET", "/user/auth"), 401, "not_authenticated")
-
-
-def test_openapi_documents_the_endpoint_and_bootstrap(second: dict[str, Any]) -> None:
-    schema = second["app"].openapi()
-    assert_documents_the_endpoint(schema)
-    assert set(schema["paths"]) == {"/user/auth", "/bootstrap"}
-    ok = schema["paths"]["/bootstrap"]["get"]["responses"]["200"]["content"]["application/json"]
-    assert ok["schema"]["type"] == "object"  # the route's dict return annotation
-
-
-def test_bootstrap_mints_nothing_for_anonymous_visitors(second: dict[str, Any]) -> None:
-    # The issuer refuses anonymous users (allow_anonymous is False), so the route minting
-    # with it must not hand them a token either.
-    response = call(second["app"], "GET", "/bootstrap")
-    minted = response.status_code == 200 and response.json().get("relayboxToken") is not None
-    assert not minted, (
-        "README's FastAPI /bootstrap snippet minted a token with no identity for an "
-        "anonymous visitor, whom /user/auth answers 401"
-    )
+    cookie = {"Cookie": f"session={call(app, 'POST', '/login').cookies['session']}"}
+    for method in ("GET", "POST"):
+        response = call(app, method, "/user/auth", headers={**cookie, "X-Client-Id": "admin"})
+        assert token_claims(response)["clientId"] == "alice"
+    assert "/user/auth" in app.openapi()["paths"]

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.readme import code_blocks
 from tests.support.servers import ROOT
+from tests.support.snippets import README, code_blocks
 
 VERSION_LINE = re.compile(r'^__version__ = "([^"]+)"$', flags=re.MULTILINE)
 
@@ -84,7 +84,7 @@ def test_the_changelog_has_an_entry_for_this_version() -> None:
 
 def test_the_readmes_install_line_installs_from_a_clone(tmp_path: Path) -> None:
     """Run as written, from the clone's top folder, in a fresh virtual environment."""
-    [block] = code_blocks("Installation", language="console")
+    [block] = code_blocks(README, "Installation", language="console")
     [line] = [line for line in block.splitlines() if line.strip()]
     command = shlex.split(line.split("#", 1)[0])
     pip_arguments = command[command.index("pip") + 1 :]

@@ -1,4 +1,4 @@
-"""The README's Publishing snippets run as written, against the stand-in."""
+"""The publishing page's snippets run as written, against the stand-in."""
 
 from __future__ import annotations
 
@@ -14,8 +14,18 @@ import pytest
 from relaybox_integrations import RelayBox
 from relaybox_integrations.testing import capture_publishes
 from tests.support.events_standin import EventsStandin
-from tests.support.readme import code_blocks
 from tests.support.servers import TEST_API_KEY
+from tests.support.snippets import assert_runs, code_blocks
+
+PAGE = "docs/core/publishing.rst"
+SNIPPETS = {
+    ("docs/core/publishing.rst", "Publishing", "python"): 2,
+    ("docs/core/publishing.rst", "Testing your publishes", "python"): 2,
+}
+
+
+def test_the_page_has_the_snippets_these_tests_run() -> None:
+    assert_runs(SNIPPETS)
 
 
 @pytest.fixture
@@ -27,12 +37,12 @@ def environment(standin: EventsStandin, monkeypatch: pytest.MonkeyPatch) -> Even
 
 def run(snippet: str) -> dict[str, Any]:
     namespace: dict[str, Any] = {"__name__": "readme"}
-    exec(compile(snippet, "README.rst", "exec"), namespace)
+    exec(compile(snippet, PAGE, "exec"), namespace)
     return namespace
 
 
 def test_the_publishing_snippets_run(environment: EventsStandin) -> None:
-    sync, asynchronous = code_blocks("Publishing")
+    sync, asynchronous = code_blocks(PAGE, "Publishing")
     namespace = run(sync)
     namespace["relaybox"].close()
     run(asynchronous)
@@ -45,7 +55,7 @@ def test_the_publishing_snippets_run(environment: EventsStandin) -> None:
 
 
 def test_the_testing_snippets_run(environment: EventsStandin) -> None:
-    context_manager, fixture_test = code_blocks("Testing your publishes")
+    context_manager, fixture_test = code_blocks(PAGE, "Testing your publishes")
     run(context_manager)
     relaybox = RelayBox.from_env()
 
@@ -60,7 +70,7 @@ def test_the_testing_snippets_run(environment: EventsStandin) -> None:
 
 
 def test_the_command_line_snippet_runs(environment: EventsStandin) -> None:
-    (console,) = code_blocks("From the command line", language="console")
+    (console,) = code_blocks(PAGE, "From the command line", language="console")
     (command,) = [line[2:] for line in console.splitlines() if line.startswith("$ relaybox")]
     arguments = shlex.split(command)
     result = subprocess.run(

@@ -1,9 +1,9 @@
-"""The README's browser-side snippets, run as written in Chromium against the real examples.
+"""The browser-side snippets of the README and the documentation, run as written in Chromium
+against the real examples.
 
 Each snippet is served as written (the cross-origin one with its API origin pointed at the
-example, the Django fragment given the first snippet's import and ``connect()``) as a JavaScript
-module at an otherwise unused path (``/readme-snippets/``) of a real origin, together with a
-bare page that imports it; the page
+example) as a JavaScript module at an otherwise unused path (``/doc-snippets/``) of a real
+origin, together with a bare page that imports it; the page
 is what a user's own page would be: on that origin, with a ``csrf-token`` meta tag, and nothing
 else. The page imports the snippet with ``import()`` rather than inlining it so that the test
 learns when the snippet's top-level ``await relayBox.connect()`` settles, and how.
@@ -30,28 +30,41 @@ from tests.browser.harness import (
     CrossOriginPages,
     with_host,
 )
-from tests.support.readme import code_blocks
 from tests.support.servers import TEST_SECRET
+from tests.support.snippets import README, assert_runs, code_blocks
 from tests.support.verifier import node_verify
 
+SNIPPETS = {
+    ("README.rst", "In the browser", "javascript"): 1,
+    ("docs/concepts.rst", "In the browser", "javascript"): 2,
+    ("docs/quickstart.rst", "In your page", "javascript"): 1,
+    ("docs/guides/django.rst", "POST and CSRF", "javascript"): 1,
+}
+#: The snippets that connect from a page on the endpoint's own origin with the defaults.
+SAME_ORIGIN = [
+    (README, "In the browser", 0),
+    ("docs/concepts.rst", "In the browser", 0),
+    ("docs/quickstart.rst", "In your page", 0),
+]
+
 #: No example and no test front end serves anything under this path.
-SNIPPET_PATH = "/readme-snippets"
+SNIPPET_PATH = "/doc-snippets"
 #: The API origin the cross-origin snippet names; nothing resolves it here.
-README_API_ORIGIN = "https://api.example.com"
+SNIPPET_API_ORIGIN = "https://api.example.com"
 DJANGO_EXAMPLES = ("django", "django-asgi")
 PAGE = """<!doctype html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
   <meta name="csrf-token" content="{csrf_token}">
-  <title>README snippet</title>
+  <title>Documentation snippet</title>
 </head>
 <body>
   <script type="module">
-    window.__readmeSnippet = 'pending';
+    window.__docSnippet = 'pending';
     import('./snippet.js').then(
-      () => {{ window.__readmeSnippet = 'resolved'; }},
-      (error) => {{ window.__readmeSnippet = `rejected: ${{error.name}}: ${{error.message}}`; }},
+      () => {{ window.__docSnippet = 'resolved'; }},
+      (error) => {{ window.__docSnippet = `rejected: ${{error.name}}: ${{error.message}}`; }},
     );
   </script>
 </body>
@@ -59,24 +72,23 @@ PAGE = """<!doctype html>
 """
 
 
-def readme_snippets(section: str, count: int) -> list[str]:
-    """The section's javascript blocks; a README with more or fewer needs these tests updated.
+def test_the_pages_have_the_snippets_these_tests_run() -> None:
+    assert_runs(SNIPPETS)
+
+
+def page_snippet(page: str, section: str, index: int) -> str:
+    """One javascript block of a page.
 
     Each imports the client as the example page does, from the same URL: the one the tests
     answer with the stand-in, which has the current client's exports (a default export only).
     """
-    blocks = code_blocks(section, language="javascript")
-    assert len(blocks) == count, (
-        f"README.rst section {section!r} has {len(blocks)} javascript blocks, these tests "
-        f"run {count}: update tests/browser/test_readme_snippets.py"
-    )
-    for block in blocks:
-        assert block.startswith(f"import RelayBox from '{CLIENT_URL}';\n"), block
-    return blocks
+    block = code_blocks(page, section, language="javascript")[index]
+    assert block.startswith(f"import RelayBox from '{CLIENT_URL}';\n"), block
+    return block
 
 
 class SnippetServer:
-    """Answers ``/readme-snippets/`` requests of one page with the page and the snippet."""
+    """Answers ``/doc-snippets/`` requests of one page with the page and the snippet."""
 
     def __init__(self, session: BrowserSession, page: Page, origin: str) -> None:
         self.files: dict[str, tuple[str, bytes]] = {}
@@ -89,7 +101,7 @@ class SnippetServer:
 
     def _answer(self, event: dict[str, Any]) -> None:
         url = event["request"]["url"].split("?")[0]
-        content_type, body = self.files.get(url, ("text/plain", b"not a README snippet"))
+        content_type, body = self.files.get(url, ("text/plain", b"not a documentation snippet"))
         self.devtools.send(
             "Fetch.fulfillRequest",
             {
@@ -114,10 +126,10 @@ def run_snippet(
     server.files[f"{origin}{SNIPPET_PATH}/page.html"] = ("text/html", document.encode())
     server.files[f"{origin}{SNIPPET_PATH}/snippet.js"] = ("text/javascript", snippet.encode())
     page.goto(f"{origin}{SNIPPET_PATH}/page.html")
-    page.wait_for_function("() => window.__readmeSnippet !== 'pending'", timeout=SETTLE_MS)
+    page.wait_for_function("() => window.__docSnippet !== 'pending'", timeout=SETTLE_MS)
     ran = page.evaluate(
         """() => ({
-          outcome: window.__readmeSnippet,
+          outcome: window.__docSnippet,
           requests: window.__relayboxStandIn ? window.__relayboxStandIn.requests : [],
         })"""
     )
@@ -128,8 +140,11 @@ def explain(example: str, ran: dict[str, Any], session: BrowserSession) -> str:
     return f"{example}: the snippet ran as {ran!r}; console: {session.console!r}"
 
 
-def test_same_origin_snippet(session: BrowserSession, example: str, example_url: str) -> None:
-    snippet = readme_snippets("In the browser", 2)[0]
+@pytest.mark.parametrize(("page", "section", "index"), SAME_ORIGIN)
+def test_same_origin_snippet(
+    session: BrowserSession, example: str, example_url: str, page: str, section: str, index: int
+) -> None:
+    snippet = page_snippet(page, section, index)
     auth_url = f"{example_url}/user/auth"
     session.login(example_url)
     user_id = session.user_id(example_url)
@@ -160,8 +175,8 @@ def test_cross_origin_snippet(
     The example and the front end are two ports of ``localhost``: two origins of one site,
     see test_cross_origin.py for why that is what lets the cookie travel over plain HTTP.
     """
-    snippet = readme_snippets("In the browser", 2)[1]
-    assert snippet.count(README_API_ORIGIN) == 1, snippet
+    snippet = page_snippet("docs/concepts.rst", "In the browser", 1)
+    assert snippet.count(SNIPPET_API_ORIGIN) == 1, snippet
     api = with_host(example_url, "localhost")
     auth_url = f"{api}/user/auth"
     origin = cross_origin_pages.allowed
@@ -171,7 +186,7 @@ def test_cross_origin_snippet(
     # for a public page, which needs the user's leave to call a loopback address (Local
     # Network Access). The leave puts it where a page served from loopback is.
     session.context.grant_permissions(["local-network-access"], origin=origin)
-    page, ran = run_snippet(session, origin, snippet.replace(README_API_ORIGIN, api))
+    page, ran = run_snippet(session, origin, snippet.replace(SNIPPET_API_ORIGIN, api))
 
     assert ran["outcome"] == "resolved", explain(example, ran, session)
     [first] = ran["requests"]
@@ -199,7 +214,7 @@ def test_cross_origin_snippet(
 @pytest.mark.parametrize("example", DJANGO_EXAMPLES, indirect=True)
 def test_django_post_snippet(session: BrowserSession, example: str, example_url: str) -> None:
     """The page's token lets the POST through; a wrong one does not, so the header matters."""
-    [snippet] = readme_snippets("Django", 1)
+    snippet = page_snippet("docs/guides/django.rst", "POST and CSRF", 0)
     home = session.login(example_url)
     csrf_token = home.locator('meta[name="csrf-token"]').get_attribute("content") or ""
     assert csrf_token, f"{example}: the home page has no CSRF token"

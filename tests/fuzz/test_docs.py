@@ -1,4 +1,4 @@
-"""The README's "Fuzzing and secret hygiene" snippet, run as written.
+"""The development page's "Fuzzing and secret hygiene" snippet, run as written.
 
 It loads the package's shipped OpenAPI description as users would (importlib.resources) and
 asserts on it itself; the test also checks that what it loaded is that file, parsed.
@@ -8,23 +8,21 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import relaybox_integrations
-from tests.support.readme import code_blocks
+from tests.support.snippets import assert_runs, run_snippet
 
-SECTION = "Fuzzing and secret hygiene"
+PAGE = "docs/development.rst"
+SNIPPETS = {("docs/development.rst", "Fuzzing and secret hygiene", "python"): 1}
 SHIPPED = Path(relaybox_integrations.__file__).resolve().parent / "openapi.json"
 
 
-def test_the_section_has_the_one_snippet_this_test_runs() -> None:
-    # Keeps the index below honest when the README gains or loses a block.
-    assert len(code_blocks(SECTION)) == 1
+def test_the_page_has_the_snippets_these_tests_run() -> None:
+    assert_runs(SNIPPETS)
 
 
 def test_the_snippet_loads_the_shipped_description() -> None:
-    namespace: dict[str, Any] = {"__name__": "readme_fuzz_0"}
-    exec(compile(code_blocks(SECTION)[0], "README.rst", "exec"), namespace)  # asserts itself
+    namespace = run_snippet(PAGE, "Fuzzing and secret hygiene", 0)  # asserts itself
     description = namespace["description"]
     assert description == json.loads(SHIPPED.read_text("utf-8"))
     assert description["openapi"].startswith("3.1")
