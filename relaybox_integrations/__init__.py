@@ -1,4 +1,4 @@
-"""Relaybox auth tokens and webhooks for Django, Flask, Starlette and FastAPI applications.
+"""Relaybox auth tokens, publishing and webhooks for Django, Flask, Starlette and FastAPI.
 
 The framework-free core is importable from here; each framework's adapter lives in its own
 subpackage (``relaybox_integrations.django``, ``.flask``, ``.starlette``, ``.fastapi``).
@@ -11,6 +11,7 @@ from .core import (
     MAX_TOKEN_LENGTH,
     TOKEN_TYPE,
     ApiKey,
+    PublishResult,
     RelayBox,
     TokenResponse,
 )
@@ -76,6 +77,7 @@ __all__ = [
     "PublishError",
     "PublishOutcomeUnknownError",
     "PublishRequestError",
+    "PublishResult",
     "RedisWebhookStore",
     "RelayBox",
     "RelayBoxError",

@@ -34,7 +34,7 @@ from .errors import (
 from .permissions import Permissions, PermissionsInput, validate_permissions
 
 if TYPE_CHECKING:
-    from .publishing import Publisher, PublishResult
+    from .publishing import Publisher
 
 __all__ = [
     "API_KEY_ENV_VAR",
@@ -45,6 +45,7 @@ __all__ = [
     "REFRESH_MARGIN",
     "TOKEN_TYPE",
     "ApiKey",
+    "PublishResult",
     "RelayBox",
     "TokenResponse",
 ]
@@ -200,6 +201,15 @@ def _is_utf8(text: str) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class PublishResult:
+    """What Relaybox answered to a publish: its id for the request, and the event's time."""
+
+    request_id: str
+    #: The body's timestamp as Relaybox echoed it: milliseconds since the epoch.
+    timestamp: int
+
+
 @dataclass(frozen=True, repr=False)
 class TokenResponse:
     """What the auth endpoint answers: the token and when it expires."""
@@ -215,8 +225,12 @@ class TokenResponse:
         return {"token": self.token, "expiresIn": self.expires_in, "expiresAt": self.expires_at}
 
     def to_json(self) -> bytes:
-        """:meth:`as_dict` serialised as compact UTF-8 JSON."""
-        return json.dumps(self.as_dict(), separators=_COMPACT).encode()
+        """:meth:`as_dict` serialised as compact UTF-8 JSON (the token is base64url and dots,
+        so it needs no escaping)."""
+        return (
+            f'{{"token":"{self.token}","expiresIn":{self.expires_in},'
+            f'"expiresAt":{self.expires_at}}}'
+        ).encode()
 
     def __repr__(self) -> str:
         # The token is a credential: keep it out of logs that repr() objects.

@@ -187,6 +187,22 @@ class _UnusableIdentity(Exception):
     """A hook gave a logged-in user no usable client id: a server bug."""
 
 
+def _usable_client_id(user: Any, value: Any) -> str:
+    """``value`` as the client id of the logged-in ``user``, or :class:`_UnusableIdentity`."""
+    if value is None:
+        raise _UnusableIdentity(
+            f"the client id of the logged-in {type(user).__name__} is None; give users an id "
+            "(or identity), return one from the client-id hook, or raise AccessDenied to "
+            "refuse the user"
+        )
+    try:
+        return _check_client_id(value)
+    except TokenRequestError as exc:
+        raise _UnusableIdentity(
+            f"the client id of the logged-in {type(user).__name__} is unusable: {exc}"
+        ) from None
+
+
 class AuthEndpoint:
     """The auth endpoint: who is asking, which permissions, the token, the audit call.
 
@@ -286,11 +302,17 @@ class AuthEndpoint:
             return rejected
         try:
             user = yield load_user, ()
+            authenticated = False if user is None else _is_authenticated(user)
             client_id: str | None = None
-            if user is not None and _is_authenticated(user) is not False:
-                client_id = yield from self._client_id_of(user)
-            elif not self.allow_anonymous:
-                return _NOT_AUTHENTICATED
+            if authenticated is False:
+                if not self.allow_anonymous:
+                    return _NOT_AUTHENTICATED
+            elif authenticated is None:  # an identity loader's answer: the client id itself
+                client_id = _usable_client_id(user, user)
+            elif self._client_id is default_client_id:  # plain attribute reads: no round trip
+                client_id = _usable_client_id(user, default_client_id(user))
+            else:
+                client_id = _usable_client_id(user, (yield self._client_id, (user,)))
             permissions = None
             if self._permissions is not None:
                 permissions = yield self._permissions, (request, user, client_id)
@@ -309,24 +331,6 @@ class AuthEndpoint:
             audit = (request, user, client_id, token.expires_in, permissions)
             yield self._token_issued, audit
         return EndpointResponse(200, token.to_json())
-
-    def _client_id_of(self, user: Any) -> Generator[Call, Any, str]:
-        if _is_authenticated(user) is None:
-            value: Any = user  # an identity loader's answer: the client id itself
-        else:
-            value = yield self._client_id, (user,)
-        if value is None:
-            raise _UnusableIdentity(
-                f"the client id of the logged-in {type(user).__name__} is None; give users "
-                "an id (or identity), return one from the client-id hook, or raise "
-                "AccessDenied to refuse the user"
-            )
-        try:
-            return _check_client_id(value)
-        except TokenRequestError as exc:
-            raise _UnusableIdentity(
-                f"the client id of the logged-in {type(user).__name__} is unusable: {exc}"
-            ) from None
 
     @staticmethod
     def server_error(reason: str) -> EndpointResponse:

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 from . import __version__
-from .core import _check_client_id
+from .core import PublishResult, _check_client_id
 from .errors import (
     ConfigurationError,
     PublishError,
@@ -91,15 +91,6 @@ _CAUSES_OF_500 = (
     "It also answers 500 when its own processing takes over 5 s, in which case the event may "
     "still have been published. Not retried: none of the usual causes goes away by itself."
 )
-
-
-@dataclass(frozen=True)
-class PublishResult:
-    """What Relaybox answered to a publish: its id for the request, and the event's time."""
-
-    request_id: str
-    #: The body's timestamp as Relaybox echoed it: milliseconds since the epoch.
-    timestamp: int
 
 
 def backoff_delay(retry: int) -> float:

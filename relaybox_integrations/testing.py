@@ -11,7 +11,7 @@
 While a capture is active, every ``RelayBox`` in the process (those built before it, and by
 the application itself) checks and signs each publish exactly as it would for Relaybox, then
 records it here instead of sending it, and returns a
-:class:`~relaybox_integrations.publishing.PublishResult` as Relaybox would. A bad argument
+:class:`~relaybox_integrations.PublishResult` as Relaybox would. A bad argument
 still raises :class:`~relaybox_integrations.PublishRequestError`. Captures are process-wide,
 so a live test server in another thread is captured too, and they nest: each active capture
 sees every publish. With pytest, the ``relaybox_outbox`` fixture wraps a test in one.
@@ -45,7 +45,7 @@ class CapturedPublish:
     transient: bool
     #: Milliseconds since the epoch, from the ``RelayBox``'s clock.
     timestamp: int
-    #: The request id handed back in the :class:`~relaybox_integrations.publishing.PublishResult`.
+    #: The request id handed back in the :class:`~relaybox_integrations.PublishResult`.
     request_id: str
     public_key: str
     #: The exact request body that would have been signed and sent.

@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 
-from relaybox_integrations import RelayBox
-from relaybox_integrations.publishing import PublishResult
+from relaybox_integrations import PublishResult, RelayBox
 from tests.support.events_standin import EventsStandin
 from tests.support.publish_check import node_check_publishes
 from tests.support.servers import TEST_API_KEY, TEST_SECRET

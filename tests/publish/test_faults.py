@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from relaybox_integrations import PublishError, PublishOutcomeUnknownError, RelayBox
-from relaybox_integrations.publishing import PublishResult
+from relaybox_integrations import PublishError, PublishOutcomeUnknownError, PublishResult, RelayBox
 from tests.publish.conftest import CHAT_ONLY_KEY, KEYS, SteppingClock
 from tests.support.events_standin import EventsStandin, Fault
 from tests.support.publish_check import node_check_publishes

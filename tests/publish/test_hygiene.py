@@ -14,10 +14,10 @@ from relaybox_integrations import (
     PublishError,
     PublishOutcomeUnknownError,
     PublishRequestError,
+    PublishResult,
     RelayBox,
     RelayBoxError,
 )
-from relaybox_integrations.publishing import PublishResult
 from relaybox_integrations.testing import capture_publishes
 from tests.support.events_standin import EventsStandin, Fault
 from tests.support.servers import TEST_API_KEY, TEST_SECRET, free_port
