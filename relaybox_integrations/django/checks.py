@@ -13,7 +13,11 @@ accept. Requests run the same checks before building (:mod:`.integration`). Ids:
 - ``relaybox.E009`` ``RELAYBOX`` is not a dict
 - ``relaybox.E010`` ``WEBHOOK_SIGNING_KEY`` malformed, or missing while a webhook view is
   routed; ``E011`` ``WEBHOOK_TOLERANCE`` invalid; ``E012`` ``WEBHOOK_CACHE`` not a
-  configured cache; ``E013`` ``CORE_URL`` not an http(s) URL
+  configured cache; ``E013`` ``CORE_URL`` not an http(s) URL; ``E014`` ``PUBLISH_TIMEOUT``
+  or ``PUBLISH_RETRIES`` invalid; ``E015`` ``WEBHOOK_CACHE`` a ``DummyCache``, which stores
+  nothing
+- ``relaybox.W002`` ``WEBHOOK_CACHE`` a ``LocMemCache``: per process, and it forgets ids
+  past its ``MAX_ENTRIES``
 - ``relaybox.W001`` the API secret is shorter than HS256 keys should be
 
 They are registered under the tags ``relaybox`` and ``security`` (a bad key is a security
@@ -67,6 +71,15 @@ _HINTS: Final[Mapping[str, tuple[str, str]]] = {
         "Leave it unset for Relaybox's own service, or give a URL such as "
         "'https://gnet.prod.relaybox-services.net'.",
     ),
+    "PUBLISH_TIMEOUT": (
+        "relaybox.E014",
+        "Use the seconds one publish attempt may take (default 10; a view waits that long "
+        "times the attempts at worst).",
+    ),
+    "PUBLISH_RETRIES": (
+        "relaybox.E014",
+        "Use how often a publish that never reached Relaybox is tried again, 0 to 10 (default 2).",
+    ),
     "WEBHOOK_SIGNING_KEY": (
         "relaybox.E010",
         "Copy the signing key of the webhook in your Relaybox dashboard, e.g. "
@@ -84,6 +97,8 @@ CORE_OPTIONS: Final[Mapping[str, str]] = {
     "permissions": "PERMISSIONS",
     "allow_anonymous": "ALLOW_ANONYMOUS",
     "core_url": "CORE_URL",
+    "timeout": "PUBLISH_TIMEOUT",
+    "retries": "PUBLISH_RETRIES",
     "signing_key": "WEBHOOK_SIGNING_KEY",
     "tolerance": "WEBHOOK_TOLERANCE",
 }
@@ -131,7 +146,7 @@ def configure() -> tuple[list[CheckMessage], Integration | None]:
             error("relaybox.E009", None, f"must be a dict; got {type(raw).__name__}", hint)
         ], None
     messages: list[CheckMessage] = [*_api_key_problems(raw), *_option_problems(raw)]
-    if messages:
+    if any(message.is_serious() for message in messages):
         return messages, None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ShortSecretWarning)
@@ -173,7 +188,7 @@ def _api_key_problems(raw: Mapping[str, object]) -> Iterator[Error]:
         yield core_error(exc)
 
 
-def _option_problems(raw: Mapping[str, object]) -> Iterator[Error]:
+def _option_problems(raw: Mapping[str, object]) -> Iterator[CheckMessage]:
     for key in raw:
         if key not in DEFAULTS:
             close = difflib.get_close_matches(str(key), list(DEFAULTS), n=1)
@@ -198,6 +213,8 @@ def _option_problems(raw: Mapping[str, object]) -> Iterator[Error]:
     if cache not in settings.CACHES:
         hint = "Name a cache in CACHES (a shared one, such as Redis, with several processes)."
         yield error("relaybox.E012", "WEBHOOK_CACHE", f"{cache!r} is not in CACHES", hint)
+    elif raw.get("WEBHOOK_SIGNING_KEY") is not None:
+        yield from _cache_problems(str(cache))
     for key in ("CLIENT_ID_HOOK", "PERMISSIONS_HOOK"):
         try:
             load_hook(key)
@@ -206,6 +223,33 @@ def _option_problems(raw: Mapping[str, object]) -> Iterator[Error]:
             yield error("relaybox.E007", key, f"cannot import {raw[key]!r}: {exc}", hint)
         except TypeError as exc:
             yield error("relaybox.E008", key, str(exc), "Give a function, or its dotted path.")
+
+
+#: Below this many entries, a LocMemCache forgets delivery ids soon enough to matter.
+_FEW_ENTRIES: Final = 10_000
+
+
+def _cache_problems(alias: str) -> Iterator[CheckMessage]:
+    """E015 for a cache that deduplicates nothing, W002 for one that forgets soon."""
+    cache = settings.CACHES[alias]
+    backend = str(cache.get("BACKEND", ""))
+    shared = "Use a shared cache such as django.core.cache.backends.redis.RedisCache."
+    if backend.endswith(".DummyCache"):
+        message = (
+            f"{alias!r} is a DummyCache, which stores nothing: every retry of a delivery "
+            "would run the receivers again"
+        )
+        yield error("relaybox.E015", "WEBHOOK_CACHE", message, shared)
+    elif backend.endswith(".LocMemCache"):
+        entries = cache.get("OPTIONS", {}).get("MAX_ENTRIES", 300)
+        if isinstance(entries, int) and entries < _FEW_ENTRIES:
+            yield CheckWarning(
+                f"RELAYBOX['WEBHOOK_CACHE']: {alias!r} is a LocMemCache that keeps "
+                f"{entries} entries: past that it forgets delivery ids, and a retry runs the "
+                "receivers again (and it holds for one process only)",
+                hint=f"{shared} Or raise OPTIONS['MAX_ENTRIES'] and serve with one process.",
+                id="relaybox.W002",
+            )
 
 
 def _webhook_problems(raw: Mapping[str, object]) -> Iterator[Error]:

@@ -11,7 +11,12 @@ from typing import Final
 
 from django.conf import settings
 
-from ..core import DEFAULT_CORE_URL, DEFAULT_EXPIRES_IN
+from ..core import (
+    DEFAULT_CORE_URL,
+    DEFAULT_EXPIRES_IN,
+    DEFAULT_PUBLISH_RETRIES,
+    DEFAULT_PUBLISH_TIMEOUT,
+)
 from ..webhooks import DEFAULT_WEBHOOK_TOLERANCE
 
 __all__ = ["DEFAULTS", "raw_settings", "setting"]
@@ -25,6 +30,8 @@ DEFAULTS: Final[Mapping[str, object]] = {
     "PERMISSIONS_HOOK": None,
     "ALLOW_ANONYMOUS": False,
     "CORE_URL": DEFAULT_CORE_URL,
+    "PUBLISH_TIMEOUT": DEFAULT_PUBLISH_TIMEOUT,
+    "PUBLISH_RETRIES": DEFAULT_PUBLISH_RETRIES,
     "WEBHOOK_SIGNING_KEY": None,
     "WEBHOOK_TOLERANCE": DEFAULT_WEBHOOK_TOLERANCE,
     "WEBHOOK_CACHE": "default",

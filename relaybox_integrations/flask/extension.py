@@ -12,7 +12,7 @@ import json
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final, TypeAlias, TypeVar
+from typing import Any, Final, TypeAlias, TypeVar
 
 import click
 from flask import Blueprint, Flask, Response, current_app, has_app_context, request
@@ -20,7 +20,14 @@ from flask.cli import with_appcontext
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Rule
 
-from ..core import DEFAULT_CORE_URL, DEFAULT_EXPIRES_IN, TokenResponse
+from ..core import (
+    DEFAULT_CORE_URL,
+    DEFAULT_EXPIRES_IN,
+    DEFAULT_PUBLISH_RETRIES,
+    DEFAULT_PUBLISH_TIMEOUT,
+    PublishResult,
+    TokenResponse,
+)
 from ..core import RelayBox as CoreRelayBox
 from ..endpoint import AuthEndpoint, EndpointResponse, json_error
 from ..errors import ConfigurationError
@@ -33,9 +40,6 @@ from ..webhooks import (
     WebhookHandler,
 )
 from .signals import token_issued
-
-if TYPE_CHECKING:
-    from ..publishing import PublishResult
 
 try:
     from flask_login import current_user, login_user  # type: ignore[import-untyped]
@@ -64,6 +68,8 @@ _CONFIG_KEYS: Final = {
     "tolerance": "RELAYBOX_WEBHOOK_TOLERANCE",
     "store": "RELAYBOX_WEBHOOK_STORE",
     "core_url": "RELAYBOX_CORE_URL",
+    "timeout": "RELAYBOX_PUBLISH_TIMEOUT",
+    "retries": "RELAYBOX_PUBLISH_RETRIES",
 }
 
 ClientIdValue: TypeAlias = str | int | None
@@ -352,6 +358,8 @@ def _from_config(config: Mapping[str, Any]) -> tuple[CoreRelayBox, Any, str]:
             expires_in=config.get("RELAYBOX_TOKEN_EXPIRES_IN", DEFAULT_EXPIRES_IN),
             permissions=config.get("RELAYBOX_PERMISSIONS"),
             core_url=config.get("RELAYBOX_CORE_URL", DEFAULT_CORE_URL),
+            timeout=config.get("RELAYBOX_PUBLISH_TIMEOUT", DEFAULT_PUBLISH_TIMEOUT),
+            retries=config.get("RELAYBOX_PUBLISH_RETRIES", DEFAULT_PUBLISH_RETRIES),
         )
         AuthEndpoint(relaybox, allow_anonymous=allow_anonymous)  # checks the flag
     except ConfigurationError as exc:

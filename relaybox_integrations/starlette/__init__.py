@@ -23,7 +23,13 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..core import DEFAULT_CORE_URL, DEFAULT_EXPIRES_IN, RelayBox
+from ..core import (
+    DEFAULT_CORE_URL,
+    DEFAULT_EXPIRES_IN,
+    DEFAULT_PUBLISH_RETRIES,
+    DEFAULT_PUBLISH_TIMEOUT,
+    RelayBox,
+)
 from ..endpoint import AccessDenied, AuthEndpoint, EndpointResponse
 from ..errors import ConfigurationError, RelayBoxError
 from ..permissions import PermissionsInput
@@ -95,8 +101,9 @@ class RelayBoxIssuer:
     """The configured Relaybox auth endpoint, shared by routes, middleware and FastAPI.
 
     Built once at start-up; every argument is checked here and a bad one raises
-    :class:`~relaybox_integrations.ConfigurationError` naming it. Hooks may be sync (run in a
-    threadpool) or async:
+    :class:`~relaybox_integrations.ConfigurationError` naming it. ``core_url``, ``timeout``
+    and ``retries`` configure publishing, as for :class:`~relaybox_integrations.RelayBox`.
+    Hooks may be sync (run in a threadpool) or async:
 
     - ``client_id(request)``: who is asking, instead of ``request.user``: a client id, a user
       object, or None for nobody;
@@ -119,6 +126,8 @@ class RelayBoxIssuer:
         permissions: PermissionsInput | None = None,
         allow_anonymous: bool = False,
         core_url: str = DEFAULT_CORE_URL,
+        timeout: float = DEFAULT_PUBLISH_TIMEOUT,
+        retries: int = DEFAULT_PUBLISH_RETRIES,
         client_id: ClientIdHook | None = None,
         get_permissions: PermissionsHook | None = None,
         token_issued: TokenIssuedHook | None = None,
@@ -131,7 +140,12 @@ class RelayBoxIssuer:
                 return get_permissions(request, client_id)
 
         relaybox = RelayBox(
-            api_key, expires_in=expires_in, permissions=permissions, core_url=core_url
+            api_key,
+            expires_in=expires_in,
+            permissions=permissions,
+            core_url=core_url,
+            timeout=timeout,
+            retries=retries,
         )
         #: The core's auth endpoint, configured; FastAPI's router answers through it.
         self.endpoint = AuthEndpoint(

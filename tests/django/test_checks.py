@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import pytest
@@ -147,6 +148,72 @@ def test_e010_webhook_view_routed_without_a_signing_key() -> None:
 )
 def test_e010_to_e012_webhook_settings(setting: dict[str, Any], check_id: str) -> None:
     assert ids({**KEY, **setting}) == [check_id]
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        {"PUBLISH_TIMEOUT": 0},
+        {"PUBLISH_TIMEOUT": "10"},
+        {"PUBLISH_TIMEOUT": float("inf")},
+        {"PUBLISH_RETRIES": -1},
+        {"PUBLISH_RETRIES": 11},
+        {"PUBLISH_RETRIES": 1.0},
+        {"PUBLISH_RETRIES": True},
+    ],
+)
+def test_e014_publish_timeout_and_retries(setting: dict[str, Any]) -> None:
+    (message,) = messages({**KEY, **setting})
+    (key,) = setting
+    assert message.id == "relaybox.E014"
+    assert f"RELAYBOX['{key}']" in message.msg
+
+
+def webhook_cache(**cache: Any) -> Any:
+    caches = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "webhooks": cache,
+    }
+    return override_settings(CACHES=caches)
+
+
+def test_e015_a_dummy_cache_deduplicates_nothing() -> None:
+    with webhook_cache(BACKEND="django.core.cache.backends.dummy.DummyCache"):
+        (message,) = messages({**KEY, "WEBHOOK_CACHE": "webhooks"})
+        assert message.id == "relaybox.E015"
+        assert "RELAYBOX['WEBHOOK_CACHE']" in message.msg
+        assert "RedisCache" in message.hint
+        with (
+            override_settings(RELAYBOX={**KEY, "WEBHOOK_CACHE": "webhooks"}),
+            pytest.raises(ImproperlyConfigured, match=r"relaybox\.E015"),
+        ):
+            get_integration()
+
+
+@pytest.mark.parametrize("options", [{}, {"OPTIONS": {"MAX_ENTRIES": 5_000}}])
+def test_w002_a_small_local_memory_cache_forgets_delivery_ids(options: dict[str, Any]) -> None:
+    with webhook_cache(BACKEND="django.core.cache.backends.locmem.LocMemCache", **options):
+        (message,) = messages({**KEY, "WEBHOOK_CACHE": "webhooks"})
+        assert message.id == "relaybox.W002"
+        entries = options.get("OPTIONS", {}).get("MAX_ENTRIES", 300)
+        assert f"keeps {entries} entries" in message.msg
+        # A warning: the integration still builds, and warns only through the checks.
+        with (
+            override_settings(RELAYBOX={**KEY, "WEBHOOK_CACHE": "webhooks"}),
+            warnings.catch_warnings(),
+        ):
+            warnings.simplefilter("error")
+            assert get_integration().webhooks is not None
+
+
+def test_no_cache_check_without_webhooks_or_for_a_large_local_cache() -> None:
+    with webhook_cache(BACKEND="django.core.cache.backends.dummy.DummyCache"):
+        assert ids({"API_KEY": TEST_API_KEY, "WEBHOOK_CACHE": "webhooks"}, webhooks=False) == [
+            "relaybox.E010"  # the test URLconf routes the webhook view; no cache check
+        ]
+    large = {"OPTIONS": {"MAX_ENTRIES": 10_000}}
+    with webhook_cache(BACKEND="django.core.cache.backends.locmem.LocMemCache", **large):
+        assert ids({**KEY, "WEBHOOK_CACHE": "webhooks"}) == []
 
 
 def test_a_routed_webhook_view_without_a_key_leaves_the_auth_view_working() -> None:

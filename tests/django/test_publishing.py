@@ -8,9 +8,9 @@ import pytest
 from django.db import transaction
 from django.test import override_settings
 
-from relaybox_integrations import PublishRequestError
+from relaybox_integrations import PublishError, PublishOutcomeUnknownError, PublishRequestError
 from relaybox_integrations.django import get_relaybox, publish_on_commit
-from tests.support.events_standin import EventsStandin
+from tests.support.events_standin import EventsStandin, Fault
 from tests.support.servers import TEST_API_KEY
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -74,3 +74,16 @@ def test_a_failure_after_the_commit_is_logged_not_raised(
         get_relaybox().close()
     assert "after commit failed" in caplog.text
     assert rooms(standin) == []
+
+
+def test_publish_timeout_and_retries_reach_the_client(standin: EventsStandin) -> None:
+    config = {"API_KEY": TEST_API_KEY, "CORE_URL": standin.url, "PUBLISH_RETRIES": 0}
+    with override_settings(RELAYBOX={**config, "PUBLISH_TIMEOUT": 0.2}):
+        standin.fail_next(Fault("status", status=503))
+        with pytest.raises(PublishError) as refused:
+            get_relaybox().publish("orders:3", "shipped", {})
+        assert (refused.value.status, refused.value.attempts) == (503, 1)
+        standin.fail_next(Fault("stall", seconds=5))
+        with pytest.raises(PublishOutcomeUnknownError):
+            get_relaybox().publish("orders:3", "shipped", {})
+        get_relaybox().close()

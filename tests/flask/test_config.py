@@ -40,6 +40,8 @@ SECRET_ALONE = "only-the-secret-part-was-pasted-0123456789"
         ({"RELAYBOX_AUTH_URL": None}, "RELAYBOX_AUTH_URL", "starting with '/'"),
         ({"RELAYBOX_AUTH_URL": "/auth/<user>"}, "RELAYBOX_AUTH_URL", "<variables>"),
         ({"RELAYBOX_ALLOW_ANONYMOUS": "yes"}, "RELAYBOX_ALLOW_ANONYMOUS", "True or False"),
+        ({"RELAYBOX_PUBLISH_TIMEOUT": 0}, "RELAYBOX_PUBLISH_TIMEOUT", "above 0 seconds"),
+        ({"RELAYBOX_PUBLISH_RETRIES": 11}, "RELAYBOX_PUBLISH_RETRIES", "from 0 to 10"),
     ],
 )
 def test_init_app_names_the_config_key(

@@ -12,13 +12,14 @@ import pytest
 from starlette.authentication import BaseUser
 from starlette.requests import Request
 
-from relaybox_integrations import ConfigurationError
+from relaybox_integrations import ConfigurationError, PublishError, PublishOutcomeUnknownError
 from relaybox_integrations.starlette import (
     MissingMiddlewareError,
     RelayBoxIssuer,
     relaybox_routes,
 )
 from tests.starlette.asgi import HeaderBackend, app_with, as_user, call
+from tests.support.events_standin import EventsStandin, Fault
 from tests.support.servers import TEST_API_KEY, TEST_SECRET
 from tests.support.verifier import node_verify, node_verify_many
 
@@ -136,6 +137,9 @@ def test_sync_hooks_run_off_the_event_loop_thread() -> None:
         ({"permissions": {"room.1": ["publish"]}}, "permissions", "room 'room.1'"),
         ({"permissions": ["shout"]}, "permissions", "unknown permission 'shout'"),
         ({"allow_anonymous": "yes"}, "allow_anonymous", "True or False"),
+        ({"core_url": "ftp://example.com"}, "core_url", "http"),
+        ({"timeout": -1}, "timeout", "above 0 seconds"),
+        ({"retries": "2"}, "retries", "from 0 to 10"),
         ({"client_id": "user.id"}, "client_id", "expected a function"),
         ({"get_permissions": 3}, "get_permissions", "expected a function"),
         ({"token_issued": "log"}, "token_issued", "expected a function"),
@@ -149,6 +153,19 @@ def test_bad_arguments_fail_at_construction_naming_the_argument(
         relaybox_routes(**options)
     assert caught.value.setting == setting
     assert fragment in str(caught.value)
+
+
+def test_publish_timeout_and_retries_reach_the_client() -> None:
+    with EventsStandin({TEST_API_KEY: ["*"]}) as standin:
+        issuer = RelayBoxIssuer(api_key=TEST_API_KEY, core_url=standin.url, timeout=0.2, retries=0)
+        standin.fail_next(Fault("status", status=503))
+        with pytest.raises(PublishError) as refused:
+            issuer.relaybox.publish("chat:lobby", "message", {})
+        assert (refused.value.status, refused.value.attempts) == (503, 1)
+        standin.fail_next(Fault("stall", seconds=5))
+        with pytest.raises(PublishOutcomeUnknownError):
+            issuer.relaybox.publish("chat:lobby", "message", {})
+        issuer.relaybox.close()
 
 
 def test_api_key_is_required() -> None:

@@ -52,6 +52,13 @@ def settings() -> dict[str, Any]:
         "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
         "LOGIN_URL": "/login",
         "TEMPLATES": [],
+        # Deliveries are deduplicated in the default cache: many tests deliver many ids.
+        "CACHES": {
+            "default": {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "OPTIONS": {"MAX_ENTRIES": 100_000},
+            }
+        },
         "RELAYBOX": {"API_KEY": TEST_API_KEY, "WEBHOOK_SIGNING_KEY": TEST_WEBHOOK_SIGNING_KEY},
         "REST_FRAMEWORK": {
             "DEFAULT_AUTHENTICATION_CLASSES": [
