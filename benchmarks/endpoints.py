@@ -1,7 +1,9 @@
-"""Requests per second of /user/auth against /user/me and an Express reference, under wrk.
+"""Requests per second of /user/auth against /user/me and an Express reference, and of the
+webhook endpoint against /user/me, under wrk.
 
     python benchmarks/endpoints.py [--examples django,flask,starlette,fastapi]
         [--concurrency 1,8,32] [--seconds 3] [--repeats 3] [--quick] [--no-scaling]
+        [--parts auth,webhooks,scaling]
 
 Each example runs under its production server (gunicorn with one threaded worker for Django and
 Flask, uvicorn with one worker for Starlette and FastAPI), pinned to one core, with wrk on
@@ -13,9 +15,19 @@ as the official Node library does (also pinned to one core) are run in rotating 
 reported. Then every example's /user/auth is measured with one worker and with two, neither
 pinned, wrk sharing the same two cores.
 
-Targets (from the benchmarks issue): /user/auth at least 0.95x /user/me for Django and Flask
-and 0.85x for Starlette and FastAPI; Starlette and FastAPI at least 3x the Express reference.
-Each is printed as PASS or BELOW; the run does not fail on a slow machine. Results go to
+The webhook endpoint (``POST /relaybox/webhooks``: verification, deduplication in the
+example's in-memory store, the demo's handler adding the event to its in-memory list) is
+measured the same way against /user/me, the example's plain JSON endpoint. Every request is
+a delivery with an id of its own, as Relaybox's traffic is (a retry is the exception), so
+each one is a deduplication miss that claims the id, runs the handler and marks it done:
+``wrk-webhooks.lua`` sends deliveries signed beforehand, one per line of a file written just
+before each run, with twice the requests the fastest run so far made; a run that needed
+more (and so sent some ids twice) is flagged.
+
+Targets (from the benchmarks issues): /user/auth at least 0.95x /user/me for Django and Flask
+and 0.85x for Starlette and FastAPI; Starlette and FastAPI at least 3x the Express reference;
+the webhook endpoint at least 0.8x /user/me for every example. Each is printed as PASS or
+BELOW; the run does not fail on a slow machine. Results go to
 artifacts/benchmarks/endpoints.json and endpoints.png.
 """
 
@@ -23,17 +35,22 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime
 import importlib.util
 import json
 import platform
 import subprocess
 import sys
+import tempfile
+import uuid
 from pathlib import Path
 from typing import Any
 
+import httpx
 from harness import (
     ARTIFACTS,
     EXAMPLES,
+    HERE,
     cpus,
     example_present,
     example_server,
@@ -47,12 +64,22 @@ from harness import (
     wrk,
 )
 
+from relaybox_integrations import sign_webhook
+from tests.support.servers import TEST_WEBHOOK_SIGNING_KEY
+
 DEFAULT_EXAMPLES = "django,flask,starlette,fastapi"
 #: Minimum /user/auth ÷ /user/me req/s, per example.
 AUTH_VS_ME_TARGET = {"django": 0.95, "flask": 0.95, "starlette": 0.85, "fastapi": 0.85}
 #: Minimum /user/auth ÷ Express req/s, per example.
 AUTH_VS_EXPRESS_TARGET = {"starlette": 3.0, "fastapi": 3.0}
+#: Minimum webhook endpoint ÷ /user/me req/s, for every example.
+WEBHOOK_VS_ME_TARGET = 0.8
+WEBHOOK_PATH = "/relaybox/webhooks"
+WEBHOOK_SCRIPT = HERE / "wrk-webhooks.lua"
+#: Deliveries written for the warm-up run, before any rate is known.
+WARMUP_DELIVERIES = 30_000
 TIME_CLAIMS = frozenset({"timestamp", "iat", "exp"})
+PARTS = ("auth", "webhooks", "scaling")
 TARGETS = ("me", "auth", "express")
 SCALING_VARIANTS = {"1 worker": 1, "2 workers": 2}
 LABELS = {"me": "/user/me", "auth": "/user/auth", "express": "Express /user/auth"}
@@ -192,6 +219,126 @@ def bench_scaling(name: str, args: argparse.Namespace, report: dict[str, Any]) -
     }
 
 
+def write_deliveries(path: Path, count: int) -> None:
+    """``count`` room:publish deliveries, each with a new id, as ``wrk-webhooks.lua`` reads
+    them: a typical 0.7 KB payload (a chat message and the publisher's session)."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    session = {
+        "appPid": "a1b2c3d4e5f6",
+        "keyId": "k9y8x7w6v5u4",
+        "clientId": "user-1234",
+        "connectionId": "a1b2c3d4e5f6:user-1234",
+        "socketId": "2b7e1516-28ae-4d2a-a6f7-15880988cf4f",
+        "timestamp": now.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "exp": int(now.timestamp()) + 600,
+        "user": {"id": "0c9f7f2e-6a55-4a8b-9d4e-2f3a1b0c9d8e", "username": "alice"},
+    }
+    with open(path, "w", encoding="utf-8") as lines:
+        for _ in range(count):
+            event_id = str(uuid.uuid4())
+            data = {
+                "id": event_id,
+                "body": {"text": "Hello from the lobby \U0001f44b", "mentions": ["alice"]},
+                "roomId": "demo:lobby",
+                "timestamp": int(now.timestamp() * 1000),
+                "event": "message",
+            }
+            delivery = sign_webhook(
+                "room:publish",
+                data,
+                TEST_WEBHOOK_SIGNING_KEY,
+                event_id=event_id,
+                session=session,
+                timestamp=now,
+            )
+            signature = delivery.headers["X-RelayBox-Webhook-Signature"]
+            lines.write(f"{signature} {delivery.body.decode()}\n")
+
+
+def webhook_run(url: str, connections: int, seconds: float, count: int, cpu: int | None) -> Any:
+    """One wrk run of fresh deliveries; ``wrapped`` when it sent more than ``count``."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "deliveries.txt"
+        write_deliveries(path, count)
+        result = wrk(
+            url,
+            connections=connections,
+            seconds=seconds,
+            cpu=cpu,
+            script=WEBHOOK_SCRIPT,
+            script_args=[str(path), "1"],  # one wrk thread, as wrk() runs by default
+        )
+    result["wrapped"] = result["requests"] > count
+    return result
+
+
+def check_webhook_endpoint(url: str) -> None:
+    """One delivery, answered as processed, before the endpoint is measured."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "one.txt"
+        write_deliveries(path, 1)
+        signature, body = path.read_text(encoding="utf-8").rstrip("\n").split(" ", 1)
+    headers = {"Content-Type": "application/json", "X-RelayBox-Webhook-Signature": signature}
+    answer = httpx.post(url, content=body.encode(), headers=headers, timeout=10)
+    if answer.status_code != 200 or answer.json().get("status") != "processed":
+        raise RuntimeError(f"the webhook endpoint answered {answer.status_code}: {answer.text}")
+
+
+def bench_webhooks(name: str, args: argparse.Namespace, report: dict[str, Any]) -> None:
+    """The webhook endpoint against /user/me, in rotating order, server pinned to one core."""
+    server_cpu, client_cpu = args.server_cpu, args.client_cpu
+    with example_server(name, workers=1, cpu=server_cpu, log_name=f"{name}-webhooks") as server:
+        session = logged_in_session(server.base_url)
+        me_url, hook_url = server.base_url + "/user/me", server.base_url + WEBHOOK_PATH
+        check_webhook_endpoint(hook_url)
+        print(f"\n{name} webhooks ({server_description(name, 1)}; fresh event ids)")
+        wrk(me_url, connections=8, seconds=args.warmup, cookie=session.cookie, cpu=client_cpu)
+        warmup = webhook_run(hook_url, 8, args.warmup, WARMUP_DELIVERIES, client_cpu)
+        fastest = warmup["rps"]
+        results: dict[str, Any] = {}
+        print(f"  {'conns':>5}  {'endpoint':<20} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
+        targets = ("me", "webhook")
+        for connections in args.concurrency:
+            runs: dict[str, list[dict[str, Any]]] = {target: [] for target in targets}
+            for repeat in range(args.repeats):
+                for target in targets[repeat % 2 :] + targets[: repeat % 2]:
+                    if target == "me":
+                        run = wrk(
+                            me_url,
+                            connections=connections,
+                            seconds=args.seconds,
+                            cookie=session.cookie,
+                            cpu=client_cpu,
+                        )
+                    else:
+                        count = int(2 * fastest * max(1, round(args.seconds))) + 1000
+                        run = webhook_run(hook_url, connections, args.seconds, count, client_cpu)
+                        fastest = max(fastest, run["rps"])
+                    runs[target].append(run)
+            summary = {target: summarise(runs[target]) for target in targets}
+            wrapped = sum(run["wrapped"] for run in runs["webhook"])
+            ratio = summary["webhook"]["rps"] / summary["me"]["rps"]
+            for target, label in (("me", "/user/me"), ("webhook", WEBHOOK_PATH)):
+                row = summary[target]
+                errors = f"  {row['errors']} ERRORS" if row["errors"] else ""
+                print(
+                    f"  {connections:>5}  {label:<20} {row['rps']:>9,.0f} "
+                    f"{row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f}{errors}"
+                )
+            flag = f"; {wrapped} run(s) ran out of fresh ids" if wrapped else ""
+            print(
+                f"  {'':>5}  webhook ÷ /user/me = {ratio:.2f}x "
+                f"{verdict(ratio, WEBHOOK_VS_ME_TARGET)}{flag}"
+            )
+            results[str(connections)] = {
+                **summary,
+                "webhook_vs_me": ratio,
+                "target": WEBHOOK_VS_ME_TARGET,
+                "runs_out_of_fresh_ids": wrapped,
+            }
+    report["webhooks"][name] = {"server": server_description(name, 1), "concurrency": results}
+
+
 def draw(report: dict[str, Any], path: Path) -> None:
     """One column per concurrency (req/s above, p99 below), and the scaling panel."""
     import matplotlib
@@ -259,6 +406,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3, help="runs per endpoint and level")
     parser.add_argument("--quick", action="store_true", help="1 s runs, 1 repeat: a smoke run")
     parser.add_argument("--no-scaling", action="store_true", help="skip the 1 vs 2 workers runs")
+    parser.add_argument(
+        "--parts",
+        default=",".join(PARTS),
+        help="what to measure: auth (/user/auth), webhooks, scaling (default: all three)",
+    )
     parser.add_argument("--json", type=Path, default=ARTIFACTS / "endpoints.json")
     parser.add_argument("--png", type=Path, default=ARTIFACTS / "endpoints.png")
     args = parser.parse_args(argv)
@@ -271,6 +423,11 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown example(s) {unknown}; choose from {sorted(EXAMPLES)}")
     args.server_cpu, args.client_cpu = cpus()
+    parts = parse_list(args.parts)
+    if set(parts) - set(PARTS):
+        parser.error(f"unknown part(s) {sorted(set(parts) - set(PARTS))}; choose from {PARTS}")
+    if args.no_scaling and "scaling" in parts:
+        parts.remove("scaling")
 
     wrk_version = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout
     report: dict[str, Any] = {
@@ -280,6 +437,7 @@ def main(argv: list[str] | None = None) -> int:
         "repeats": args.repeats,
         "concurrency": args.concurrency,
         "examples": {},
+        "webhooks": {},
         "scaling": {},
         "missing": [],
         "failed": {},
@@ -291,17 +449,23 @@ def main(argv: list[str] | None = None) -> int:
         f"/user/me, /user/auth and Express in rotating order; {load_note()}.\n"
         f"uvicorn runs on {uvicorn_stack()} (uvicorn[standard] brings uvloop and httptools)."
     )
+    present = []
     for name in names:
-        if not example_present(name):
+        if example_present(name):
+            present.append(name)
+        else:
             print(f"\n{name}: the example is not there yet; skipped")
             report["missing"].append(name)
+    for part, bench in (("auth", bench_example), ("webhooks", bench_webhooks)):
+        if part not in parts:
             continue
-        try:
-            bench_example(name, args, report)
-        except (RuntimeError, subprocess.CalledProcessError, OSError) as exc:
-            print(f"\n{name}: could not be benchmarked: {exc}")
-            report["failed"][name] = str(exc)
-    if not args.no_scaling:
+        for name in present:
+            try:
+                bench(name, args, report)
+            except (RuntimeError, subprocess.CalledProcessError, OSError) as exc:
+                print(f"\n{name}: could not be benchmarked ({part}): {exc}")
+                report["failed"][f"{name} {part}"] = str(exc)
+    if "scaling" in parts:
         print(
             "\nOne worker vs two, nothing pinned. wrk shares the same 2 cores, so two "
             "workers cannot double; the endpoint keeps no state, so more workers, processes "
@@ -318,7 +482,7 @@ def main(argv: list[str] | None = None) -> int:
     if report["examples"]:
         draw(report, args.png)
         print(f"\nResults: {args.json}, chart: {args.png}")
-    return 1 if report["failed"] or not report["examples"] else 0
+    return 1 if report["failed"] or not (report["examples"] or report["webhooks"]) else 0
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import shutil
 import statistics
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -258,8 +258,14 @@ def wrk(
     cookie: str | None = None,
     cpu: int | None = None,
     threads: int = 1,
+    script: Path = WRK_SCRIPT,
+    script_args: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """One wrk run; its summary with req/s and p50/p99 in milliseconds added."""
+    """One wrk run; its summary with req/s and p50/p99 in milliseconds added.
+
+    ``script`` must print the summary as ``wrk-json.lua`` does; ``script_args`` go after
+    ``--``, to its ``init``.
+    """
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
     command = [
@@ -270,13 +276,15 @@ def wrk(
         "--timeout",
         "10s",
         "-s",
-        str(WRK_SCRIPT),
+        str(script),
     ]
     for name, value in BROWSER_HEADERS.items():
         command += ["-H", f"{name}: {value}"]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
     command.append(url)
+    if script_args:
+        command += ["--", *script_args]
     if cpu is not None and shutil.which("taskset"):
         command = ["taskset", "-c", str(cpu), *command]
     output = subprocess.run(

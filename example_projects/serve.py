@@ -7,10 +7,14 @@ holds one thread rather than the whole worker; Django's ASGI variant, Starlette 
 under uvicorn. ``--workers N`` runs N processes: the endpoint keeps no state, so any worker
 answers any request. ``--help`` lists every option with its default.
 
-The API key comes from ``RELAYBOX_API_KEY`` and the key signing session cookies from the
-example's own setting; when either is unset the example uses a development key published
-with it, and this script (and the example's home page) says so. A malformed API key or a
-port already taken stops the script before any server starts, naming what to change.
+The API key comes from ``RELAYBOX_API_KEY``, the webhook signing key from
+``RELAYBOX_WEBHOOK_SIGNING_KEY`` and the key signing session cookies from the example's own
+setting; when any is unset the example uses a development key published with it, and this
+script (and the example's home page) says so. A malformed API key or webhook signing key, or
+a port already taken, stops the script before any server starts, naming what to change.
+``RELAYBOX_CORE_URL`` says where the chat publishes (Relaybox's own service when unset), and
+``REDIS_URL`` gives the workers a shared Redis to deduplicate webhooks in: set it with
+``--workers`` above 1.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ SESSION_KEY_SETTINGS = {
     "starlette": "SESSION_SECRET_KEY",
     "fastapi": "SESSION_SECRET_KEY",
 }
+WEBHOOK_KEY_SETTING = "RELAYBOX_WEBHOOK_SIGNING_KEY"
 DEFAULT_PORT = 8000
 #: Threads per gunicorn worker: how many slow clients it takes to hold every thread.
 DEFAULT_THREADS = 8
@@ -65,6 +70,13 @@ def development_key_warnings(example: str, environ: dict[str, str]) -> list[str]
             "DEVELOPMENT key, which is published with it, so anyone can forge a login as any "
             f"user. Set {session_key} to a long random secret anywhere but your own machine."
         )
+    if WEBHOOK_KEY_SETTING not in environ:
+        warnings.append(
+            f"{WEBHOOK_KEY_SETTING} is not set: webhooks are verified with the example's "
+            "DEVELOPMENT signing key, which is published with it, so anyone can forge a "
+            f"delivery. Set {WEBHOOK_KEY_SETTING} to the signing key of your webhook in "
+            "Relaybox's dashboard."
+        )
     return warnings
 
 
@@ -79,6 +91,23 @@ def check_api_key() -> None:
         ApiKey(value)
     except ConfigurationError as exc:
         sys.exit(f"RELAYBOX_API_KEY is malformed: {exc}")
+
+
+def check_webhook_signing_key() -> None:
+    """Exit with a message naming the setting when the webhook signing key is malformed.
+
+    Every example would refuse it too, each in its own words, and gunicorn's and uvicorn's
+    workers would restart forever; the message, like the key's own checks, never echoes it.
+    """
+    value = os.environ.get(WEBHOOK_KEY_SETTING)
+    if value is None:
+        return
+    from relaybox_integrations import ConfigurationError, WebhookEndpoint
+
+    try:
+        WebhookEndpoint(value)
+    except ConfigurationError as exc:
+        sys.exit(f"{WEBHOOK_KEY_SETTING} is malformed: {exc}")
 
 
 def check_port(host: str, port: int) -> None:
@@ -228,6 +257,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--port must be between 1 and 65535")
 
     check_api_key()
+    check_webhook_signing_key()
     check_port(args.host, args.port)
     for warning in development_key_warnings(args.example, dict(os.environ)):
         print(warning, file=sys.stderr)
@@ -239,7 +269,12 @@ def main(argv: list[str] | None = None) -> None:
     sys.path.insert(0, str(folder))  # as uvicorn's command line does with its directory
     # Import the application here first: a bad setting then stops the script with its
     # message, where gunicorn and uvicorn's worker processes would restart forever.
-    importlib.import_module(application.split(":")[0])
+    from relaybox_integrations import ConfigurationError
+
+    try:
+        importlib.import_module(application.split(":")[0])
+    except ConfigurationError as exc:  # its message names the setting, never a secret
+        sys.exit(f"The {args.example} example's settings are wrong: {exc}")
     print(
         f"Serving the {args.example} example on http://{args.host}:{args.port}/ "
         "(log in as demo / demo-password)",

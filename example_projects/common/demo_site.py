@@ -5,6 +5,8 @@ of these here (each puts this folder on ``sys.path``). Settings come from the en
 
 - ``RELAYBOX_API_KEY``: your Relaybox API key (a development key is used when unset);
 - ``RELAYBOX_TOKEN_EXPIRES_IN``: token lifetime in seconds (default 900);
+- ``RELAYBOX_CORE_URL``: where to publish the chat (Relaybox's own service by default);
+- ``RELAYBOX_WEBHOOK_SIGNING_KEY`` and ``REDIS_URL``: see ``webhook_demo.py``;
 - ``SESSION_SECRET_KEY``: the key signing session cookies (a development key when unset);
 - ``CORS_ALLOWED_ORIGINS``: comma-separated origins allowed to call the endpoint with
   cookies, e.g. ``http://localhost:3000`` (none by default; exact origins only, see
@@ -12,7 +14,8 @@ of these here (each puts this folder on ``sys.path``). Settings come from the en
 
 Neither framework has CSRF protection of its own, so the login form carries a token kept in
 the session (:func:`login_form_token`): a form on another site cannot log a visitor into the
-attacker's account, whose ``clientId`` their tokens would then carry.
+attacker's account, whose ``clientId`` their tokens would then carry. The chat accepts JSON
+only, for the same reason (see ``chat.py``).
 """
 
 from __future__ import annotations
@@ -22,12 +25,17 @@ import hmac
 import html
 import os
 import secrets
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+import webhook_demo
 from origins import OriginError, allowed_origins
+from starlette.requests import Request
+
+from relaybox_integrations import AsyncRedisWebhookStore
+from relaybox_integrations.core import DEFAULT_CORE_URL
 
 # DEVELOPMENT key: mints well-formed tokens that Relaybox's service rejects. Set
 # RELAYBOX_API_KEY to your real key ("<appPid>.<keyId>:<secret>") to connect for real.
@@ -37,6 +45,12 @@ try:
     EXPIRES_IN = int(os.environ.get("RELAYBOX_TOKEN_EXPIRES_IN", "900"))
 except ValueError:
     raise SystemExit("RELAYBOX_TOKEN_EXPIRES_IN must be a whole number of seconds") from None
+CORE_URL = os.environ.get("RELAYBOX_CORE_URL") or DEFAULT_CORE_URL
+# Shared by every worker when REDIS_URL is set: deduplication and the received list alike.
+REDIS = webhook_demo.async_redis_client()
+#: None: the endpoint's in-memory store, which holds for one worker only.
+WEBHOOK_STORE = AsyncRedisWebhookStore(REDIS) if REDIS is not None else None
+RECEIVED = webhook_demo.AsyncReceivedWebhooks(REDIS)
 # DEVELOPMENT session key: anyone who knows it can forge a login. Set SESSION_SECRET_KEY.
 SESSION_KEY_SETTING = "SESSION_SECRET_KEY"
 DEVELOPMENT_SESSION_SECRET_KEY = "DEVELOPMENT-ONLY-session-key-change-me-0000000000"
@@ -65,22 +79,39 @@ def _yes_no(flag: bool) -> str:
     return "yes" if flag else "no"
 
 
-def home_page(framework: str, username: str, logout_url: str, auth_url: str) -> str:
+def home_page(framework: str, username: str, urls: Mapping[str, str]) -> str:
     """The page that connects the Relaybox client (no CSRF token: these frameworks have none).
 
-    It says so when a development key is in use: their secrets are public.
+    ``urls`` maps ``logout``, ``auth``, ``messages``, ``webhooks`` and ``received`` to their
+    paths. The page says when a development key is in use: their secrets are public.
     """
     return _render(
         _HOME_PAGE,
         FRAMEWORK=framework,
         CSRF_TOKEN="",
         USERNAME=username,
-        LOGOUT_URL=logout_url,
-        AUTH_URL=auth_url,
+        LOGOUT_URL=urls["logout"],
+        AUTH_URL=urls["auth"],
+        MESSAGES_URL=urls["messages"],
+        WEBHOOK_URL=urls["webhooks"],
+        RECEIVED_URL=urls["received"],
         DEVELOPMENT_API_KEY=_yes_no(API_KEY == DEVELOPMENT_API_KEY),
         DEVELOPMENT_SESSION_KEY=_yes_no(SESSION_SECRET_KEY == DEVELOPMENT_SESSION_SECRET_KEY),
+        DEVELOPMENT_WEBHOOK_KEY=_yes_no(
+            webhook_demo.SIGNING_KEY == webhook_demo.DEVELOPMENT_SIGNING_KEY
+        ),
         SESSION_KEY_SETTING=SESSION_KEY_SETTING,
     )
+
+
+async def bounded_body(request: Request, limit: int) -> bytes:
+    """At most ``limit`` + 1 bytes of the request's body: enough to tell it is too long."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            break
+    return bytes(body[: limit + 1])
 
 
 def login_page(framework: str, login_url: str, form_token: str, error: str = "") -> str:

@@ -1,32 +1,43 @@
-"""FastAPI example: session login, and the Relaybox auth endpoint at /user/auth.
+"""FastAPI example: session login, the Relaybox auth endpoint at /user/auth, a chat that
+publishes through Relaybox, and Relaybox's webhooks received at /relaybox/webhooks.
 
 Run it with ``python example_projects/serve.py fastapi``. Log in as demo / demo-password;
-the endpoint is documented at /docs.
+the endpoints are documented at /docs.
 
 Settings come from the environment; ``../common/demo_site.py`` lists them.
 
 FastAPI has no CSRF protection. What protects the POST endpoints here: the login form
 carries a token kept in the session (``demo_site.login_form_token``); the session cookie is
 ``SameSite=Lax`` (other sites' pages cannot send it with a POST); and the browser client
-always sends ``Content-Type: application/json``, which forces a CORS preflight that only
-``CORS_ALLOWED_ORIGINS`` pass.
+and the chat always send ``Content-Type: application/json`` (the chat refuses anything
+else), which forces a CORS preflight that only ``CORS_ALLOWED_ORIGINS`` pass. The webhook
+endpoint needs none of this: the signature authenticates Relaybox's call.
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Form, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.middleware.sessions import SessionMiddleware
 
-from relaybox_integrations.fastapi import relaybox_router
+from relaybox_integrations import PublishError, PublishRequestError, WebhookEvent
+from relaybox_integrations.fastapi import (
+    ErrorBody,
+    RelayBoxIssuer,
+    RelayBoxWebhooks,
+    relaybox_router,
+    relaybox_webhook_router,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "common"))
+import chat  # the chat's rules, shared by the examples
 import demo_site  # the settings, account and pages shared with the Starlette example
+import webhook_demo  # the webhook settings, shared by the examples
 
 
 async def current_user(request: Request) -> demo_site.Account | None:
@@ -35,6 +46,22 @@ async def current_user(request: Request) -> demo_site.Account | None:
 
 
 CurrentUser = Annotated[demo_site.Account | None, Depends(current_user)]
+# One issuer for the auth endpoint and for publishing the chat.
+issuer = RelayBoxIssuer(
+    api_key=demo_site.API_KEY, expires_in=demo_site.EXPIRES_IN, core_url=demo_site.CORE_URL
+)
+
+
+async def record_delivery(event: WebhookEvent) -> None:
+    """Add the delivery to the page's list; a failure here (Redis down) makes Relaybox retry."""
+    await demo_site.RECEIVED.record(event)
+
+
+webhooks = RelayBoxWebhooks(
+    signing_key=webhook_demo.SIGNING_KEY,
+    store=demo_site.WEBHOOK_STORE,
+    handlers={"*": record_delivery},  # every event, once per event id
+)
 
 app = FastAPI(title="Relaybox demo (FastAPI)")
 app.add_middleware(SessionMiddleware, secret_key=demo_site.SESSION_SECRET_KEY, same_site="lax")
@@ -45,26 +72,22 @@ app.add_middleware(
     allow_methods=["GET", "POST"],
     allow_headers=["Content-Type", "X-Client-Id", "X-CSRFToken"],
 )
-app.include_router(
-    relaybox_router(
-        dependency=current_user, api_key=demo_site.API_KEY, expires_in=demo_site.EXPIRES_IN
-    ),
-    prefix="/user",
-)
+app.include_router(relaybox_router(issuer, dependency=current_user), prefix="/user")
+app.include_router(relaybox_webhook_router(webhooks))  # POST /relaybox/webhooks
 
 
 @app.get("/", response_class=HTMLResponse, include_in_schema=False)
 def home(request: Request, user: CurrentUser) -> Response:
     if user is None:
         return RedirectResponse(request.url_for("login").path, status_code=303)
-    return HTMLResponse(
-        demo_site.home_page(
-            "FastAPI",
-            username=user.username,
-            logout_url=request.url_for("logout").path,
-            auth_url=request.url_for("relaybox_auth").path,
-        )
-    )
+    urls = {
+        "logout": request.url_for("logout").path,
+        "auth": request.url_for("relaybox_auth").path,
+        "messages": request.url_for("post_message").path,
+        "webhooks": request.url_for("relaybox_webhooks").path,
+        "received": request.url_for("received_webhooks").path,
+    }
+    return HTMLResponse(demo_site.home_page("FastAPI", user.username, urls))
 
 
 def login_page(request: Request, error: str = "", status_code: int = 200) -> HTMLResponse:
@@ -109,3 +132,64 @@ async def me(user: CurrentUser) -> Response:
             {"error": "not_authenticated", "message": "Log in first."}, status_code=401
         )
     return JSONResponse({"id": user.id, "username": user.username})
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": ErrorBody, "description": description}
+
+
+#: The body is read raw (``chat.message_text`` checks it, as in every example); this only
+#: documents it.
+MESSAGE_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["text"],
+                "properties": {
+                    "text": {"type": "string", "minLength": 1, "maxLength": chat.MAX_TEXT_LENGTH}
+                },
+            }
+        }
+    },
+}
+
+
+@app.post(
+    "/messages",
+    summary="Publish a chat message to demo:lobby",
+    responses={
+        200: {"description": "Published: Relaybox's request id and the message's timestamp."},
+        400: _error("Not a message: not JSON, or text missing, blank or too long."),
+        401: _error("Not logged in."),
+        413: _error("The body is over the size limit."),
+        415: _error("Not sent as application/json."),
+        502: _error("Relaybox refused the message or could not be reached; the message says why."),
+    },
+    openapi_extra={"requestBody": MESSAGE_BODY},
+)
+async def post_message(request: Request, user: CurrentUser) -> Response:
+    """Publish the message to the lobby as event ``message``, from the logged-in user."""
+    if user is None:
+        return JSONResponse(chat.NOT_LOGGED_IN, status_code=401)
+    body = await demo_site.bounded_body(request, chat.MAX_BODY_BYTES)
+    try:
+        text = chat.message_text(request.headers.get("content-type"), body)
+        result = await issuer.relaybox.apublish(
+            chat.ROOM_ID, chat.EVENT, chat.data(text), client_id=user.id
+        )
+    except chat.BadMessage as exc:
+        return JSONResponse(exc.body, status_code=exc.status)
+    except (PublishRequestError, PublishError) as exc:
+        status, answer = chat.refused(exc)
+        return JSONResponse(answer, status_code=status)
+    return JSONResponse(chat.published(result))
+
+
+@app.get("/relaybox/webhooks/received", responses={401: _error("Not logged in.")})
+async def received_webhooks(user: CurrentUser) -> Response:
+    """The webhook deliveries received, each event id once, for the logged-in user."""
+    if user is None:
+        return JSONResponse(chat.NOT_LOGGED_IN, status_code=401)
+    return JSONResponse({"events": await demo_site.RECEIVED.entries()})

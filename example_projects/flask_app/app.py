@@ -5,9 +5,12 @@
     flask --app example_projects/flask_app/app.py relaybox token --user 1
 
 Environment: ``RELAYBOX_API_KEY`` (a development key otherwise), ``RELAYBOX_TOKEN_EXPIRES_IN``
-(seconds, default 900), ``CORS_ALLOWED_ORIGINS`` (comma-separated origins allowed to call the
-auth endpoint with cookies; none by default; exact origins only, see ``../common/origins.py``),
-and any ``FLASK_*`` config key, e.g. ``FLASK_SECRET_KEY`` (a development key otherwise).
+(seconds, default 900), ``RELAYBOX_CORE_URL`` (where to publish; Relaybox's service by
+default), ``RELAYBOX_WEBHOOK_SIGNING_KEY`` and ``REDIS_URL`` (see
+``../common/webhook_demo.py``), ``CORS_ALLOWED_ORIGINS`` (comma-separated origins allowed to
+call the auth endpoint with cookies; none by default; exact origins only, see
+``../common/origins.py``), and any ``FLASK_*`` config key, e.g. ``FLASK_SECRET_KEY`` (a
+development key otherwise).
 """
 
 from __future__ import annotations
@@ -31,9 +34,18 @@ from flask_login import (
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from relaybox_integrations import (
+    PublishError,
+    PublishRequestError,
+    RedisWebhookStore,
+    WebhookEvent,
+)
+from relaybox_integrations.core import DEFAULT_CORE_URL
 from relaybox_integrations.flask import RelayBox, get_state
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "common"))
+import chat  # the chat's rules, shared by the examples
+import webhook_demo  # the webhook settings and the list of deliveries received
 from origins import OriginError, allowed_origins  # shared by the examples
 
 # A DEVELOPMENT key: well-formed, so tokens can be minted and inspected, but Relaybox's
@@ -58,12 +70,21 @@ class User(UserMixin):
 
 USERS = {user.id: user for user in [User("1", "demo", "demo-password")]}
 USERS_BY_NAME = {user.username: user for user in USERS.values()}
+#: Shared by every worker when REDIS_URL is set: deduplication and the list alike.
+REDIS = webhook_demo.redis_client()
+RECEIVED = webhook_demo.ReceivedWebhooks(REDIS)
 
 login_manager = LoginManager()
 login_manager.login_view = "login"
 csrf = CSRFProtect()
 # Flask-Login's current_user is the identity: no loader needed.
 relaybox = RelayBox()
+
+
+@relaybox.webhook_handler()  # every event; once per event id
+def record_delivery(event: WebhookEvent) -> None:
+    """Add the delivery to the page's list; a failure here (Redis down) makes Relaybox retry."""
+    RECEIVED.record(event)
 
 
 @login_manager.user_loader
@@ -73,10 +94,18 @@ def load_user(user_id: str) -> User | None:
 
 def create_app() -> Flask:
     app = Flask(__name__)
+    try:
+        expires_in = int(os.environ.get("RELAYBOX_TOKEN_EXPIRES_IN", "900"))
+    except ValueError:
+        raise SystemExit("RELAYBOX_TOKEN_EXPIRES_IN must be a whole number of seconds") from None
     app.config.update(
         SECRET_KEY=DEVELOPMENT_SECRET_KEY,
         RELAYBOX_API_KEY=os.environ.get("RELAYBOX_API_KEY", DEVELOPMENT_API_KEY),
-        RELAYBOX_TOKEN_EXPIRES_IN=int(os.environ.get("RELAYBOX_TOKEN_EXPIRES_IN", "900")),
+        RELAYBOX_TOKEN_EXPIRES_IN=expires_in,
+        RELAYBOX_CORE_URL=os.environ.get("RELAYBOX_CORE_URL") or DEFAULT_CORE_URL,
+        RELAYBOX_WEBHOOK_SIGNING_KEY=webhook_demo.SIGNING_KEY,
+        # None: the extension's in-memory store, which holds for one worker only.
+        RELAYBOX_WEBHOOK_STORE=RedisWebhookStore(REDIS) if REDIS is not None else None,
     )
     app.config.from_prefixed_env()  # FLASK_SECRET_KEY, FLASK_SESSION_COOKIE_SECURE...
     login_manager.init_app(app)
@@ -106,6 +135,8 @@ def create_app() -> Flask:
     app.add_url_rule("/login", view_func=login, methods=["GET", "POST"])
     app.add_url_rule("/logout", view_func=logout)
     app.add_url_rule("/user/me", view_func=me)
+    app.add_url_rule("/messages", view_func=post_message, methods=["POST"])
+    app.add_url_rule("/relaybox/webhooks/received", view_func=received_webhooks)
     app.register_error_handler(CSRFError, csrf_failed)
     return app
 
@@ -117,11 +148,18 @@ def home() -> str:
         "__USERNAME__": current_user.username,
         "__LOGOUT_URL__": url_for("logout"),
         "__AUTH_URL__": url_for("relaybox.auth"),
+        "__MESSAGES_URL__": url_for("post_message"),
+        "__WEBHOOK_URL__": url_for("relaybox.webhooks"),
+        "__RECEIVED_URL__": url_for("received_webhooks"),
         "__DEVELOPMENT_API_KEY__": _yes_no(
             current_app.config["RELAYBOX_API_KEY"] == DEVELOPMENT_API_KEY
         ),
         "__DEVELOPMENT_SESSION_KEY__": _yes_no(
             current_app.config["SECRET_KEY"] == DEVELOPMENT_SECRET_KEY
+        ),
+        "__DEVELOPMENT_WEBHOOK_KEY__": _yes_no(
+            current_app.config["RELAYBOX_WEBHOOK_SIGNING_KEY"]
+            == webhook_demo.DEVELOPMENT_SIGNING_KEY
         ),
         "__SESSION_KEY_SETTING__": SESSION_KEY_SETTING,
     }
@@ -153,8 +191,38 @@ def me() -> Response | tuple[Response, int]:
     return jsonify(id=current_user.get_id(), username=current_user.username)
 
 
-def csrf_failed(error: CSRFError) -> tuple[str, int]:
-    # The auth endpoint answers its own CSRF failures with JSON; this is the login form's.
+def post_message() -> tuple[Response, int]:
+    """Publish the page's message to the lobby, from the logged-in user.
+
+    CSRFProtect has already checked the page's ``X-CSRFToken`` header.
+    """
+    if not current_user.is_authenticated:
+        return jsonify(chat.NOT_LOGGED_IN), 401
+    try:
+        text = chat.message_text(request.content_type, request.stream.read(chat.MAX_BODY_BYTES + 1))
+        result = relaybox.publish(
+            chat.ROOM_ID, chat.EVENT, chat.data(text), client_id=current_user.get_id()
+        )
+    except chat.BadMessage as exc:
+        return jsonify(exc.body), exc.status
+    except (PublishRequestError, PublishError) as exc:
+        status, body = chat.refused(exc)
+        return jsonify(body), status
+    return jsonify(chat.published(result)), 200
+
+
+def received_webhooks() -> tuple[Response, int]:
+    """The webhook deliveries received, each event id once, for the logged-in user."""
+    if not current_user.is_authenticated:
+        return jsonify(chat.NOT_LOGGED_IN), 401
+    return jsonify(events=RECEIVED.entries()), 200
+
+
+def csrf_failed(error: CSRFError) -> tuple[str | Response, int]:
+    # The auth endpoint answers its own CSRF failures with JSON; the chat's are JSON too,
+    # and the login form's are the form again.
+    if request.endpoint == "post_message":
+        return jsonify(error="csrf_failed", message=str(error.description)), 400
     return _login_page(str(error.description)), 400
 
 

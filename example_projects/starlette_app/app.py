@@ -1,4 +1,5 @@
-"""Starlette example: session login, and the Relaybox auth endpoint at /user/auth.
+"""Starlette example: session login, the Relaybox auth endpoint at /user/auth, a chat that
+publishes through Relaybox, and Relaybox's webhooks received at /relaybox/webhooks.
 
 Run it with ``python example_projects/serve.py starlette``. Log in as demo / demo-password.
 
@@ -7,8 +8,9 @@ Settings come from the environment; ``../common/demo_site.py`` lists them.
 Starlette has no CSRF protection. What protects the POST endpoints here: the login form
 carries a token kept in the session (``demo_site.login_form_token``); the session cookie is
 ``SameSite=Lax`` (other sites' pages cannot send it with a POST); and the browser client
-always sends ``Content-Type: application/json``, which forces a CORS preflight that only
-``CORS_ALLOWED_ORIGINS`` pass.
+and the chat always send ``Content-Type: application/json`` (the chat refuses anything
+else), which forces a CORS preflight that only ``CORS_ALLOWED_ORIGINS`` pass. The webhook
+endpoint needs none of this: the signature authenticates Relaybox's call.
 """
 
 from __future__ import annotations
@@ -26,10 +28,35 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 
-from relaybox_integrations.starlette import relaybox_routes
+from relaybox_integrations import PublishError, PublishRequestError, WebhookEvent
+from relaybox_integrations.starlette import (
+    RelayBoxIssuer,
+    RelayBoxWebhooks,
+    relaybox_routes,
+    relaybox_webhook_routes,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "common"))
+import chat  # the chat's rules, shared by the examples
 import demo_site  # the settings, account and pages shared with the FastAPI example
+import webhook_demo  # the webhook settings, shared by the examples
+
+# One issuer for the auth endpoint and for publishing the chat.
+issuer = RelayBoxIssuer(
+    api_key=demo_site.API_KEY, expires_in=demo_site.EXPIRES_IN, core_url=demo_site.CORE_URL
+)
+
+
+async def record_delivery(event: WebhookEvent) -> None:
+    """Add the delivery to the page's list; a failure here (Redis down) makes Relaybox retry."""
+    await demo_site.RECEIVED.record(event)
+
+
+webhooks = RelayBoxWebhooks(
+    signing_key=webhook_demo.SIGNING_KEY,
+    store=demo_site.WEBHOOK_STORE,
+    handlers={"*": record_delivery},  # every event, once per event id
+)
 
 
 class DemoUser(BaseUser):
@@ -64,14 +91,14 @@ class SessionBackend(AuthenticationBackend):
 async def home(request: Request) -> Response:
     if not request.user.is_authenticated:
         return RedirectResponse(request.url_for("login").path, status_code=303)
-    return HTMLResponse(
-        demo_site.home_page(
-            "Starlette",
-            username=request.user.display_name,
-            logout_url=request.url_for("logout").path,
-            auth_url=request.url_for("relaybox_auth").path,
-        )
-    )
+    urls = {
+        "logout": request.url_for("logout").path,
+        "auth": request.url_for("relaybox_auth").path,
+        "messages": request.url_for("messages").path,
+        "webhooks": request.url_for("relaybox_webhooks").path,
+        "received": request.url_for("received_webhooks").path,
+    }
+    return HTMLResponse(demo_site.home_page("Starlette", request.user.display_name, urls))
 
 
 def login_page(request: Request, error: str = "", status_code: int = 200) -> HTMLResponse:
@@ -112,6 +139,31 @@ async def me(request: Request) -> Response:
     return JSONResponse({"id": user.identity, "username": user.display_name})
 
 
+async def post_message(request: Request) -> Response:
+    """Publish the page's message to the lobby, from the logged-in user."""
+    if not request.user.is_authenticated:
+        return JSONResponse(chat.NOT_LOGGED_IN, status_code=401)
+    body = await demo_site.bounded_body(request, chat.MAX_BODY_BYTES)
+    try:
+        text = chat.message_text(request.headers.get("content-type"), body)
+        result = await issuer.relaybox.apublish(
+            chat.ROOM_ID, chat.EVENT, chat.data(text), client_id=request.user.identity
+        )
+    except chat.BadMessage as exc:
+        return JSONResponse(exc.body, status_code=exc.status)
+    except (PublishRequestError, PublishError) as exc:
+        status, answer = chat.refused(exc)
+        return JSONResponse(answer, status_code=status)
+    return JSONResponse(chat.published(result))
+
+
+async def received_webhooks(request: Request) -> Response:
+    """The webhook deliveries received, each event id once, for the logged-in user."""
+    if not request.user.is_authenticated:
+        return JSONResponse(chat.NOT_LOGGED_IN, status_code=401)
+    return JSONResponse({"events": await demo_site.RECEIVED.entries()})
+
+
 app = Starlette(
     routes=[
         Route("/", home, name="home"),
@@ -121,9 +173,12 @@ app = Starlette(
             "/user",
             routes=[
                 Route("/me", me, name="me"),
-                *relaybox_routes(api_key=demo_site.API_KEY, expires_in=demo_site.EXPIRES_IN),
+                *relaybox_routes(issuer),
             ],
         ),
+        Route("/messages", post_message, methods=["POST"], name="messages"),
+        *relaybox_webhook_routes(webhooks),  # POST /relaybox/webhooks
+        Route("/relaybox/webhooks/received", received_webhooks, name="received_webhooks"),
     ],
     middleware=[
         Middleware(

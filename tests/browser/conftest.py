@@ -22,6 +22,7 @@ from tests.browser.harness import (
     chromium_path,
     front_end_handler,
 )
+from tests.support.events_standin import EventsStandin
 from tests.support.servers import free_port, run_example
 
 
@@ -64,9 +65,23 @@ def example(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def example_url(example: str, cross_origin_pages: CrossOriginPages) -> Iterator[str]:
-    """The example under its real server, with one cross-origin front end allowed by CORS."""
-    with run_example(example, env={"CORS_ALLOWED_ORIGINS": cross_origin_pages.allowed}) as url:
+def events_standin() -> Iterator[EventsStandin]:
+    """Relaybox's ``/events``, where the examples publish their chat (RELAYBOX_CORE_URL)."""
+    with EventsStandin() as standin:
+        yield standin
+
+
+@pytest.fixture(scope="session")
+def example_url(
+    example: str, cross_origin_pages: CrossOriginPages, events_standin: EventsStandin
+) -> Iterator[str]:
+    """The example under its real server, with one cross-origin front end allowed by CORS,
+    publishing to the events stand-in."""
+    env = {
+        "CORS_ALLOWED_ORIGINS": cross_origin_pages.allowed,
+        "RELAYBOX_CORE_URL": events_standin.url,
+    }
+    with run_example(example, env=env) as url:
         yield url
 
 

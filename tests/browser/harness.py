@@ -148,8 +148,14 @@ def front_end_page(auth_endpoint: str) -> str:
         "__USERNAME__": "(the API's session user)",
         "__LOGOUT_URL__": "/",
         "__AUTH_URL__": auth_endpoint,
+        # The chat and the webhook list are the example's own pages' business: here they
+        # point at the front end, which serves neither.
+        "__MESSAGES_URL__": "/messages",
+        "__WEBHOOK_URL__": "/relaybox/webhooks",
+        "__RECEIVED_URL__": "/relaybox/webhooks/received",
         "__DEVELOPMENT_API_KEY__": "no",
         "__DEVELOPMENT_SESSION_KEY__": "no",
+        "__DEVELOPMENT_WEBHOOK_KEY__": "no",
         "__SESSION_KEY_SETTING__": "",
     }
     for placeholder, value in values.items():

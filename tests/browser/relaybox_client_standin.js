@@ -26,7 +26,13 @@
  * The real client then opens a WebSocket to Relaybox's service with the token; there is no
  * such service here, so holding a token counts as connected: `connection` emits 'connect'
  * and `connect()` resolves. Only the `authEndpoint` flow is reproduced (not `apiKey`,
- * `publicKey` or `authAction`), and nothing past connecting (rooms, presence).
+ * `publicKey` or `authAction`). Of rooms, what a page needs to receive messages:
+ * `await relayBox.join(roomId)` (refused while not connected, as the real client's
+ * acknowledged socket call fails) returns a room whose `subscribe(event, handler)` and
+ * `subscribe(handler)` (every event) register handlers, and `unsubscribe` and `leave` drop
+ * them. Handlers get what Relaybox relays for a message, `{id, body, sender: {clientId,
+ * connectionId, user}, timestamp, event}` (`body` being the published data). Presence,
+ * metrics, history and publishing from the browser are not reproduced, and fail loudly.
  *
  * For the tests:
  *   - every auth request and its outcome is recorded in `window.__relayboxStandIn.requests`:
@@ -36,7 +42,11 @@
  *   - a test that needs the page's client to run with other options (POST, a `clientId`,
  *     `authParams`) sets `window.__relayboxStandInOptions` to a function before the page
  *     loads; the stand-in builds its client from what that function returns for the page's
- *     options. The example pages have no such setting: their options come from the server.
+ *     options. The example pages have no such setting: their options come from the server;
+ *   - the rooms joined are listed in `window.__relayboxStandIn.rooms`, the subscriptions in
+ *     `.subscriptions` (`roomId::event`, `$:subscribe:all` for every event), and
+ *     `window.__relayboxStandIn.deliver(roomId, event, message)` hands `message` to the
+ *     room's handlers for `event` as Relaybox's service would, returning how many ran.
  */
 
 const REFRESH_BUFFER_SECONDS = 20;
@@ -44,7 +54,21 @@ const REFRESH_RETRY_MS = 10000;
 const REFRESH_JITTER_RANGE_MS = 2000;
 const REQUEST_TIMEOUT_MS = 10000;
 
+const SUBSCRIBE_ALL = '$:subscribe:all';
+
 const log = (window.__relayboxStandIn = window.__relayboxStandIn || { requests: [] });
+log.rooms = log.rooms || [];
+log.subscriptions = log.subscriptions || [];
+/** `roomId::event` -> the handlers subscribed, across every client on the page. */
+const handlers = new Map();
+log.deliver = (roomId, event, message) => {
+  const called = [
+    ...(handlers.get(`${roomId}::${event}`) || []),
+    ...(handlers.get(`${roomId}::${SUBSCRIBE_ALL}`) || []),
+  ];
+  for (const handler of called) handler(message);
+  return called.length;
+};
 
 class ValidationError extends Error {
   constructor(message) {
@@ -244,6 +268,14 @@ class RelayBox {
     }, timeout);
   }
 
+  async join(roomId) {
+    if (!this.isConnected) {
+      throw new Error(`Attempt to join room "${roomId}" when socket is not connected`);
+    }
+    log.rooms.push(roomId);
+    return new Room(roomId);
+  }
+
   disconnect() {
     if (this.refreshTimeout !== null) {
       clearTimeout(this.refreshTimeout);
@@ -251,6 +283,49 @@ class RelayBox {
     }
     this.isConnected = false;
     this.connection.emit('disconnect', 'io client disconnect');
+  }
+}
+
+/** A joined room: subscriptions only (see the header comment). */
+class Room {
+  constructor(roomId) {
+    this.roomId = roomId;
+    this.presence = null;
+    this.metrics = null;
+    this.history = null;
+    this.events = new Map();
+  }
+
+  async subscribe(eventOrHandler, eventHandler) {
+    const all = typeof eventOrHandler === 'function';
+    const event = all ? SUBSCRIBE_ALL : eventOrHandler;
+    const handler = all ? eventOrHandler : eventHandler;
+    if (!event) throw new Error('No event or handler provided');
+    const key = `${this.roomId}::${event}`;
+    if (!handlers.has(key)) handlers.set(key, []);
+    handlers.get(key).push(handler);
+    if (!this.events.has(event)) this.events.set(event, []);
+    this.events.get(event).push(handler);
+    log.subscriptions.push(key);
+    return this;
+  }
+
+  async unsubscribe(event, handler) {
+    for (const name of event ? [event] : [...this.events.keys()]) {
+      const key = `${this.roomId}::${name}`;
+      const dropped = handler ? [handler] : this.events.get(name) || [];
+      handlers.set(key, (handlers.get(key) || []).filter((h) => !dropped.includes(h)));
+      this.events.set(name, (this.events.get(name) || []).filter((h) => !dropped.includes(h)));
+    }
+    return this;
+  }
+
+  async leave() {
+    await this.unsubscribe();
+  }
+
+  async publish() {
+    throw new Error('The @relaybox/client stand-in does not reproduce publishing from the browser');
   }
 }
 
@@ -277,7 +352,7 @@ function enumNotReproduced(name) {
 export const Auth = notReproduced('Auth');
 export const Metrics = notReproduced('Metrics');
 export const Presence = notReproduced('Presence');
-export const Room = notReproduced('Room');
+export { Room };
 export const User = notReproduced('User');
 export const AuthEvent = enumNotReproduced('AuthEvent');
 export const AuthMfaFactorType = enumNotReproduced('AuthMfaFactorType');

@@ -1,7 +1,8 @@
 """The demo page as a newcomer first sees it: development keys, and maybe no internet.
 
-Run with no settings, an example signs tokens and session cookies with development keys
-published in its source; the page must say so, and why Relaybox will refuse the tokens.
+Run with no settings, an example signs tokens and session cookies, and checks webhooks, with
+development keys published in its source; the page must say so, and why Relaybox will
+refuse the tokens.
 Without internet the client cannot be loaded from its CDN; the page must still show the
 token's claims and say that the client could not be loaded, rather than wait forever.
 """
@@ -21,6 +22,7 @@ from tests.support.servers import run_example
 #: Every setting that would replace a development key, left unset.
 DEVELOPMENT_KEYS: dict[str, str | None] = {
     "RELAYBOX_API_KEY": None,
+    "RELAYBOX_WEBHOOK_SIGNING_KEY": None,
     "DJANGO_SECRET_KEY": None,
     "FLASK_SECRET_KEY": None,
     "SESSION_SECRET_KEY": None,
@@ -91,6 +93,10 @@ def test_the_page_says_which_development_keys_are_in_use(
     assert "RELAYBOX_API_KEY" in api_key.inner_text()
     assert session_key.is_visible(), f"{example}: the development session key is not mentioned"
     assert SESSION_KEY_SETTINGS[example] in session_key.inner_text()
+    webhook_key = page.locator("#development-webhook-key")
+    assert webhook_key.is_visible(), f"{example}: the development webhook key is not mentioned"
+    assert "RELAYBOX_WEBHOOK_SIGNING_KEY" in webhook_key.inner_text()
+    assert "forge a delivery" in webhook_key.inner_text()
 
 
 def test_with_real_keys_the_page_says_nothing_of_development_keys(
@@ -100,3 +106,4 @@ def test_with_real_keys_the_page_says_nothing_of_development_keys(
     settle(page)
     assert page.locator("#development-api-key").is_hidden()
     assert page.locator("#development-session-key").is_hidden()
+    assert page.locator("#development-webhook-key").is_hidden()

@@ -9,7 +9,12 @@ import subprocess
 import sys
 from types import ModuleType
 
-from tests.support.servers import SERVE, TEST_API_KEY, TEST_SESSION_KEYS
+from tests.support.servers import (
+    SERVE,
+    TEST_API_KEY,
+    TEST_SESSION_KEYS,
+    TEST_WEBHOOK_SIGNING_KEY,
+)
 
 #: Every example that serve.py serves, and the server it runs under.
 EXAMPLES = {
@@ -37,7 +42,13 @@ def run_serve(
     a server that started when it should not have)."""
     return subprocess.run(
         [sys.executable, str(SERVE), *args],
-        env={**os.environ, "RELAYBOX_API_KEY": TEST_API_KEY, **TEST_SESSION_KEYS, **(env or {})},
+        env={
+            **os.environ,
+            "RELAYBOX_API_KEY": TEST_API_KEY,
+            "RELAYBOX_WEBHOOK_SIGNING_KEY": TEST_WEBHOOK_SIGNING_KEY,
+            **TEST_SESSION_KEYS,
+            **(env or {}),
+        },
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -1,8 +1,10 @@
-"""serve.py as a newcomer meets it: its help, a port already taken, development keys, and a
-slow client under the WSGI examples."""
+"""serve.py as a newcomer meets it: its help, a port already taken, development keys, a
+slow client under the WSGI examples, and its fix for uvicorn's workers (uvicorn issue
+#3149)."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import tempfile
 import time
@@ -10,6 +12,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+import uvicorn.config
 
 from tests.examples.conftest import EXAMPLES, load_serve, run_serve
 from tests.support.servers import free_port, run_example
@@ -69,24 +72,31 @@ def test_a_taken_port_suggests_a_free_one(taken_port: int) -> None:
         ("fastapi", "SESSION_SECRET_KEY"),
     ],
 )
-def test_a_development_session_key_is_named_like_the_api_key(example: str, setting: str) -> None:
+def test_every_development_key_is_named(example: str, setting: str) -> None:
     warnings = load_serve().development_key_warnings
-    both = warnings(example, {})
-    assert [w.split(" ", 1)[0] for w in both] == ["RELAYBOX_API_KEY", setting]
-    assert "DEVELOPMENT" in both[1]
-    assert "forge a login" in both[1]
-    assert warnings(example, {"RELAYBOX_API_KEY": "x", setting: "y"}) == []
+    webhook = "RELAYBOX_WEBHOOK_SIGNING_KEY"
+    every = warnings(example, {})
+    assert [w.split(" ", 1)[0] for w in every] == ["RELAYBOX_API_KEY", setting, webhook]
+    assert all("DEVELOPMENT" in warning for warning in every)
+    assert "forge a login" in every[1]
+    assert "forge a delivery" in every[2]
+    assert warnings(example, {"RELAYBOX_API_KEY": "x", setting: "y", webhook: "z"}) == []
 
 
 def test_serve_py_prints_the_development_key_warnings() -> None:
     with tempfile.TemporaryFile() as output:
-        env: dict[str, str | None] = {"RELAYBOX_API_KEY": None, "SESSION_SECRET_KEY": None}
+        env: dict[str, str | None] = {
+            "RELAYBOX_API_KEY": None,
+            "SESSION_SECRET_KEY": None,
+            "RELAYBOX_WEBHOOK_SIGNING_KEY": None,
+        }
         with run_example("starlette", env=env, stderr=output):
             pass
         output.seek(0)
         printed = output.read().decode()
     assert "RELAYBOX_API_KEY is not set" in printed
     assert "SESSION_SECRET_KEY is not set" in printed
+    assert "RELAYBOX_WEBHOOK_SIGNING_KEY is not set" in printed
 
 
 def start_slow_request(base_url: str) -> socket.socket:
@@ -119,3 +129,44 @@ def test_threads_must_be_positive() -> None:
     result = run_serve("flask", "--threads", "0", "--port", str(free_port()))
     assert result.returncode == 2
     assert "--threads must be at least 1" in result.stderr
+
+
+async def nodelay_of_accepted_connection(listening: socket.socket) -> int:
+    """TCP_NODELAY as asyncio leaves it on a connection accepted from ``listening``."""
+    loop = asyncio.get_running_loop()
+    accepted: asyncio.Future[int] = loop.create_future()
+
+    class Probe(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            sock = transport.get_extra_info("socket")
+            accepted.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+
+    server = await loop.create_server(Probe, sock=listening)
+    host, port = listening.getsockname()[:2]
+    _, writer = await asyncio.open_connection(host, port)
+    try:
+        return await asyncio.wait_for(accepted, timeout=5)
+    finally:
+        writer.close()
+        server.close()
+        await server.wait_closed()
+
+
+def loopback_available(host: str) -> bool:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family) as probe:
+            probe.bind((host, 0))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1"])
+def test_the_shared_worker_socket_gives_connections_tcp_nodelay(host: str) -> None:
+    if not loopback_available(host):  # containers without IPv6 have no ::1
+        pytest.skip(f"{host} cannot be bound on this machine")
+    bind_socket = load_serve().with_tcp_nodelay(uvicorn.config.Config.bind_socket)
+    listening = bind_socket(uvicorn.config.Config(app="app:app", host=host, port=0))
+    assert listening.proto == socket.IPPROTO_TCP
+    assert asyncio.run(nodelay_of_accepted_connection(listening)) == 1

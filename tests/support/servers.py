@@ -2,8 +2,9 @@
 
 ``run_example("flask")`` runs ``example_projects/serve.py flask`` on a free loopback port,
 waits until it answers, and stops the whole process group afterwards. It runs with a test
-API key and test session keys, as a deployment would; ``env={"RELAYBOX_API_KEY": None}``
-leaves a variable unset, so the example falls back to its development key.
+API key, a test webhook signing key and test session keys, as a deployment would;
+``env={"RELAYBOX_API_KEY": None}`` leaves a variable unset, so the example falls back to its
+development key.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ SERVE = ROOT / "example_projects" / "serve.py"
 #: A well-formed key for tests; the secret is long enough not to warn.
 TEST_API_KEY = "testapp.testkey:test-secret-for-the-test-suite-only-0123456789"
 TEST_SECRET = TEST_API_KEY.split(":")[1]
+#: The examples' webhook signing key in tests (``RELAYBOX_WEBHOOK_SIGNING_KEY``).
+TEST_WEBHOOK_SIGNING_KEY = "test-webhook-signing-key-for-the-test-suite-only-0123456789"
 #: The variables holding each example's session signing key (see serve.py), set for tests.
 TEST_SESSION_KEYS = {
     "DJANGO_SECRET_KEY": "test-django-secret-key-for-the-test-suite-only-0123456789",
@@ -98,7 +101,12 @@ def run_example(
     if not access_log:
         command.append("--no-access-log")
     base_url = f"http://{host}:{port}"
-    settings = {"RELAYBOX_API_KEY": TEST_API_KEY, **TEST_SESSION_KEYS, **(env or {})}
+    settings = {
+        "RELAYBOX_API_KEY": TEST_API_KEY,
+        "RELAYBOX_WEBHOOK_SIGNING_KEY": TEST_WEBHOOK_SIGNING_KEY,
+        **TEST_SESSION_KEYS,
+        **(env or {}),
+    }
     environment = {**os.environ, **settings}
     for name, value in settings.items():
         if value is None:

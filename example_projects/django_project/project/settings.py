@@ -1,6 +1,8 @@
 """Settings of the Relaybox Django example: SQLite, session login, the Relaybox app.
 
-Everything comes from the environment, with defaults that run the demo with no set-up.
+Everything comes from the environment, with defaults that run the demo with no set-up;
+``../common/webhook_demo.py`` describes ``RELAYBOX_WEBHOOK_SIGNING_KEY`` and ``REDIS_URL``,
+and ``RELAYBOX_CORE_URL`` says where to publish (Relaybox's own service when unset).
 """
 
 import os
@@ -11,7 +13,10 @@ import django
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR.parent / "common"))
+import webhook_demo  # noqa: E402 - shared by the examples
 from origins import OriginError, allowed_origins  # noqa: E402 - shared by the examples
+
+from relaybox_integrations.core import DEFAULT_CORE_URL  # noqa: E402
 
 # DEVELOPMENT-ONLY defaults, public with the example: set DJANGO_SECRET_KEY and
 # RELAYBOX_API_KEY anywhere real. The home page says when either is in use.
@@ -82,10 +87,40 @@ CORS_ALLOW_HEADERS = (
 )
 CSRF_TRUSTED_ORIGINS = CORS_ALLOWED_ORIGINS
 
+# Deduplicating webhook deliveries needs a cache every worker shares: Redis when REDIS_URL
+# is set; otherwise this process's memory, which holds for one worker only.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "webhooks": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": webhook_demo.REDIS_URL,
+        }
+        if webhook_demo.REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "webhooks",
+            # LocMemCache keeps 300 keys by default, culling beyond that: a retry would run
+            # the handlers again after a few hundred other deliveries.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    ),
+}
+
+try:
+    TOKEN_EXPIRES_IN = int(os.environ.get("RELAYBOX_TOKEN_EXPIRES_IN", "900"))
+except ValueError:
+    raise SystemExit("RELAYBOX_TOKEN_EXPIRES_IN must be a whole number of seconds") from None
 RELAYBOX = {
     "API_KEY": os.environ.get("RELAYBOX_API_KEY", DEVELOPMENT_API_KEY),
-    "TOKEN_EXPIRES_IN": int(os.environ.get("RELAYBOX_TOKEN_EXPIRES_IN", "900")),
+    "TOKEN_EXPIRES_IN": TOKEN_EXPIRES_IN,
+    "CORE_URL": os.environ.get("RELAYBOX_CORE_URL") or DEFAULT_CORE_URL,
+    "WEBHOOK_SIGNING_KEY": webhook_demo.SIGNING_KEY,
+    "WEBHOOK_CACHE": "webhooks",
 }
+DEVELOPMENT_WEBHOOK_SIGNING_KEY = webhook_demo.DEVELOPMENT_SIGNING_KEY
+# The chat gets its CSRF failures as JSON, like its other answers; forms get Django's page.
+CSRF_FAILURE_VIEW = "project.views.csrf_failure"
 
 LOGGING = {
     "version": 1,

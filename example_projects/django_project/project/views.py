@@ -1,18 +1,27 @@
-"""The example's pages: the shared login and home pages, logout, and ``/user/me``."""
+"""The example's pages: the shared login and home pages, logout, ``/user/me``, the chat's
+``POST /messages`` and the list of webhooks received. The auth and webhook views are the
+package's own, routed in ``urls.py``; a receiver here adds each delivery to the list."""
 
 import html
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import chat
+import webhook_demo
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.middleware.csrf import get_token
 from django.urls import reverse
+from django.views.csrf import csrf_failure as django_csrf_failure
+
+from relaybox_integrations import PublishError, PublishRequestError, WebhookEvent
+from relaybox_integrations.django import get_relaybox, webhook_received
 
 try:
     from django.contrib.auth.decorators import login_not_required
@@ -26,7 +35,8 @@ PAGES = Path(__file__).resolve().parents[2] / "common"
 HOME = (PAGES / "home.html").read_text(encoding="utf-8")
 LOGIN = (PAGES / "login.html").read_text(encoding="utf-8")
 FRAMEWORK = "Django"
-NOT_LOGGED_IN = {"error": "not_authenticated", "message": "Log in first."}
+#: What the page lists: in Redis with REDIS_URL, so that every worker shows the same list.
+RECEIVED = webhook_demo.ReceivedWebhooks(webhook_demo.redis_client())
 
 
 def fill(page: str, **values: str) -> str:
@@ -56,7 +66,9 @@ class SharedPageLoginView(LoginView):
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The demo page: connects the official browser client through ``/user/auth``."""
+    """The demo page: the official browser client through ``/user/auth``, the chat and the
+    webhooks received."""
+    relaybox = settings.RELAYBOX
     page = fill(
         HOME,
         FRAMEWORK=FRAMEWORK,
@@ -64,8 +76,14 @@ def home(request: HttpRequest) -> HttpResponse:
         USERNAME=request.user.get_username(),
         LOGOUT_URL=reverse("logout"),
         AUTH_URL=reverse("relaybox:auth"),
-        DEVELOPMENT_API_KEY=yes_no(settings.RELAYBOX["API_KEY"] == settings.DEVELOPMENT_API_KEY),
+        MESSAGES_URL=reverse("messages"),
+        WEBHOOK_URL=reverse("relaybox_webhooks"),
+        RECEIVED_URL=reverse("received_webhooks"),
+        DEVELOPMENT_API_KEY=yes_no(relaybox["API_KEY"] == settings.DEVELOPMENT_API_KEY),
         DEVELOPMENT_SESSION_KEY=yes_no(settings.SECRET_KEY == settings.DEVELOPMENT_SECRET_KEY),
+        DEVELOPMENT_WEBHOOK_KEY=yes_no(
+            relaybox["WEBHOOK_SIGNING_KEY"] == webhook_demo.DEVELOPMENT_SIGNING_KEY
+        ),
         SESSION_KEY_SETTING=settings.SESSION_KEY_SETTING,
     )
     return HttpResponse(page)
@@ -82,9 +100,22 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(reverse("login"))
 
 
+def _loaded_user(request: HttpRequest) -> Any:
+    user = request.user
+    getattr(user, "is_authenticated", None)  # evaluates the lazy user: session, database
+    return user
+
+
+async def _auser(request: HttpRequest) -> Any:
+    """The user, without touching the ORM on the event loop."""
+    if hasattr(request, "auser"):  # Django 5.0+
+        return await request.auser()
+    return await sync_to_async(_loaded_user)(request)
+
+
 def _me(user: Any) -> JsonResponse:
     if not user.is_authenticated:
-        return JsonResponse(NOT_LOGGED_IN, status=401)
+        return JsonResponse(chat.NOT_LOGGED_IN, status=401)
     return JsonResponse({"id": str(user.pk), "username": user.get_username()})
 
 
@@ -97,6 +128,97 @@ def me(request: HttpRequest) -> JsonResponse:
 @login_not_required
 async def ame(request: HttpRequest) -> JsonResponse:
     """:func:`me` for ASGI, like the async auth view: no ORM call on the event loop."""
-    if hasattr(request, "auser"):  # Django 5.0+
-        return _me(await request.auser())
-    return await sync_to_async(me)(request)
+    return _me(await _auser(request))
+
+
+def _only(method: str, request: HttpRequest) -> JsonResponse | None:
+    """The JSON 405 for any other method than ``method``, or None."""
+    if request.method == method:
+        return None
+    answer = {"error": "method_not_allowed", "message": f"Use {method}."}
+    return JsonResponse(answer, status=405, headers={"Allow": method})
+
+
+def _message(request: HttpRequest, user: Any) -> str | JsonResponse:
+    """The chat text to publish for ``user``, or the answer that refuses the request.
+
+    Django's CSRF middleware has already checked the page's ``X-CSRFToken`` header.
+    """
+    refused = _only("POST", request)
+    if refused is not None:
+        return refused
+    if not user.is_authenticated:
+        return JsonResponse(chat.NOT_LOGGED_IN, status=401)
+    try:
+        return chat.message_text(request.content_type, request.read(chat.MAX_BODY_BYTES + 1))
+    except chat.BadMessage as exc:
+        return JsonResponse(exc.body, status=exc.status)
+
+
+def _refused(exc: PublishRequestError | PublishError) -> JsonResponse:
+    status, body = chat.refused(exc)
+    return JsonResponse(body, status=status)
+
+
+@login_not_required  # anonymous visitors get 401 JSON, not a redirect to the login page
+def post_message(request: HttpRequest) -> JsonResponse:
+    """Publish the page's message to the lobby, from the logged-in user.
+
+    Published at once rather than with ``publish_on_commit``: the chat saves nothing, so
+    there is no transaction to wait for, and the page shows what Relaybox answered.
+    """
+    text = _message(request, request.user)
+    if isinstance(text, JsonResponse):
+        return text
+    try:
+        result = get_relaybox().publish(
+            chat.ROOM_ID, chat.EVENT, chat.data(text), client_id=request.user.pk
+        )
+    except (PublishRequestError, PublishError) as exc:
+        return _refused(exc)
+    return JsonResponse(chat.published(result))
+
+
+@login_not_required
+async def apost_message(request: HttpRequest) -> JsonResponse:
+    """:func:`post_message` for ASGI: the user loaded off the event loop, the publish awaited."""
+    user = await _auser(request)
+    text = _message(request, user)
+    if isinstance(text, JsonResponse):
+        return text
+    try:
+        result = await get_relaybox().apublish(
+            chat.ROOM_ID, chat.EVENT, chat.data(text), client_id=user.pk
+        )
+    except (PublishRequestError, PublishError) as exc:
+        return _refused(exc)
+    return JsonResponse(chat.published(result))
+
+
+@login_not_required
+def received_webhooks(request: HttpRequest) -> JsonResponse:
+    """The webhook deliveries received, each event id once, for the logged-in user."""
+    refused = _only("GET", request)
+    if refused is not None:
+        return refused
+    if not request.user.is_authenticated:
+        return JsonResponse(chat.NOT_LOGGED_IN, status=401)
+    return JsonResponse({"events": RECEIVED.entries()})
+
+
+@receiver(webhook_received)
+def record_delivery(sender: Any, event: WebhookEvent, **kwargs: Any) -> None:
+    """Every verified delivery, once per event id: the webhook view deduplicates.
+
+    Should the list be unavailable (Redis down), this raises, the view answers 500 and
+    Relaybox delivers the event again later.
+    """
+    RECEIVED.record(event)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A refused CSRF check: JSON for the chat, which answers JSON; Django's page for forms."""
+    if request.path == reverse("messages"):
+        message = "CSRF check failed: send the page's csrf-token in an X-CSRFToken header."
+        return JsonResponse({"error": "csrf_failed", "message": message}, status=403)
+    return django_csrf_failure(request, reason=reason)
