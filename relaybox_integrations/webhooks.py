@@ -381,8 +381,7 @@ _Handler = TypeVar("_Handler", bound=WebhookHandler)
 
 
 def _answer(event: WebhookEvent, status: str) -> EndpointResponse:
-    body = json.dumps({"id": event.id, "status": status}, separators=(",", ":")).encode()
-    return EndpointResponse(200, body)
+    return EndpointResponse(200, _canonical.compact_json({"id": event.id, "status": status}))
 
 
 _METHOD_NOT_ALLOWED = json_error(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import threading
 from typing import Any
 
@@ -40,3 +42,56 @@ def test_webhooks_or_options_not_both() -> None:
     with pytest.raises(ConfigurationError) as caught:
         relaybox_webhook_routes(signing_key="")
     assert caught.value.setting == "signing_key"
+
+
+def receive_in(chunks: list[bytes], read: list[bytes]) -> Any:
+    """An ASGI ``receive`` sending ``chunks`` as one streamed body with no Content-Length."""
+    pending = list(chunks)
+
+    async def receive() -> dict[str, Any]:
+        chunk = pending.pop(0)
+        read.append(chunk)
+        return {"type": "http.request", "body": chunk, "more_body": bool(pending)}
+
+    return receive
+
+
+def post_streamed(app: Any, chunks: list[bytes], signature: str) -> tuple[int, bytes]:
+    """POST a body in ``chunks`` straight through ASGI, as a chunked upload arrives."""
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/relaybox/webhooks",
+        "headers": [(b"x-relaybox-webhook-signature", signature.encode())],
+        "query_string": b"",
+        "root_path": "",
+    }
+    read: list[bytes] = []
+    asyncio.run(app(scope, receive_in(chunks, read), send))
+    return sent[0]["status"], b"".join(read)
+
+
+def test_a_streamed_body_is_read_whole_and_verified() -> None:
+    webhooks = RelayBoxWebhooks(signing_key=SIGNING_KEY)
+    joined: list[str] = []
+    webhooks.on("room:join")(lambda event: joined.append(event.id))
+    delivery = sign_webhook("room:join", {"roomId": "lobby"}, SIGNING_KEY)
+    app = Starlette(routes=relaybox_webhook_routes(webhooks))
+    chunks = [delivery.body[i : i + 7] for i in range(0, len(delivery.body), 7)]
+    signature = delivery.headers["X-RelayBox-Webhook-Signature"]
+    assert post_streamed(app, chunks, signature) == (200, delivery.body)
+    assert joined == [json.loads(delivery.body)["id"]]
+
+
+def test_a_streamed_body_over_the_limit_is_refused_before_the_rest_is_read() -> None:
+    webhooks = RelayBoxWebhooks(signing_key=SIGNING_KEY, max_body_size=1000)
+    app = Starlette(routes=relaybox_webhook_routes(webhooks))
+    chunks = [b"x" * 400] * 10
+    status, read = post_streamed(app, chunks, "0" * 64)
+    assert status == 413
+    assert len(read) == 1200  # one chunk past the limit, not the 4000 bytes sent
