@@ -29,6 +29,7 @@ from relaybox_integrations import PublishError, PublishRequestError, WebhookEven
 from relaybox_integrations.fastapi import (
     ErrorBody,
     RelayBoxIssuer,
+    RelayBoxMiddleware,
     RelayBoxWebhooks,
     relaybox_router,
     relaybox_webhook_router,
@@ -64,6 +65,8 @@ webhooks = RelayBoxWebhooks(
 )
 
 app = FastAPI(title="Relaybox demo (FastAPI)")
+# Closes the chat's publishing connections when the server shuts down.
+app.add_middleware(RelayBoxMiddleware, issuer=issuer)
 app.add_middleware(SessionMiddleware, secret_key=demo_site.SESSION_SECRET_KEY, same_site="lax")
 app.add_middleware(
     CORSMiddleware,

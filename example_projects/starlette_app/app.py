@@ -31,6 +31,7 @@ from starlette.routing import Mount, Route
 from relaybox_integrations import PublishError, PublishRequestError, WebhookEvent
 from relaybox_integrations.starlette import (
     RelayBoxIssuer,
+    RelayBoxMiddleware,
     RelayBoxWebhooks,
     relaybox_routes,
     relaybox_webhook_routes,
@@ -190,5 +191,7 @@ app = Starlette(
         ),
         Middleware(SessionMiddleware, secret_key=demo_site.SESSION_SECRET_KEY, same_site="lax"),
         Middleware(AuthenticationMiddleware, backend=SessionBackend()),
+        # Closes the chat's publishing connections when the server shuts down.
+        Middleware(RelayBoxMiddleware, issuer),
     ],
 )
