@@ -22,7 +22,7 @@ from tests.support.events_standin import EventsStandin
 from tests.support.redis_server import redis_server
 from tests.support.responses import assert_cors_allowed, assert_json_error, preflight, token_claims
 from tests.support.servers import TEST_API_KEY
-from tests.support.snippets import assert_runs, run_snippet
+from tests.support.snippets import assert_runs, publishing_snippet, run_snippet
 
 PAGE = "docs/guides/flask.rst"
 SNIPPETS = {
@@ -152,11 +152,8 @@ def test_cors_for_the_allowed_origin_only(csrf_cors: dict[str, Any]) -> None:
 @pytest.fixture
 def publishing(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Flask, EventsStandin]]:
     """The publishing snippet's app, its core URL the stand-in's (as in development)."""
-    with EventsStandin({TEST_API_KEY: ["*"]}) as standin:
-        monkeypatch.setenv("FLASK_SECRET_KEY", "test-flask-guide-session-key")
-        monkeypatch.setenv("RELAYBOX_API_KEY", TEST_API_KEY)
-        monkeypatch.setenv("RELAYBOX_CORE_URL", standin.url)
-        app: Flask = run_snippet(PAGE, "Publishing", 0)["app"]
+    session_key = {"FLASK_SECRET_KEY": "test-flask-guide-session-key"}
+    with publishing_snippet(PAGE, monkeypatch, **session_key) as (app, standin):
         yield app, standin
         get_state(app).relaybox.close()
 

@@ -10,6 +10,7 @@ import asyncio
 from typing import Any
 
 import httpx
+import pytest
 from starlette.applications import Starlette
 from starlette.authentication import (
     AuthCredentials,
@@ -22,6 +23,10 @@ from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.requests import HTTPConnection
 from starlette.routing import BaseRoute, Mount
 from starlette.types import ASGIApp
+
+from relaybox_integrations.testing import PublishOutbox
+from tests.support.events_standin import EventsStandin
+from tests.support.snippets import run_snippet
 
 #: The header the test authentication backend trusts (standing in for a session cookie).
 LOGIN_HEADER = "X-Test-Login"
@@ -69,3 +74,28 @@ def app_with(
         routes=[Mount("/user", routes=routes)],
         middleware=(stack if authentication else []) + (middleware or []),
     )
+
+
+def check_the_testing_snippet(
+    page: str,
+    publishing: tuple[ASGIApp, EventsStandin],
+    webhooks_app: ASGIApp,
+    signing_key: str,
+    outbox: PublishOutbox,
+    bare_app: ASGIApp,
+) -> None:
+    """The tests a guide's "Testing" snippet shows pass against the guide's own apps (the
+    publishes captured, none sent), and fail against a bare app and a wrong signing key."""
+    tests = run_snippet(page, "Testing", 0)
+    publishes = tests["test_posting_a_message_publishes_it"]
+    delivers = tests["test_relaybox_reaches_the_webhook_endpoint"]
+    app, standin = publishing
+    asyncio.run(publishes(app, outbox))
+    asyncio.run(delivers(webhooks_app, signing_key))
+    assert standin.requests == []  # captured, not sent
+
+    outbox.clear()
+    with pytest.raises(AssertionError):
+        asyncio.run(publishes(bare_app, outbox))
+    with pytest.raises(KeyError):  # a 403 JSON error has no "status"
+        asyncio.run(delivers(webhooks_app, "another-webhooks-signing-key"))

@@ -9,7 +9,6 @@ the events stand-in.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -23,11 +22,10 @@ from starlette.routing import Route
 from relaybox_integrations import sign_webhook
 from relaybox_integrations.starlette import MissingMiddlewareError
 from relaybox_integrations.testing import PublishOutbox
-from tests.starlette.asgi import app_with, as_user, call
+from tests.starlette.asgi import app_with, as_user, call, check_the_testing_snippet
 from tests.support.events_standin import EventsStandin
 from tests.support.responses import assert_json_error, token_claims
-from tests.support.servers import TEST_API_KEY
-from tests.support.snippets import assert_runs, run_snippet
+from tests.support.snippets import assert_runs, publishing_snippet, run_snippet
 from tests.support.verifier import node_verify
 
 PAGE = "docs/guides/starlette.rst"
@@ -181,11 +179,8 @@ def test_bootstrap_without_relaybox_middleware_says_what_to_add(
 
 @pytest.fixture
 def publishing(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Starlette, EventsStandin]]:
-    """The publishing snippet's app, its core URL the stand-in's (as in development)."""
-    with EventsStandin({TEST_API_KEY: ["*"]}) as standin:
-        monkeypatch.setenv("RELAYBOX_API_KEY", TEST_API_KEY)
-        monkeypatch.setenv("RELAYBOX_CORE_URL", standin.url)
-        yield run_snippet(PAGE, "Publishing", 0)["app"], standin
+    with publishing_snippet(PAGE, monkeypatch) as app_and_standin:
+        yield app_and_standin
 
 
 def test_a_posted_message_is_published(publishing: tuple[Starlette, EventsStandin]) -> None:
@@ -235,16 +230,6 @@ def test_the_testing_snippet_passes_and_can_fail(
     webhooks: dict[str, Any],
     relaybox_outbox: PublishOutbox,
 ) -> None:
-    tests = run_snippet(PAGE, "Testing", 0)
-    publishes = tests["test_posting_a_message_publishes_it"]
-    delivers = tests["test_relaybox_reaches_the_webhook_endpoint"]
-    app, standin = publishing
-    asyncio.run(publishes(app, relaybox_outbox))
-    asyncio.run(delivers(webhooks["app"], SIGNING_KEY))
-    assert standin.requests == []  # captured, not sent
-
-    relaybox_outbox.clear()
-    with pytest.raises(AssertionError):
-        asyncio.run(publishes(Starlette(), relaybox_outbox))
-    with pytest.raises(KeyError):  # a 403 JSON error has no "status"
-        asyncio.run(delivers(webhooks["app"], "another-webhooks-signing-key"))
+    check_the_testing_snippet(
+        PAGE, publishing, webhooks["app"], SIGNING_KEY, relaybox_outbox, Starlette()
+    )

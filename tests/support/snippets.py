@@ -8,13 +8,20 @@ any level. Block options (``:caption:`` and the like) are not part of the code.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 import types
 from collections import Counter
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+import pytest
+
+from tests.support.events_standin import EventsStandin
+from tests.support.servers import TEST_API_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 README = "README.rst"
@@ -118,3 +125,20 @@ def assert_runs(claimed: dict[tuple[str, str, str], int]) -> None:
             f"{page} section {section!r} has {found} {language} blocks; this module runs "
             f"{count}: update its tests and its SNIPPETS"
         )
+
+
+@contextlib.contextmanager
+def publishing_snippet(
+    page: str, monkeypatch: pytest.MonkeyPatch, **environment: str
+) -> Iterator[tuple[Any, EventsStandin]]:
+    """A guide's "Publishing" snippet's ``app``, publishing to a stand-in of Relaybox (its
+    core URL, as in development), with ``environment`` set too."""
+    with EventsStandin({TEST_API_KEY: ["*"]}) as standin:
+        environment = {
+            "RELAYBOX_API_KEY": TEST_API_KEY,
+            "RELAYBOX_CORE_URL": standin.url,
+            **environment,
+        }
+        for name, value in environment.items():
+            monkeypatch.setenv(name, value)
+        yield run_snippet(page, "Publishing", 0)["app"], standin
