@@ -140,6 +140,32 @@ def verdict(value: float, target: float) -> str:
     return "PASS" if value >= target else "BELOW"
 
 
+def round_arguments(
+    argv: list[str] | None, doc: str | None, results: str, node_package: str
+) -> argparse.Namespace:
+    """The command line of the benchmarks timed in rounds against Node, once Node and its
+    ``node_package`` are known to be there; results go to ``artifacts/benchmarks/<results>``."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5, help="rounds per figure (best kept)")
+    parser.add_argument("--seconds", type=float, default=1.0, help="length of one round")
+    parser.add_argument("--quick", action="store_true", help="2 rounds of 0.3 s: a smoke run")
+    parser.add_argument("--cpu", type=int, default=None, help="core to pin to (default: last)")
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=ROOT / "artifacts" / "benchmarks" / results,
+        help="where to write the results",
+    )
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.rounds, args.seconds = 2, 0.3
+    if shutil.which("node") is None:
+        raise SystemExit("Node.js is needed for the reference: install nodejs and npm")
+    if not (HERE / "node_modules" / node_package).is_dir():
+        raise SystemExit(f"run `npm ci --prefix benchmarks` first (installs {node_package})")
+    return args
+
+
 def pin_to_one_core(cpu: int | None) -> int | None:
     """Pin this process (and so its Node child) to one core; None where that is unsupported."""
     if not hasattr(os, "sched_setaffinity"):
@@ -228,25 +254,7 @@ def bench_scenario(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5, help="rounds per figure (best kept)")
-    parser.add_argument("--seconds", type=float, default=1.0, help="length of one round")
-    parser.add_argument("--quick", action="store_true", help="2 rounds of 0.3 s: a smoke run")
-    parser.add_argument("--cpu", type=int, default=None, help="core to pin to (default: last)")
-    parser.add_argument(
-        "--json",
-        type=Path,
-        default=ROOT / "artifacts" / "benchmarks" / "core.json",
-        help="where to write the results",
-    )
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.rounds, args.seconds = 2, 0.3
-    if shutil.which("node") is None:
-        raise SystemExit("Node.js is needed for the reference: install nodejs and npm")
-    if not (HERE / "node_modules" / "jsonwebtoken").is_dir():
-        raise SystemExit("run `npm ci --prefix benchmarks` first (installs jsonwebtoken)")
-
+    args = round_arguments(argv, __doc__, "core.json", "jsonwebtoken")
     cpu = pin_to_one_core(args.cpu)
     node_version = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout
     print(

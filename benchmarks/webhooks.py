@@ -17,14 +17,12 @@ PASS or SLOWER; the script fails only when the comparison itself is broken.
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import hashlib
 import hmac
 import json
 import os
 import platform
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -37,7 +35,7 @@ sys.path.insert(0, str(ROOT))  # benchmark the working tree, installed or not
 
 import orjson  # noqa: E402
 import rfc8785  # noqa: E402
-from core import one_round, pin_to_one_core  # noqa: E402
+from core import one_round, pin_to_one_core, round_arguments  # noqa: E402
 
 from relaybox_integrations import sign_webhook, verify_webhook  # noqa: E402
 
@@ -109,25 +107,7 @@ def node_rounds(body: bytes, signature: str, rounds: int, seconds: float) -> dic
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5, help="rounds per figure (best kept)")
-    parser.add_argument("--seconds", type=float, default=1.0, help="length of one round")
-    parser.add_argument("--quick", action="store_true", help="2 rounds of 0.3 s: a smoke run")
-    parser.add_argument("--cpu", type=int, default=None, help="core to pin to (default: last)")
-    parser.add_argument(
-        "--json",
-        type=Path,
-        default=ROOT / "artifacts" / "benchmarks" / "webhooks.json",
-        help="where to write the results",
-    )
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.rounds, args.seconds = 2, 0.3
-    if shutil.which("node") is None:
-        raise SystemExit("Node.js is needed for the reference: install nodejs and npm")
-    if not (HERE / "node_modules" / "json-canonicalize").is_dir():
-        raise SystemExit("run `npm ci --prefix benchmarks` first (installs json-canonicalize)")
-
+    args = round_arguments(argv, __doc__, "webhooks.json", "json-canonicalize")
     cpu = pin_to_one_core(args.cpu)
     body, signature = typical_delivery({})
     float_body, float_signature = typical_delivery({"location": [51.5072, -0.1276]})
