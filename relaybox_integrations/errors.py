@@ -44,6 +44,9 @@ class ConfigurationError(RelayBoxError, ValueError):
         self.setting = setting
         self.message = message
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.setting, self.message))
+
     def renamed(self, setting: str) -> ConfigurationError:
         """This error under the name an adapter's users wrote the setting as."""
         return ConfigurationError(setting, f"{setting}: {self.message}")
@@ -77,6 +80,9 @@ class WebhookVerificationError(RelayBoxError):
         super().__init__(message)
         self.reason = reason
         self.message = message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.reason, self.message))
 
 
 class WebhookSigningError(RelayBoxError, ValueError):

@@ -11,9 +11,6 @@ from typing import Any
 import pytest
 
 from relaybox_integrations import (
-    PublishError,
-    PublishOutcomeUnknownError,
-    PublishRequestError,
     PublishResult,
     RelayBox,
     RelayBoxError,
@@ -73,17 +70,3 @@ def test_reprs_and_pickling(relaybox: RelayBox) -> None:
     with pytest.raises(TypeError) as raised:
         pickle.dumps(publisher)
     assert_hidden([str(raised.value)])
-
-
-def test_errors_survive_pickling() -> None:
-    """Task queues carry exceptions between processes."""
-    errors = [
-        PublishError("m", room_id="r", event="e", status=500, body="b", attempts=2),
-        PublishOutcomeUnknownError("m", room_id="r", event="e"),
-        PublishRequestError("data", "m"),
-    ]
-    for error in errors:
-        copy = pickle.loads(pickle.dumps(error))
-        assert type(copy) is type(error)
-        assert vars(copy) == vars(error)
-        assert str(copy) == "m"
