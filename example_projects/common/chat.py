@@ -31,6 +31,11 @@ MAX_BODY_BYTES = 8 * 1024
 NOT_LOGGED_IN = {"error": "not_authenticated", "message": "Log in first."}
 
 
+def method_not_allowed(method: str) -> dict[str, str]:
+    """The JSON 405 body of a view that answers ``method`` only (with ``Allow: method``)."""
+    return {"error": "method_not_allowed", "message": f"Use {method}."}
+
+
 class BadMessage(Exception):
     """A request that is not a chat message; ``status`` and ``body`` are the answer."""
 

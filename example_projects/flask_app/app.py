@@ -32,6 +32,7 @@ from flask_login import (
     logout_user,
 )
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
+from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from relaybox_integrations import (
@@ -138,6 +139,7 @@ def create_app() -> Flask:
     app.add_url_rule("/messages", view_func=post_message, methods=["POST"])
     app.add_url_rule("/relaybox/webhooks/received", view_func=received_webhooks)
     app.register_error_handler(CSRFError, csrf_failed)
+    app.register_error_handler(MethodNotAllowed, method_not_allowed)
     return app
 
 
@@ -216,6 +218,16 @@ def received_webhooks() -> tuple[Response, int]:
     if not current_user.is_authenticated:
         return jsonify(chat.NOT_LOGGED_IN), 401
     return jsonify(events=RECEIVED.entries()), 200
+
+
+def method_not_allowed(error: MethodNotAllowed) -> MethodNotAllowed | tuple[Response, int]:
+    """JSON for the JSON views (the chat, the list), Flask's own page for the HTML ones."""
+    if request.path not in ("/messages", "/relaybox/webhooks/received"):
+        return error
+    allowed = ", ".join(sorted(set(error.valid_methods or ()) - {"HEAD", "OPTIONS"}))
+    response = jsonify(chat.method_not_allowed(allowed))
+    response.headers["Allow"] = allowed
+    return response, 405
 
 
 def csrf_failed(error: CSRFError) -> tuple[str | Response, int]:

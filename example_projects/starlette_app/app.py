@@ -140,8 +140,21 @@ async def me(request: Request) -> Response:
     return JSONResponse({"id": user.identity, "username": user.display_name})
 
 
+#: The JSON views take every method and refuse the wrong ones themselves, with JSON.
+ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+def only(method: str, request: Request) -> Response | None:
+    """The JSON 405 for any other method than ``method`` (Starlette's own is plain text)."""
+    if request.method == method:
+        return None
+    return JSONResponse(chat.method_not_allowed(method), 405, headers={"Allow": method})
+
+
 async def post_message(request: Request) -> Response:
     """Publish the page's message to the lobby, from the logged-in user."""
+    if refused := only("POST", request):
+        return refused
     if not request.user.is_authenticated:
         return JSONResponse(chat.NOT_LOGGED_IN, status_code=401)
     body = await demo_site.bounded_body(request, chat.MAX_BODY_BYTES)
@@ -160,6 +173,8 @@ async def post_message(request: Request) -> Response:
 
 async def received_webhooks(request: Request) -> Response:
     """The webhook deliveries received, each event id once, for the logged-in user."""
+    if refused := only("GET", request):
+        return refused
     if not request.user.is_authenticated:
         return JSONResponse(chat.NOT_LOGGED_IN, status_code=401)
     return JSONResponse({"events": await demo_site.RECEIVED.entries()})
@@ -177,9 +192,14 @@ app = Starlette(
                 *relaybox_routes(issuer),
             ],
         ),
-        Route("/messages", post_message, methods=["POST"], name="messages"),
+        Route("/messages", post_message, methods=ANY_METHOD, name="messages"),
         *relaybox_webhook_routes(webhooks),  # POST /relaybox/webhooks
-        Route("/relaybox/webhooks/received", received_webhooks, name="received_webhooks"),
+        Route(
+            "/relaybox/webhooks/received",
+            received_webhooks,
+            methods=ANY_METHOD,
+            name="received_webhooks",
+        ),
     ],
     middleware=[
         Middleware(

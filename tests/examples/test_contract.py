@@ -511,6 +511,31 @@ def test_a_message_is_published_as_the_session_user_whatever_the_request_says(
     assert response.json() == {"requestId": sent.request_id, "timestamp": sent.timestamp}
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("GET", "/messages", "POST"),
+        ("DELETE", "/messages", "POST"),
+        ("POST", "/relaybox/webhooks/received", "GET"),
+    ],
+)
+def test_the_json_views_refuse_other_methods_with_json(
+    served: Deployment,
+    user: httpx.Client,
+    csrf: dict[str, str],
+    method: str,
+    path: str,
+    allowed: str,
+) -> None:
+    response = user.request(method, path, headers=csrf)
+    assert response.status_code == 405, response.text[:300]
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.headers["allow"] == allowed
+    fastapi_own = {"detail": "Method Not Allowed"}  # FastAPI's errors are its own shape
+    expected = fastapi_own if served.name == "fastapi" else chat.method_not_allowed(allowed)
+    assert response.json() == expected
+
+
 def test_anonymous_visitors_cannot_post(standin: EventsStandin, anonymous: httpx.Client) -> None:
     text = f"anonymous {uuid.uuid4()}"
     response = anonymous.post("/messages", headers=form_token(anonymous), json={"text": text})

@@ -135,8 +135,7 @@ def _only(method: str, request: HttpRequest) -> JsonResponse | None:
     """The JSON 405 for any other method than ``method``, or None."""
     if request.method == method:
         return None
-    answer = {"error": "method_not_allowed", "message": f"Use {method}."}
-    return JsonResponse(answer, status=405, headers={"Allow": method})
+    return JsonResponse(chat.method_not_allowed(method), status=405, headers={"Allow": method})
 
 
 def _message(request: HttpRequest, user: Any) -> str | JsonResponse:
