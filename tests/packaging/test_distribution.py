@@ -67,9 +67,13 @@ def test_the_distributions_carry_the_version_and_the_package_data(
     with zipfile.ZipFile(distributions["wheel"]) as wheel:
         names = set(wheel.namelist())
     assert {"relaybox_integrations/py.typed", "relaybox_integrations/openapi.json"} <= names
+    assert any(
+        name.endswith(".dist-info/licenses/LICENSE") or name.endswith(".dist-info/LICENSE")
+        for name in names
+    ), "the wheel carries no licence text"
     with tarfile.open(distributions["sdist"]) as sdist:
         members = {Path(name).name for name in sdist.getnames()}
-    assert {"README.rst", "setup.cfg", "pyproject.toml", "openapi.json"} <= members
+    assert {"README.rst", "setup.cfg", "pyproject.toml", "openapi.json", "LICENSE"} <= members
 
 
 def test_the_changelog_has_an_entry_for_this_version() -> None:
