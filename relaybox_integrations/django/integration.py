@@ -7,6 +7,7 @@ and dropped when Django's ``setting_changed`` signal names ``RELAYBOX``
 
 from __future__ import annotations
 
+import inspect
 import threading
 import warnings
 from collections.abc import Callable
@@ -134,8 +135,18 @@ def build() -> Integration:
     return Integration(relaybox, endpoint(_sync, _send), endpoint(_async, _asend), webhooks)
 
 
+#: Before 5.0, Django's signals call an ``async def`` receiver without awaiting it.
+ASYNC_RECEIVERS_NEED = (
+    "async webhook_received receivers need Django 5.0 or later, whose signals await them; "
+    "make it a plain function on this Django"
+)
+
+
 def _send_webhook(event: WebhookEvent) -> None:
-    webhook_received.send(WebhookEndpoint, event=event)
+    for receiver, answer in webhook_received.send(WebhookEndpoint, event=event):
+        if inspect.isawaitable(answer):  # never run: fail the delivery so Relaybox retries
+            getattr(answer, "close", lambda: None)()
+            raise ImproperlyConfigured(f"{receiver!r}: {ASYNC_RECEIVERS_NEED}")
 
 
 async def _asend_webhook(event: WebhookEvent) -> None:

@@ -20,15 +20,17 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import django
 from asgiref.sync import iscoroutinefunction
 from django.core.cache import BaseCache
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from ..webhook_stores import ClaimOutcome
 from ..webhooks import WEBHOOK_SIGNATURE_HEADER, WebhookEvent
-from .integration import get_integration
+from .integration import ASYNC_RECEIVERS_NEED, get_integration
 from .signals import webhook_received
 from .views import exempt_from_login_required, to_django
 
@@ -104,6 +106,9 @@ def on_webhook(*events: str) -> Callable[[Receiver], Receiver]:
     names = frozenset(events)
 
     def connect(receiver: Receiver) -> Receiver:
+        if iscoroutinefunction(receiver) and django.VERSION < (5, 0):
+            name = getattr(receiver, "__qualname__", repr(receiver))
+            raise ImproperlyConfigured(f"{name}: {ASYNC_RECEIVERS_NEED}")
         if iscoroutinefunction(receiver):
 
             async def filtered(sender: Any, event: WebhookEvent, **kwargs: Any) -> Any:

@@ -14,6 +14,7 @@ import django
 import pytest
 from asgiref.sync import async_to_sync
 from django.core.cache import caches
+from django.core.exceptions import ImproperlyConfigured
 from django.test import AsyncClient, Client, override_settings
 
 from relaybox_integrations import sign_webhook
@@ -56,6 +57,24 @@ def test_an_async_on_webhook_receiver_through_the_async_view() -> None:
     finally:
         assert webhook_received.disconnect(dispatch_uid=(joined, frozenset({"room:join"})))
     assert seen == ["room:join"]
+
+
+@pytest.mark.skipif(django.VERSION >= (5, 0), reason="Django awaits async receivers from 5.0")
+def test_before_django_5_an_async_receiver_fails_loudly_rather_than_never_running(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def joined(sender: Any, event: Any, **kwargs: Any) -> None:
+        raise AssertionError("Django 4.2 never awaits this")
+
+    with pytest.raises(ImproperlyConfigured, match=r"joined: .*need Django 5\.0"):
+        on_webhook("room:join")(joined)
+    webhook_received.connect(joined, weak=False, dispatch_uid="async-before-django-5")
+    try:
+        caches["default"].clear()
+        assert post("room:join", "async-before-5") == 500  # Relaybox retries; not marked done
+        assert "need Django 5.0" in caplog.text
+    finally:
+        assert webhook_received.disconnect(dispatch_uid="async-before-django-5")
 
 
 def test_on_webhook_receives_its_events_only() -> None:
