@@ -17,6 +17,7 @@ from typing import Any
 from asgiref.sync import async_to_sync, iscoroutinefunction, sync_to_async
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
+from django.dispatch import Signal
 from django.views.decorators.debug import sensitive_variables
 
 from ..core import RelayBox
@@ -68,8 +69,24 @@ def _async(hook: Callable[..., Any]) -> Callable[..., Any]:
     return hook if iscoroutinefunction(hook) else sync_to_async(hook)
 
 
+#: Before 5.0, Django's signals call an ``async def`` receiver without awaiting it.
+ASYNC_RECEIVERS_NEED = (
+    "async signal receivers need Django 5.0 or later, whose signals await them; make it a "
+    "plain function on this Django"
+)
+
+
+def _sent(signal: Signal, sender: type, **named: Any) -> None:
+    """``signal.send``, failing loudly for a receiver Django before 5.0 would never run."""
+    for receiver, answer in signal.send(sender, **named):
+        if inspect.isawaitable(answer):
+            getattr(answer, "close", lambda: None)()  # no "never awaited" warning
+            raise ImproperlyConfigured(f"{receiver!r}: {ASYNC_RECEIVERS_NEED}")
+
+
 def _send(request: Any, user: Any, client_id: Any, expires_in: int, permissions: Any) -> None:
-    token_issued.send(
+    _sent(
+        token_issued,
         AuthEndpoint,
         request=request,
         user=user,
@@ -95,7 +112,7 @@ async def _asend(
     if asend is not None:
         await asend(AuthEndpoint, **named)
     else:
-        await sync_to_async(token_issued.send)(AuthEndpoint, **named)
+        await sync_to_async(_sent)(token_issued, AuthEndpoint, **named)
 
 
 # Error e-mails (DEBUG off) cleanse these frames; with DEBUG on, Django shows every local, so
@@ -135,18 +152,8 @@ def build() -> Integration:
     return Integration(relaybox, endpoint(_sync, _send), endpoint(_async, _asend), webhooks)
 
 
-#: Before 5.0, Django's signals call an ``async def`` receiver without awaiting it.
-ASYNC_RECEIVERS_NEED = (
-    "async webhook_received receivers need Django 5.0 or later, whose signals await them; "
-    "make it a plain function on this Django"
-)
-
-
 def _send_webhook(event: WebhookEvent) -> None:
-    for receiver, answer in webhook_received.send(WebhookEndpoint, event=event):
-        if inspect.isawaitable(answer):  # never run: fail the delivery so Relaybox retries
-            getattr(answer, "close", lambda: None)()
-            raise ImproperlyConfigured(f"{receiver!r}: {ASYNC_RECEIVERS_NEED}")
+    _sent(webhook_received, WebhookEndpoint, event=event)
 
 
 async def _asend_webhook(event: WebhookEvent) -> None:

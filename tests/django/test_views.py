@@ -191,6 +191,26 @@ def test_token_issued_signal(endpoint: Endpoint, user: Any, received: list[dict[
     assert len(received) == 1  # refusals are not issued tokens
 
 
+@pytest.mark.skipif(django.VERSION >= (5, 0), reason="Django awaits async receivers from 5.0")
+def test_before_django_5_an_async_token_issued_receiver_fails_loudly(
+    endpoint: Endpoint, user: Any
+) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from relaybox_integrations.django import token_issued
+
+    async def audit(sender: type, **named: Any) -> None:
+        raise AssertionError("Django 4.2 never awaits this")
+
+    token_issued.connect(audit, weak=False, dispatch_uid="async-audit-before-django-5")
+    endpoint.login(user)
+    try:
+        with pytest.raises(ImproperlyConfigured, match=r"need Django 5\.0"):
+            endpoint()  # not a token whose audit silently never ran
+    finally:
+        assert token_issued.disconnect(dispatch_uid="async-audit-before-django-5")
+
+
 def test_misconfiguration_raises_naming_the_setting(endpoint: Endpoint, user: Any) -> None:
     from django.core.exceptions import ImproperlyConfigured
 
