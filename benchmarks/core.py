@@ -87,10 +87,23 @@ def pyjwt_payload(client_id: str, permissions: dict[str, list[str]] | None) -> d
     return payload
 
 
+def node_rounds(script: str, options: dict[str, Any]) -> dict[str, Any]:
+    """Run a Node reference of benchmarks/ with its ``options`` (``rounds`` and ``seconds``
+    among them); it inherits this process's one-core affinity. Its JSON result."""
+    result = subprocess.run(
+        ["node", str(HERE / script), json.dumps(options)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60 + options["rounds"] * options["seconds"] * 4,
+    )
+    return dict(json.loads(result.stdout))
+
+
 def node_sign(
     permissions: dict[str, list[str]] | None, rounds: int, seconds: float, key_object: bool
 ) -> dict[str, Any]:
-    """Run benchmarks/node-sign.js (it inherits this process's one-core affinity)."""
+    """Node's jwt.sign, as the official library calls it or with a KeyObject secret."""
     options = {
         "apiKey": API_KEY,
         "clientId": CLIENT_ID,
@@ -100,14 +113,7 @@ def node_sign(
         "seconds": seconds,
         "keyObject": key_object,
     }
-    result = subprocess.run(
-        ["node", str(HERE / "node-sign.js"), json.dumps(options)],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60 + rounds * seconds * 4,
-    )
-    return dict(json.loads(result.stdout))
+    return node_rounds("node-sign.js", options)
 
 
 def node_sign_rate(
