@@ -35,7 +35,7 @@ import logging
 import uuid
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from typing import Any, Generic, TypeAlias, TypeVar
 
 from .core import RelayBox, _check_client_id
 from .errors import ConfigurationError, RelayBoxError, TokenRequestError
@@ -101,55 +101,63 @@ _SERVER_ERROR = json_error(
     500, "token_error", "The server could not issue a Relaybox token; its log says why."
 )
 
+_T = TypeVar("_T")
 #: One call the flow needs made: the function and its arguments.
 Call: TypeAlias = tuple[Callable[..., Any], tuple[Any, ...]]
-#: A request flow: yields calls, receives their results, returns the answer.
-Flow: TypeAlias = Generator[Call, Any, EndpointResponse]
+#: A flow: yields calls, receives their results (or has their errors thrown in), returns
+#: its outcome; an HTTP answer for the endpoints, a result for publishing.
+Flow: TypeAlias = Generator[Call, Any, _T]
 
 
-def run(flow: Flow) -> EndpointResponse:
+@dataclass(frozen=True)
+class _Finished(Generic[_T]):
+    outcome: _T
+
+
+def _resume(flow: Flow[_T], result: Any, error: BaseException | None) -> Call | _Finished[_T]:
+    """Hand the last call's result (or error) back to ``flow``: its next call, or its end."""
+    try:
+        return flow.send(result) if error is None else flow.throw(error)
+    except StopIteration as stop:
+        return _Finished(stop.value)
+
+
+def run(flow: Flow[_T]) -> _T:
     """Run ``flow`` making each call plainly, for sync frameworks."""
-    result: Any = None
-    error: BaseException | None = None
-    while True:
+    step = _resume(flow, None, None)
+    while not isinstance(step, _Finished):
+        function, args = step
         try:
-            function, args = flow.send(result) if error is None else flow.throw(error)
-        except StopIteration as stop:
-            answer: EndpointResponse = stop.value
-            return answer
-        error = None
-        try:
-            result = function(*args)
+            result, error = function(*args), None
         except BaseException as exc:  # handed back to the flow, which decides
-            error = exc
-            continue
+            result, error = None, exc
         if inspect.isawaitable(result):  # an async callable handed to a sync endpoint
             close = getattr(result, "close", None)
             if close is not None:
                 close()  # no "never awaited" warning on top of the error
-            error = TypeError(
-                f"{function!r} returned an awaitable, but this endpoint runs synchronously: "
-                "use the framework's async view, or a plain function"
+            result, error = (
+                None,
+                TypeError(
+                    f"{function!r} returned an awaitable, but this endpoint runs synchronously: "
+                    "use the framework's async view, or a plain function"
+                ),
             )
+        step = _resume(flow, result, error)
+    return step.outcome
 
 
-async def arun(flow: Flow) -> EndpointResponse:
+async def arun(flow: Flow[_T]) -> _T:
     """Run ``flow`` awaiting every awaitable result, for asyncio frameworks."""
-    result: Any = None
-    error: BaseException | None = None
-    while True:
-        try:
-            function, args = flow.send(result) if error is None else flow.throw(error)
-        except StopIteration as stop:
-            answer: EndpointResponse = stop.value
-            return answer
-        error = None
+    step = _resume(flow, None, None)
+    while not isinstance(step, _Finished):
+        function, args = step
         try:
             result = function(*args)
-            if inspect.isawaitable(result):
-                result = await result
+            result, error = (await result if inspect.isawaitable(result) else result), None
         except BaseException as exc:  # handed back to the flow (cancellation included)
-            error = exc
+            result, error = None, exc
+        step = _resume(flow, result, error)
+    return step.outcome
 
 
 def default_client_id(user: Any) -> Any:
@@ -294,7 +302,7 @@ class AuthEndpoint:
         request: Any,
         load_user: Callable[[], Any],
         expires_in: int | None = None,
-    ) -> Flow:
+    ) -> Flow[EndpointResponse]:
         """The request flow itself, for :func:`~relaybox_integrations.endpoint.run` or
         :func:`~relaybox_integrations.endpoint.arun` to drive."""
         rejected = self.reject_method(method)

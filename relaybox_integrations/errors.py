@@ -8,7 +8,6 @@ API secret.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 __all__ = [
@@ -29,6 +28,15 @@ __all__ = [
 class RelayBoxError(Exception):
     """Base class of every error raised by relaybox_integrations."""
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Picklable (task queues carry errors between processes) whatever the subclass's
+        # ``__init__`` takes: rebuilt from its message, then its attributes restored.
+        return (_unpickled, (type(self), self.args), self.__dict__)
+
+
+def _unpickled(cls: type[RelayBoxError], args: tuple[Any, ...]) -> RelayBoxError:
+    return cls.__new__(cls, *args)
+
 
 class ConfigurationError(RelayBoxError, ValueError):
     """A setting is wrong; raised at start-up.
@@ -41,11 +49,7 @@ class ConfigurationError(RelayBoxError, ValueError):
 
     def __init__(self, setting: str, message: str) -> None:
         super().__init__(message)
-        self.setting = setting
-        self.message = message
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.setting, self.message))
+        self.setting, self.message = setting, message
 
     def renamed(self, setting: str) -> ConfigurationError:
         """This error under the name an adapter's users wrote the setting as."""
@@ -78,11 +82,7 @@ class WebhookVerificationError(RelayBoxError):
 
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
-        self.reason = reason
-        self.message = message
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.reason, self.message))
+        self.reason, self.message = reason, message
 
 
 class WebhookSigningError(RelayBoxError, ValueError):
@@ -98,11 +98,7 @@ class PublishRequestError(RelayBoxError, ValueError):
 
     def __init__(self, argument: str, message: str) -> None:
         super().__init__(message)
-        self.argument = argument
-        self.message = message
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.argument, self.message))
+        self.argument, self.message = argument, message
 
 
 class PublishError(RelayBoxError):
@@ -130,18 +126,6 @@ class PublishError(RelayBoxError):
         self.status = status
         self.body = body
         self.attempts = attempts
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Picklable (task queues carry exceptions between processes) despite keyword arguments.
-        rebuild = functools.partial(
-            type(self),
-            room_id=self.room_id,
-            event=self.event,
-            status=self.status,
-            body=self.body,
-            attempts=self.attempts,
-        )
-        return (rebuild, (self.message,))
 
 
 class PublishOutcomeUnknownError(PublishError):

@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 
 from . import __version__
 from .core import PublishResult, _check_client_id
+from .endpoint import Flow, arun, run
 from .errors import (
     ConfigurationError,
     PublishError,
@@ -522,43 +523,33 @@ class Publisher:
         self, room_id: object, event: object, data: object, client_id: object, transient: object
     ) -> PublishResult:
         message = self.message(room_id, event, data, client_id, transient)
-        attempt = 0
-        while True:
-            attempt += 1
-            body, headers = self.signed(message)
-            try:
-                answer = self.transmit(body, headers)
-            except _NotSent as failure:
-                if attempt <= self._retries:
-                    self.sleep(backoff_delay(attempt - 1))
-                    continue
-                raise self._unreachable(message, failure, attempt) from None
-            except _MaybeSent as failure:
-                raise self._unknown(message, failure, attempt) from None
-            if answer.status in RETRY_STATUSES and attempt <= self._retries:
-                self.sleep(backoff_delay(attempt - 1))
-                continue
-            return self._result(message, answer, headers, attempt)
+        return run(self._attempts(message, self.transmit, self.sleep))
 
     async def apublish(
         self, room_id: object, event: object, data: object, client_id: object, transient: object
     ) -> PublishResult:
         message = self.message(room_id, event, data, client_id, transient)
+        return await arun(self._attempts(message, self.atransmit, self.async_sleep))
+
+    def _attempts(
+        self, message: _Message, transmit: Callable[..., Any], sleep: Callable[[float], Any]
+    ) -> Flow[PublishResult]:
+        """Send ``message`` until it is answered or retries run out; one flow, sync or async."""
         attempt = 0
         while True:
             attempt += 1
             body, headers = self.signed(message)
             try:
-                answer = await self.atransmit(body, headers)
+                answer: _Answer = yield transmit, (body, headers)
             except _NotSent as failure:
                 if attempt <= self._retries:
-                    await self.async_sleep(backoff_delay(attempt - 1))
+                    yield sleep, (backoff_delay(attempt - 1),)
                     continue
                 raise self._unreachable(message, failure, attempt) from None
             except _MaybeSent as failure:
                 raise self._unknown(message, failure, attempt) from None
             if answer.status in RETRY_STATUSES and attempt <= self._retries:
-                await self.async_sleep(backoff_delay(attempt - 1))
+                yield sleep, (backoff_delay(attempt - 1),)
                 continue
             return self._result(message, answer, headers, attempt)
 

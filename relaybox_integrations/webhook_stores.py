@@ -27,7 +27,7 @@ import math
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, TypeVar
 
 from .errors import ConfigurationError
 
@@ -166,47 +166,46 @@ def _outcome_of(value: bytes | str | None) -> ClaimOutcome:
     return ClaimOutcome.IN_PROGRESS
 
 
-class _RedisKeys:
-    def __init__(self, prefix: str, claim_ttl: float, done_ttl: float) -> None:
-        if not isinstance(prefix, str):
-            raise ConfigurationError("prefix", f"prefix must be a str; got {prefix!r}")
-        self.prefix = prefix
-        self.claim_ttl = _check_ttl("claim_ttl", claim_ttl)
-        self.done_ttl = _check_ttl("done_ttl", done_ttl)
-        self._claim_ms = max(1, round(self.claim_ttl * 1000))
-        self._done_ms = max(1, round(self.done_ttl * 1000))
-
-    def key(self, delivery_id: str) -> str:
-        return self.prefix + delivery_id
-
-    def describe(self, kind: str, client: Any) -> str:
-        return (
-            f"{kind}({client!r}, prefix={self.prefix!r}, claim_ttl={self.claim_ttl:g}, "
-            f"done_ttl={self.done_ttl:g})"
-        )
+_Client = TypeVar("_Client", "redis.Redis", "redis.asyncio.Redis")
 
 
-class RedisWebhookStore(_RedisKeys):
-    """Remembers deliveries in Redis, shared by every process and machine that uses it.
-
-    ``client`` is a ``redis.Redis`` (redis-py, the ``[redis]`` extra). A claim is one
-    ``SET key in_progress NX PX claim_ttl``, atomic in Redis; keys are ``prefix + id``.
-    """
+class _RedisStore(Generic[_Client]):
+    """Keys, lifetimes and the release script, alike for the sync and asyncio clients."""
 
     def __init__(
         self,
-        client: redis.Redis,
+        client: _Client,
         *,
         prefix: str = DEFAULT_PREFIX,
         claim_ttl: float = DEFAULT_CLAIM_TTL,
         done_ttl: float = DEFAULT_DONE_TTL,
     ) -> None:
-        super().__init__(prefix, claim_ttl, done_ttl)
-        self.client = client
-        self._release = client.register_script(_RELEASE_SCRIPT)
+        if not isinstance(prefix, str):
+            raise ConfigurationError("prefix", f"prefix must be a str; got {prefix!r}")
+        self.client: _Client = client
+        self.prefix = prefix
+        self.claim_ttl = _check_ttl("claim_ttl", claim_ttl)
+        self.done_ttl = _check_ttl("done_ttl", done_ttl)
+        self._claim_ms = max(1, round(self.claim_ttl * 1000))
+        self._done_ms = max(1, round(self.done_ttl * 1000))
+        self._release: Callable[..., Any] = client.register_script(_RELEASE_SCRIPT)
 
     def __repr__(self) -> str:
-        return self.describe("RedisWebhookStore", self.client)
+        return (
+            f"{type(self).__name__}({self.client!r}, prefix={self.prefix!r}, "
+            f"claim_ttl={self.claim_ttl:g}, done_ttl={self.done_ttl:g})"
+        )
+
+    def key(self, delivery_id: str) -> str:
+        return self.prefix + delivery_id
+
+
+class RedisWebhookStore(_RedisStore["redis.Redis"]):
+    """Remembers deliveries in Redis, shared by every process and machine that uses it.
+
+    ``client`` is a ``redis.Redis`` (redis-py, the ``[redis]`` extra). A claim is one
+    ``SET key in_progress NX PX claim_ttl``, atomic in Redis; keys are ``prefix + id``.
+    """
 
     def claim(self, delivery_id: str) -> ClaimOutcome:
         key = self.key(delivery_id)
@@ -221,23 +220,8 @@ class RedisWebhookStore(_RedisKeys):
         self._release(keys=[self.key(delivery_id)], args=[_IN_PROGRESS])
 
 
-class AsyncRedisWebhookStore(_RedisKeys):
+class AsyncRedisWebhookStore(_RedisStore["redis.asyncio.Redis"]):
     """:class:`RedisWebhookStore` for ``redis.asyncio.Redis``, for the endpoint's ``ahandle``."""
-
-    def __init__(
-        self,
-        client: redis.asyncio.Redis,
-        *,
-        prefix: str = DEFAULT_PREFIX,
-        claim_ttl: float = DEFAULT_CLAIM_TTL,
-        done_ttl: float = DEFAULT_DONE_TTL,
-    ) -> None:
-        super().__init__(prefix, claim_ttl, done_ttl)
-        self.client = client
-        self._release = client.register_script(_RELEASE_SCRIPT)
-
-    def __repr__(self) -> str:
-        return self.describe("AsyncRedisWebhookStore", self.client)
 
     async def claim(self, delivery_id: str) -> ClaimOutcome:
         key = self.key(delivery_id)

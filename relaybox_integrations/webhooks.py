@@ -559,7 +559,9 @@ class WebhookEndpoint:
         """Answer one delivery, awaiting whatever a handler or the store returns (async views)."""
         return await arun(self.flow(method, body, signature))
 
-    def flow(self, method: str, body: bytes | str, signature: str | bytes | None) -> Flow:
+    def flow(
+        self, method: str, body: bytes | str, signature: str | bytes | None
+    ) -> Flow[EndpointResponse]:
         """One delivery's flow, for :func:`~relaybox_integrations.endpoint.run` or ``arun``."""
         checked = self._check(method, body, signature)
         if isinstance(checked, EndpointResponse):

@@ -8,11 +8,12 @@ instance serves any number of applications made by a factory.
 
 from __future__ import annotations
 
+import functools
 import json
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final, TypeAlias, TypeVar
+from typing import Any, Concatenate, Final, ParamSpec, TypeAlias, TypeVar
 
 import click
 from flask import Blueprint, Flask, Response, current_app, has_app_context, request
@@ -25,8 +26,6 @@ from ..core import (
     DEFAULT_EXPIRES_IN,
     DEFAULT_PUBLISH_RETRIES,
     DEFAULT_PUBLISH_TIMEOUT,
-    PublishResult,
-    TokenResponse,
 )
 from ..core import RelayBox as CoreRelayBox
 from ..endpoint import AuthEndpoint, EndpointResponse, json_error
@@ -82,6 +81,8 @@ PermissionsLoader: TypeAlias = Callable[
 WebhookHandlerT = TypeVar("WebhookHandlerT", bound=WebhookHandler)
 ClientIdLoaderT = TypeVar("ClientIdLoaderT", bound=ClientIdLoader)
 PermissionsLoaderT = TypeVar("PermissionsLoaderT", bound=PermissionsLoader)
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 _NO_IDENTITY = (
     "RelayBox cannot tell who the user is: register a loader with "
@@ -102,6 +103,22 @@ class RelayBoxState:
     blueprint: Blueprint = field(repr=False)
     #: The webhook endpoint, when ``RELAYBOX_WEBHOOK_SIGNING_KEY`` is set.
     webhooks: WebhookEndpoint | None = field(default=None, repr=False)
+
+
+def _on_current_app(
+    method: Callable[Concatenate[CoreRelayBox, _P], _R],
+) -> Callable[Concatenate[RelayBox, _P], _R]:
+    """The core's ``method``, called with the current application's key and settings."""
+
+    def on_current_app(self: RelayBox, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        return method(get_state().relaybox, *args, **kwargs)
+
+    functools.update_wrapper(on_current_app, method)  # its name, and its signature for docs
+    on_current_app.__doc__ = (
+        f":meth:`RelayBox.{method.__name__} <relaybox_integrations.RelayBox.{method.__name__}>`"
+        " with the current application's key and ``RELAYBOX_*`` settings."
+    )
+    return on_current_app
 
 
 class RelayBox:
@@ -231,32 +248,8 @@ class RelayBox:
         self.permissions_callback = loader
         return loader
 
-    def generate_token_response(
-        self,
-        *,
-        client_id: str | int | None = None,
-        expires_in: int | None = None,
-        permissions: PermissionsInput | None = None,
-    ) -> TokenResponse:
-        """Mint a token with the current application's key, outside the auth endpoint."""
-        return get_state().relaybox.generate_token_response(
-            client_id=client_id, expires_in=expires_in, permissions=permissions
-        )
-
-    def publish(
-        self,
-        room_id: str,
-        event: str,
-        data: Any,
-        *,
-        client_id: str | int | None = None,
-        transient: bool = False,
-    ) -> PublishResult:
-        """Publish with the current application's key: :meth:`RelayBox.publish
-        <relaybox_integrations.RelayBox.publish>` (``RELAYBOX_CORE_URL`` says where)."""
-        return get_state().relaybox.publish(
-            room_id, event, data, client_id=client_id, transient=transient
-        )
+    generate_token_response = _on_current_app(CoreRelayBox.generate_token_response)
+    publish = _on_current_app(CoreRelayBox.publish)
 
     def _load_user(self) -> Any:
         """Who is asking: the loader's answer, or Flask-Login's user; never the request."""
