@@ -29,7 +29,7 @@ import ssl
 import threading
 import time
 import weakref
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
@@ -135,30 +135,26 @@ def _check_value(value: object, depth: int) -> None:
     if depth >= MAX_DEPTH:
         raise _Invalid(f"is nested more than {MAX_DEPTH} levels deep")
     if isinstance(value, dict):
-        for key, item in value.items():
+        for key in value:
             if not isinstance(key, str):
                 raise _Invalid(
                     f"has the key {_shown(key)} ({type(key).__name__}); JSON object keys "
                     "must be strings (json.dumps would silently turn it into one)"
                 )
-            try:
-                _check_value(item, depth + 1)
-            except _Invalid as error:
-                error.path.append(f"[{_shown(key)}]")
-                raise
-        return
-    if isinstance(value, (list, tuple)):
-        for index, item in enumerate(value):
-            try:
-                _check_value(item, depth + 1)
-            except _Invalid as error:
-                error.path.append(f"[{index}]")
-                raise
-        return
-    raise _Invalid(
-        f"is a {type(value).__name__}, which JSON cannot represent; convert it to a str, "
-        "number, bool, None, list or dict first"
-    )
+        entries: Iterable[tuple[object, object]] = value.items()
+    elif isinstance(value, (list, tuple)):
+        entries = enumerate(value)
+    else:
+        raise _Invalid(
+            f"is a {type(value).__name__}, which JSON cannot represent; convert it to a str, "
+            "number, bool, None, list or dict first"
+        )
+    for key, item in entries:
+        try:
+            _check_value(item, depth + 1)
+        except _Invalid as error:
+            error.path.append(f"[{_shown(key)}]")
+            raise
 
 
 def _check_text(argument: str, value: object) -> str:

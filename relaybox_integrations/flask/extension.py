@@ -110,7 +110,7 @@ def _on_current_app(
 ) -> Callable[Concatenate[RelayBox, _P], _R]:
     """The core's ``method``, called with the current application's key and settings."""
 
-    def on_current_app(self: RelayBox, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+    def on_current_app(self: RelayBox, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
         return method(get_state().relaybox, *args, **kwargs)
 
     functools.update_wrapper(on_current_app, method)  # its name, and its signature for docs
