@@ -15,19 +15,9 @@ from django.test import AsyncClient, Client, override_settings
 from relaybox_integrations.django import token_issued, webhook_received
 from tests.support.servers import TEST_API_KEY
 
-from .users import (
-    USER_HEADER,
-    WEBHOOK_SIGNING_KEY,
-    Answer,
-    Deliver,
-    Handlers,
-    Options,
-    Send,
-    maybe_async,
-    user_of,
-)
+from . import users
 
-_META_KEY = "HTTP_" + USER_HEADER.upper().replace("-", "_")
+_META_KEY = "HTTP_" + users.USER_HEADER.upper().replace("-", "_")
 
 
 class TestUserMiddleware:
@@ -41,7 +31,7 @@ class TestUserMiddleware:
 
     def process_view(self, request: HttpRequest, *args: Any) -> None:
         if _META_KEY in request.META:
-            user = user_of(request.META[_META_KEY])
+            user = users.user_of(request.META[_META_KEY])
 
             async def auser() -> Any:
                 return user
@@ -55,10 +45,10 @@ class TestUserAuthentication:
 
     def authenticate(self, request: Any) -> tuple[Any, None] | None:
         key = request.META.get(_META_KEY)
-        return None if key is None else (user_of(key), None)
+        return None if key is None else (users.user_of(key), None)
 
 
-def _relaybox_setting(options: Options) -> dict[str, Any]:
+def _relaybox_setting(options: users.Options) -> dict[str, Any]:
     setting: dict[str, Any] = {"API_KEY": TEST_API_KEY, "ALLOW_ANONYMOUS": options.allow_anonymous}
     identity, permissions = options.identity, options.permissions
     if identity is not None:
@@ -74,7 +64,7 @@ def _relaybox_setting(options: Options) -> dict[str, Any]:
     if options.async_hooks:
         for key in ("CLIENT_ID_HOOK", "PERMISSIONS_HOOK"):
             if key in setting:
-                setting[key] = maybe_async(setting[key], True)
+                setting[key] = users.maybe_async(setting[key], True)
     return setting
 
 
@@ -110,7 +100,7 @@ class DjangoHarness:
         self.path = path
         self.is_async = is_async
 
-    def build(self, options: Options) -> Send:
+    def build(self, options: users.Options) -> users.Send:
         setting = _relaybox_setting(options)
 
         def receiver(sender: Any, **fields: Any) -> None:
@@ -125,13 +115,13 @@ class DjangoHarness:
             params: dict[str, str] | None = None,
             json: Any = None,
             data: bytes | dict[str, str] | None = None,
-        ) -> Answer:
+        ) -> users.Answer:
             path = self.path
             if params:
                 path += "?" + urllib.parse.urlencode(params)
             all_headers = dict(headers or {})
             if user is not None:
-                all_headers[USER_HEADER] = user
+                all_headers[users.USER_HEADER] = user
             body: Any = b""
             content_type = "application/octet-stream"
             if json is not None:
@@ -152,22 +142,18 @@ class DjangoHarness:
                     response = self._request(method, path, body, content_type, all_headers)
                 finally:
                     token_issued.disconnect(receiver)
-            return Answer(
-                response.status_code,
-                {name.lower(): value for name, value in response.headers.items()},
-                response.content,
-            )
+            return users.Answer.of(response, response.content)
 
         return send
 
-    def build_webhooks(self, handlers: Handlers) -> Deliver:
-        setting = {"API_KEY": TEST_API_KEY, "WEBHOOK_SIGNING_KEY": WEBHOOK_SIGNING_KEY}
+    def build_webhooks(self, handlers: users.Handlers) -> users.Deliver:
+        setting = {"API_KEY": TEST_API_KEY, "WEBHOOK_SIGNING_KEY": users.WEBHOOK_SIGNING_KEY}
         path = "/async/relaybox/webhooks" if self.is_async else "/relaybox/webhooks"
 
         receivers = [_receiver(name, handler) for name, handler in handlers.items()]
         caches["default"].clear()  # deliveries other tests made, with the same ids
 
-        def deliver(method: str, body: bytes, headers: dict[str, str]) -> Answer:
+        def deliver(method: str, body: bytes, headers: dict[str, str]) -> users.Answer:
             with override_settings(RELAYBOX=setting):
                 for receiver in receivers:
                     webhook_received.connect(receiver, weak=False)
@@ -178,11 +164,7 @@ class DjangoHarness:
                 finally:
                     for receiver in receivers:
                         webhook_received.disconnect(receiver)
-            return Answer(
-                response.status_code,
-                {name.lower(): value for name, value in response.headers.items()},
-                response.content,
-            )
+            return users.Answer.of(response, response.content)
 
         return deliver
 

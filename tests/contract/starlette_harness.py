@@ -21,28 +21,18 @@ from relaybox_integrations.starlette import (
 )
 from tests.support.servers import TEST_API_KEY
 
-from .users import (
-    USER_HEADER,
-    WEBHOOK_SIGNING_KEY,
-    Answer,
-    Deliver,
-    Handlers,
-    Options,
-    Send,
-    maybe_async,
-    user_of,
-)
+from . import users
 
 
 class TestUserBackend(AuthenticationBackend):
     """``X-Test-User`` picks ``request.user``."""
 
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, Any] | None:
-        user = user_of(conn.headers.get(USER_HEADER))
+        user = users.user_of(conn.headers.get(users.USER_HEADER))
         return None if user is None else (AuthCredentials(["authenticated"]), user)
 
 
-def _hooks(options: Options) -> dict[str, Any]:
+def _hooks(options: users.Options) -> dict[str, Any]:
     """The issuer's keyword arguments for ``options`` (identity excluded)."""
 
     def audit(request: Any, user: Any, client_id: Any, expires_in: int, permissions: Any) -> None:
@@ -59,18 +49,18 @@ def _hooks(options: Options) -> dict[str, Any]:
     hooks: dict[str, Any] = {
         "api_key": TEST_API_KEY,
         "allow_anonymous": options.allow_anonymous,
-        "token_issued": maybe_async(audit, options.async_hooks),
+        "token_issued": users.maybe_async(audit, options.async_hooks),
     }
     permissions = options.permissions
     if permissions is not None:
-        hooks["get_permissions"] = maybe_async(
+        hooks["get_permissions"] = users.maybe_async(
             lambda request, client_id: permissions(client_id), options.async_hooks
         )
     return hooks
 
 
-def _deliverer(app: Any) -> Deliver:
-    def deliver(method: str, body: bytes, headers: dict[str, str]) -> Answer:
+def _deliverer(app: Any) -> users.Deliver:
+    def deliver(method: str, body: bytes, headers: dict[str, str]) -> users.Answer:
         async def request() -> httpx.Response:
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(
@@ -81,16 +71,16 @@ def _deliverer(app: Any) -> Deliver:
                 )
 
         response = asyncio.run(request())
-        return Answer(response.status_code, dict(response.headers), response.content)
+        return users.Answer.of(response, response.content)
 
     return deliver
 
 
-def _sender(app: Any) -> Send:
-    def send(method: str, *, user: str | None = None, **kwargs: Any) -> Answer:
+def _sender(app: Any) -> users.Send:
+    def send(method: str, *, user: str | None = None, **kwargs: Any) -> users.Answer:
         headers = dict(kwargs.pop("headers", None) or {})
         if user is not None:
-            headers[USER_HEADER] = user
+            headers[users.USER_HEADER] = user
         if isinstance(kwargs.get("data"), bytes):
             kwargs["content"] = kwargs.pop("data")
 
@@ -102,7 +92,7 @@ def _sender(app: Any) -> Send:
                 return await client.request(method, "/user/auth", headers=headers, **kwargs)
 
         response = asyncio.run(request())
-        return Answer(response.status_code, dict(response.headers), response.content)
+        return users.Answer.of(response, response.content)
 
     return send
 
@@ -112,24 +102,24 @@ class StarletteHarness:
     identity_may_refuse = True
     none_is_anonymous = True  # the client_id hook is the identity source
 
-    def build(self, options: Options) -> Send:
+    def build(self, options: users.Options) -> users.Send:
         hooks = _hooks(options)
         identity = options.identity
         if identity is not None:
 
             def client_id(request: Request) -> Any:
-                user = user_of(request.headers.get(USER_HEADER))
+                user = users.user_of(request.headers.get(users.USER_HEADER))
                 return None if user is None else identity(user)
 
-            hooks["client_id"] = maybe_async(client_id, options.async_hooks)
+            hooks["client_id"] = users.maybe_async(client_id, options.async_hooks)
         app = Starlette(
             routes=[Mount("/user", routes=relaybox_routes(**hooks))],
             middleware=[Middleware(AuthenticationMiddleware, backend=TestUserBackend())],
         )
         return _sender(app)
 
-    def build_webhooks(self, handlers: Handlers) -> Deliver:
-        routes = relaybox_webhook_routes(signing_key=WEBHOOK_SIGNING_KEY, handlers=handlers)
+    def build_webhooks(self, handlers: users.Handlers) -> users.Deliver:
+        routes = relaybox_webhook_routes(signing_key=users.WEBHOOK_SIGNING_KEY, handlers=handlers)
         return _deliverer(Starlette(routes=routes))
 
 
@@ -138,7 +128,7 @@ class FastAPIHarness:
     identity_may_refuse = False
     none_is_anonymous = True  # the dependency is the identity source
 
-    def build(self, options: Options) -> Send:
+    def build(self, options: users.Options) -> users.Send:
         from fastapi import FastAPI, HTTPException
 
         from relaybox_integrations.fastapi import relaybox_router
@@ -146,7 +136,7 @@ class FastAPIHarness:
         identity = options.identity
 
         def current_user(request: Request) -> Any:
-            user = user_of(request.headers.get(USER_HEADER))
+            user = users.user_of(request.headers.get(users.USER_HEADER))
             if user is None or identity is None:
                 return user
             try:
@@ -160,14 +150,14 @@ class FastAPIHarness:
         )
         return _sender(app)
 
-    def build_webhooks(self, handlers: Handlers) -> Deliver:
+    def build_webhooks(self, handlers: users.Handlers) -> users.Deliver:
         from fastapi import FastAPI
 
         from relaybox_integrations.fastapi import relaybox_webhook_router
 
         app = FastAPI()
         app.include_router(
-            relaybox_webhook_router(signing_key=WEBHOOK_SIGNING_KEY, handlers=handlers)
+            relaybox_webhook_router(signing_key=users.WEBHOOK_SIGNING_KEY, handlers=handlers)
         )
         return _deliverer(app)
 

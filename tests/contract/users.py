@@ -99,6 +99,12 @@ class Answer:
     headers: dict[str, str]
     body: bytes
 
+    @classmethod
+    def of(cls, response: Any, body: bytes) -> Answer:
+        """Any test client's ``response``: its status, its headers (names lower-cased), ``body``."""
+        headers = {name.lower(): value for name, value in response.headers.items()}
+        return cls(response.status_code, headers, body)
+
     def json(self) -> Any:
         import json
 

@@ -18,13 +18,12 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from relaybox_integrations import sign_webhook
 from relaybox_integrations.testing import PublishOutbox
+from tests.starlette import asgi
 from tests.starlette.asgi import call, check_the_testing_snippet
 from tests.support.events_standin import EventsStandin
-from tests.support.responses import assert_json_error, token_claims
+from tests.support.responses import assert_json_error
 from tests.support.snippets import assert_runs, publishing_snippet, run_snippet
-from tests.support.verifier import node_verify
 
 PAGE = "docs/guides/fastapi.rst"
 SNIPPETS = {
@@ -35,9 +34,10 @@ SNIPPETS = {
     ("docs/guides/fastapi.rst", "Testing", "python"): 1,
 }
 SIGNING_KEY = "whsec-fastapi-guide-signing-key-0123456789"
-#: What a browser client (or an attacker) may send to claim another identity.
-SPOOFED = {"X-Client-Id": "admin"}
-SPOOFED_URL = "/user/auth?clientId=admin"
+
+
+def test_the_page_has_the_snippets_these_tests_run() -> None:
+    assert_runs(SNIPPETS)
 
 
 def module_namespace(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
@@ -50,28 +50,10 @@ def module_namespace(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     return module.__dict__
 
 
-def secret_of(namespace: dict[str, Any]) -> str:
-    """The secret half of the snippet's ``RELAYBOX_API_KEY``: what signs its tokens."""
-    return str(namespace["RELAYBOX_API_KEY"].split(":", 1)[1])
-
-
 async def login(request: Request) -> Response:
     """What the app's login view does once the password checks out: the session's user id."""
     request.session["user_id"] = (await request.json())["user_id"]
     return Response(status_code=204)
-
-
-def with_login(app: FastAPI) -> FastAPI:
-    """``app`` plus a ``POST /login`` route (not in the schema) writing its session."""
-    app.add_api_route("/login", login, methods=["POST"], include_in_schema=False)
-    return app
-
-
-def log_in(app: FastAPI, user_id: int) -> dict[str, str]:
-    """Headers carrying the session cookie ``app`` set for ``user_id``."""
-    response = call(app, "POST", "/login", json={"user_id": user_id})
-    assert response.status_code == 204, response.text
-    return {"Cookie": f"session={response.cookies['session']}"}
 
 
 def assert_documents_the_endpoint(schema: dict[str, Any]) -> None:
@@ -91,10 +73,6 @@ def assert_documents_the_endpoint(schema: dict[str, Any]) -> None:
     assert set(token_body["required"]) == {"token", "expiresIn", "expiresAt"}
 
 
-def test_the_page_has_the_snippets_these_tests_run() -> None:
-    assert_runs(SNIPPETS)
-
-
 @pytest.fixture
 def first(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """The first snippet's globals, with its development session key."""
@@ -103,60 +81,35 @@ def first(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
 
 def test_session_user_gets_a_token_and_anonymous_a_401(first: dict[str, Any]) -> None:
-    app = with_login(first["app"])
-    secret = secret_of(first)
+    app = asgi.with_login(first["app"], login)
     assert app.url_path_for("relaybox_auth") == "/user/auth"
 
     for method in ("GET", "POST"):
-        assert_json_error(call(app, method, SPOOFED_URL, headers=SPOOFED), 401, "not_authenticated")
-    stranger = log_in(app, 2)  # a session whose user is not in USERS: the dependency says None
+        assert_json_error(
+            call(app, method, asgi.SPOOFED_URL, headers=asgi.SPOOFED), 401, "not_authenticated"
+        )
+    # A session whose user is not in USERS: the dependency says None.
+    stranger = asgi.log_in(app, json={"user_id": 2})
     assert_json_error(call(app, "GET", "/user/auth", headers=stranger), 401, "not_authenticated")
 
-    demo = log_in(app, 1)
-    get = call(app, "GET", SPOOFED_URL, headers={**demo, **SPOOFED})
-    post = call(app, "POST", SPOOFED_URL, headers={**demo, **SPOOFED}, json={"clientId": "admin"})
-    for response in (get, post):
-        claims = token_claims(response, secret)
-        assert claims["clientId"] == "1"  # User has an id and no identity
-        assert claims["publicKey"] == first["RELAYBOX_API_KEY"].split(":", 1)[0]
-        assert claims["exp"] - claims["iat"] == 900
-
-    assert call(app, "OPTIONS", "/user/auth", headers=demo).status_code == 204
-    assert_json_error(call(app, "PUT", "/user/auth", headers=demo), 405, "method_not_allowed")
+    demo = asgi.log_in(app, json={"user_id": 1})
+    asgi.assert_tokens_for_the_session_user(first, demo, "1")  # User has an id, no identity
 
 
 def test_openapi_documents_the_endpoint(first: dict[str, Any]) -> None:
-    schema = with_login(first["app"]).openapi()
+    schema = asgi.with_login(first["app"], login).openapi()
     assert_documents_the_endpoint(schema)
     assert set(schema["paths"]) == {"/user/auth"}
 
 
 @pytest.fixture
 def second(first: dict[str, Any]) -> dict[str, Any]:
-    """The second snippet, run in the first one's namespace as the guide says it continues it."""
-    first_app = first["app"]
-    namespace = run_snippet(PAGE, "Tokens in your own routes", 0, first)
-    assert namespace["app"] is not first_app
-    with_login(namespace["app"])
-    return namespace
+    return asgi.continued(PAGE, "Tokens in your own routes", first, login)
 
 
 def test_bootstrap_mints_for_the_session_user(second: dict[str, Any]) -> None:
-    app = second["app"]
-    secret = secret_of(second)
-    demo = log_in(app, 1)
-
-    bootstrap = call(app, "GET", "/bootstrap?clientId=admin", headers={**demo, **SPOOFED})
-    assert bootstrap.status_code == 200, bootstrap.text
-    assert set(bootstrap.json()) == {"relayboxToken"}
-    claims = node_verify(bootstrap.json()["relayboxToken"], secret)
-    assert claims["clientId"] == "1"
-    assert claims["exp"] - claims["iat"] == 900
-
-    # The router and the middleware share the one issuer: the endpoint still answers.
-    response = call(app, "POST", SPOOFED_URL, headers={**demo, **SPOOFED})
-    assert token_claims(response, secret)["clientId"] == "1"
-    assert_json_error(call(app, "GET", "/user/auth"), 401, "not_authenticated")
+    demo = asgi.log_in(second["app"], json={"user_id": 1})
+    asgi.assert_bootstrap_mints_for_the_session_user(second, demo, "1")
 
 
 def test_openapi_documents_the_endpoint_and_bootstrap(second: dict[str, Any]) -> None:
@@ -168,14 +121,7 @@ def test_openapi_documents_the_endpoint_and_bootstrap(second: dict[str, Any]) ->
 
 
 def test_bootstrap_mints_nothing_for_anonymous_visitors(second: dict[str, Any]) -> None:
-    # The issuer refuses anonymous users (allow_anonymous is False), so the route minting
-    # with it must not hand them a token either.
-    response = call(second["app"], "GET", "/bootstrap")
-    minted = response.status_code == 200 and response.json().get("relayboxToken") is not None
-    assert not minted, (
-        "The FastAPI guide's /bootstrap snippet minted a token with no identity for an "
-        "anonymous visitor, whom /user/auth answers 401"
-    )
+    asgi.assert_bootstrap_mints_nothing_for_anonymous_visitors(second["app"])
 
 
 @pytest.fixture
@@ -185,14 +131,8 @@ def publishing(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FastAPI, Event
 
 
 def test_a_posted_message_is_published(publishing: tuple[FastAPI, EventsStandin]) -> None:
+    asgi.assert_publishes_the_message(*publishing, json={"text": "hi"})
     app, standin = publishing
-    response = call(app, "POST", "/messages", json={"text": "hi"})
-    assert response.status_code == 200, response.text
-    (published,) = standin.published
-    assert (published.room_id, published.event, published.data) == (
-        "chat:lobby", "message", {"text": "hi"}
-    )  # fmt: skip
-    assert response.json() == {"requestId": published.request_id}
     assert call(app, "POST", "/messages", json={}).status_code == 422  # FastAPI's validation
     assert len(standin.published) == 1
 
@@ -207,12 +147,7 @@ def test_webhook_handlers_run_once_per_event(webhooks: dict[str, Any]) -> None:
     app = webhooks["app"]
 
     def deliver(event: str, event_id: str, client_id: str) -> Any:
-        delivery = sign_webhook(
-            event, {}, SIGNING_KEY, event_id=event_id, session={"clientId": client_id}
-        )
-        return call(
-            app, "POST", "/relaybox/webhooks", content=delivery.body, headers=delivery.headers
-        )
+        return asgi.deliver_signed(app, SIGNING_KEY, event, event_id, client_id)
 
     assert deliver("presence:join", "event-1", "ada").json()["status"] == "processed"
     assert deliver("presence:join", "event-2", "bob").json()["status"] == "processed"

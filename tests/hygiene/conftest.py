@@ -30,3 +30,10 @@ def assert_no_secret(*texts: str | bytes | Iterable[str]) -> None:
         elif not isinstance(text, str):
             text = "\n".join(text)
         assert TEST_SECRET not in text, f"the API secret leaked:\n{text[:3000]}"
+
+
+def assert_token_issue_logged_safely(log: str, token: str) -> None:
+    """The adapter's DEBUG line for a token issue was captured, without the secret or token."""
+    assert "Relaybox token issued" in log
+    assert_no_secret(log)
+    assert token not in log

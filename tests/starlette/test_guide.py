@@ -19,14 +19,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from relaybox_integrations import sign_webhook
 from relaybox_integrations.starlette import MissingMiddlewareError
 from relaybox_integrations.testing import PublishOutbox
-from tests.starlette.asgi import app_with, as_user, call, check_the_testing_snippet
+from tests.starlette import asgi
+from tests.starlette.asgi import call, check_the_testing_snippet
 from tests.support.events_standin import EventsStandin
 from tests.support.responses import assert_json_error, token_claims
 from tests.support.snippets import assert_runs, publishing_snippet, run_snippet
-from tests.support.verifier import node_verify
 
 PAGE = "docs/guides/starlette.rst"
 SNIPPETS = {
@@ -38,33 +37,12 @@ SNIPPETS = {
     ("docs/guides/starlette.rst", "Testing", "python"): 1,
 }
 SIGNING_KEY = "whsec-starlette-guide-signing-key-0123456789"
-#: What a browser client (or an attacker) may send to claim another identity.
-SPOOFED = {"X-Client-Id": "admin"}
-SPOOFED_URL = "/user/auth?clientId=admin"
-
-
-def secret_of(namespace: dict[str, Any]) -> str:
-    """The secret half of the snippet's ``RELAYBOX_API_KEY``: what signs its tokens."""
-    return str(namespace["RELAYBOX_API_KEY"].split(":", 1)[1])
 
 
 async def login(request: Request) -> Response:
     """What the app's login view does once the password checks out: the session's username."""
     request.session["username"] = (await request.form())["username"]
     return Response(status_code=204)
-
-
-def with_login(app: Starlette) -> Starlette:
-    """``app`` plus a ``POST /login`` route, so its own session middleware holds the user."""
-    app.router.routes.append(Route("/login", login, methods=["POST"]))
-    return app
-
-
-def log_in(app: Starlette, username: str) -> dict[str, str]:
-    """Headers carrying the session cookie ``app`` set for ``username``."""
-    response = call(app, "POST", "/login", data={"username": username})
-    assert response.status_code == 204, response.text
-    return {"Cookie": f"session={response.cookies['session']}"}
 
 
 def test_the_page_has_the_snippets_these_tests_run() -> None:
@@ -79,41 +57,32 @@ def first(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
 
 def test_session_user_gets_a_token_and_anonymous_a_401(first: dict[str, Any]) -> None:
-    app = with_login(first["app"])
-    secret = secret_of(first)
+    app = asgi.with_login(first["app"], login)
+    secret = asgi.secret_of(first)
     assert app.url_path_for("relaybox_auth") == "/user/auth"
 
     for method in ("GET", "POST"):
-        anonymous = call(app, method, SPOOFED_URL, headers=SPOOFED)
+        anonymous = call(app, method, asgi.SPOOFED_URL, headers=asgi.SPOOFED)
         assert_json_error(anonymous, 401, "not_authenticated")
         assert secret not in anonymous.text
     forged = call(app, "GET", "/user/auth", headers={"Cookie": "session=e30=.forged.sig"})
     assert_json_error(forged, 401, "not_authenticated")
 
-    alice = log_in(app, "alice")
-    get = call(app, "GET", SPOOFED_URL, headers={**alice, **SPOOFED})
-    post = call(app, "POST", SPOOFED_URL, headers={**alice, **SPOOFED}, json={"clientId": "admin"})
-    for response in (get, post):
-        claims = token_claims(response, secret)
-        assert claims["clientId"] == "alice"
-        assert claims["publicKey"] == first["RELAYBOX_API_KEY"].split(":", 1)[0]
-        assert claims["exp"] - claims["iat"] == 900
-
-    assert call(app, "OPTIONS", "/user/auth", headers=alice).status_code == 204
-    refused = call(app, "PUT", "/user/auth", headers=alice)
-    assert_json_error(refused, 405, "method_not_allowed")
-    assert refused.headers["allow"] == "GET, POST, OPTIONS"
+    alice = asgi.log_in(app, data={"username": "alice"})
+    asgi.assert_tokens_for_the_session_user(first, alice, "alice")
 
 
 def test_hooks_set_permissions_refuse_and_audit(caplog: pytest.LogCaptureFixture) -> None:
     namespace = run_snippet(PAGE, "Options and hooks", 0)
-    app = app_with(namespace["routes"])  # a login backend in front, as the snippet assumes
-    secret = secret_of(namespace)
+    app = asgi.app_with(namespace["routes"])  # a login backend in front, as the snippet assumes
+    secret = asgi.secret_of(namespace)
 
     with caplog.at_level(logging.INFO, logger="audit"):
-        response = call(app, "GET", SPOOFED_URL, headers={**as_user("alice"), **SPOOFED})
+        response = call(
+            app, "GET", asgi.SPOOFED_URL, headers={**asgi.as_user("alice"), **asgi.SPOOFED}
+        )
         claims = token_claims(response, secret)
-        refused = call(app, "POST", "/user/auth", headers=as_user("mallory"))
+        refused = call(app, "POST", "/user/auth", headers=asgi.as_user("mallory"))
         anonymous = call(app, "GET", "/user/auth")
 
     assert claims["clientId"] == "alice"
@@ -132,41 +101,16 @@ def test_hooks_set_permissions_refuse_and_audit(caplog: pytest.LogCaptureFixture
 
 @pytest.fixture
 def third(first: dict[str, Any]) -> dict[str, Any]:
-    """The third snippet, run in the first one's namespace as the guide says it continues it."""
-    first_app = first["app"]
-    namespace = run_snippet(PAGE, "Tokens in your own handlers", 0, first)
-    assert namespace["app"] is not first_app
-    with_login(namespace["app"])
-    return namespace
+    return asgi.continued(PAGE, "Tokens in your own handlers", first, login)
 
 
 def test_bootstrap_mints_for_the_session_user(third: dict[str, Any]) -> None:
-    app = third["app"]
-    secret = secret_of(third)
-    alice = log_in(app, "alice")
-
-    bootstrap = call(app, "GET", "/bootstrap?clientId=admin", headers={**alice, **SPOOFED})
-    assert bootstrap.status_code == 200, bootstrap.text
-    assert set(bootstrap.json()) == {"relayboxToken"}
-    claims = node_verify(bootstrap.json()["relayboxToken"], secret)
-    assert claims["clientId"] == "alice"
-    assert claims["exp"] - claims["iat"] == 900
-
-    # The routes and the middleware share the one issuer: the endpoint still answers.
-    response = call(app, "POST", SPOOFED_URL, headers={**alice, **SPOOFED})
-    assert token_claims(response, secret)["clientId"] == "alice"
-    assert_json_error(call(app, "GET", "/user/auth"), 401, "not_authenticated")
+    alice = asgi.log_in(third["app"], data={"username": "alice"})
+    asgi.assert_bootstrap_mints_for_the_session_user(third, alice, "alice")
 
 
 def test_bootstrap_mints_nothing_for_anonymous_visitors(third: dict[str, Any]) -> None:
-    # The issuer refuses anonymous users (allow_anonymous is False), so the page handler
-    # minting with it must not hand them a token either.
-    response = call(third["app"], "GET", "/bootstrap")
-    minted = response.status_code == 200 and response.json().get("relayboxToken") is not None
-    assert not minted, (
-        "The Starlette guide's /bootstrap snippet minted a token with no identity for an "
-        "anonymous visitor, whom /user/auth answers 401"
-    )
+    asgi.assert_bootstrap_mints_nothing_for_anonymous_visitors(third["app"])
 
 
 def test_bootstrap_without_relaybox_middleware_says_what_to_add(
@@ -184,14 +128,7 @@ def publishing(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Starlette, Eve
 
 
 def test_a_posted_message_is_published(publishing: tuple[Starlette, EventsStandin]) -> None:
-    app, standin = publishing
-    response = call(app, "POST", "/messages", data={"text": "hi"})
-    assert response.status_code == 200, response.text
-    (published,) = standin.published
-    assert (published.room_id, published.event, published.data) == (
-        "chat:lobby", "message", {"text": "hi"}
-    )  # fmt: skip
-    assert response.json() == {"requestId": published.request_id}
+    asgi.assert_publishes_the_message(*publishing, data={"text": "hi"})
 
 
 @pytest.fixture
@@ -206,12 +143,7 @@ def test_webhook_handlers_run_once_per_event(
     app = webhooks["app"]
 
     def deliver(event: str, event_id: str) -> Any:
-        delivery = sign_webhook(
-            event, {}, SIGNING_KEY, event_id=event_id, session={"clientId": "alice"}
-        )
-        return call(
-            app, "POST", "/relaybox/webhooks", content=delivery.body, headers=delivery.headers
-        )
+        return asgi.deliver_signed(app, SIGNING_KEY, event, event_id)
 
     assert deliver("room:join", "event-1").json() == {"id": "event-1", "status": "processed"}
     assert deliver("room:join", "event-1").json() == {"id": "event-1", "status": "duplicate"}

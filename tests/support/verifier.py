@@ -37,39 +37,47 @@ def ensure_installed() -> None:
             )
 
 
-_process: subprocess.Popen[str] | None = None
-_lock = threading.Lock()
+class NodeTool:
+    """One long-lived Node process running ``tests/node/<script>``, started on first use:
+    a JSON request per line in, a JSON answer per line out."""
+
+    def __init__(self, script: str) -> None:
+        self.script = script
+        self._process: subprocess.Popen[str] | None = None
+        self._lock = threading.Lock()
+
+    def ask(self, request: dict[str, Any]) -> Any:
+        with self._lock:
+            if self._process is None or self._process.poll() is not None:
+                ensure_installed()
+                self._process = subprocess.Popen(
+                    ["node", str(NODE_DIR / self.script)],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    text=True,
+                    encoding="utf-8",
+                )
+                atexit.register(_stop, self._process)
+            assert self._process.stdin is not None
+            assert self._process.stdout is not None
+            # ensure_ascii (the default) carries unpaired surrogates as \\udxxx escapes.
+            self._process.stdin.write(json.dumps(request) + "\n")
+            self._process.stdin.flush()
+            line = self._process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"{self.script} exited; see its error output above")
+        return json.loads(line)
 
 
 def _stop(process: subprocess.Popen[str]) -> None:
-    if process.stdin is not None:
-        process.stdin.close()
+    assert process.stdin is not None
+    assert process.stdout is not None
+    process.stdin.close()
     process.wait(timeout=10)
-    if process.stdout is not None:
-        process.stdout.close()
+    process.stdout.close()
 
 
-def _run(command: str, request: dict[str, Any]) -> Any:
-    """Ask the long-lived Node process (started on first use) and return its answer."""
-    global _process
-    with _lock:
-        if _process is None or _process.poll() is not None:
-            ensure_installed()
-            _process = subprocess.Popen(
-                ["node", str(NODE_DIR / "jwt-tool.js")],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-            atexit.register(_stop, _process)
-        assert _process.stdin is not None
-        assert _process.stdout is not None
-        _process.stdin.write(json.dumps({"command": command, **request}) + "\n")
-        _process.stdin.flush()
-        line = _process.stdout.readline()
-    if not line:
-        raise RuntimeError("the Node verifier exited; see its error output above")
-    return json.loads(line)
+_jwt_tool = NodeTool("jwt-tool.js")
 
 
 def node_verify_many(
@@ -79,7 +87,7 @@ def node_verify_many(
     request: dict[str, Any] = {"secret": secret, "tokens": tokens}
     if now is not None:
         request["now"] = now
-    return list(_run("verify", request))
+    return list(_jwt_tool.ask({"command": "verify", **request}))
 
 
 def node_verify(token: str, secret: str, now: int | None = None) -> dict[str, Any]:
@@ -91,4 +99,5 @@ def node_verify(token: str, secret: str, now: int | None = None) -> dict[str, An
 
 def node_sign(payload: dict[str, Any], secret: str, **options: Any) -> str:
     """A token signed by jsonwebtoken (``options`` as jwt.sign takes them)."""
-    return str(_run("sign", {"payload": payload, "secret": secret, "options": options})["token"])
+    request = {"command": "sign", "payload": payload, "secret": secret, "options": options}
+    return str(_jwt_tool.ask(request)["token"])

@@ -7,53 +7,16 @@ library's ``verifyWebhookSignature`` does. One long-lived Node process answers a
 
 from __future__ import annotations
 
-import atexit
-import json
-import subprocess
-import threading
 from typing import Any
 
-from tests.support.verifier import NODE_DIR, ensure_installed
+from tests.support.verifier import NodeTool
 
-_process: subprocess.Popen[str] | None = None
-_lock = threading.Lock()
-
-
-def _stop(process: subprocess.Popen[str]) -> None:
-    assert process.stdin is not None
-    assert process.stdout is not None
-    process.stdin.close()
-    process.wait(timeout=10)
-    process.stdout.close()
-
-
-def _ask(request: dict[str, Any]) -> Any:
-    global _process
-    with _lock:
-        if _process is None or _process.poll() is not None:
-            ensure_installed()
-            _process = subprocess.Popen(
-                ["node", str(NODE_DIR / "webhook-tool.js")],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                text=True,
-                encoding="utf-8",
-            )
-            atexit.register(_stop, _process)
-        assert _process.stdin is not None
-        assert _process.stdout is not None
-        # ensure_ascii (the default) carries unpaired surrogates as \\udxxx escapes.
-        _process.stdin.write(json.dumps(request) + "\n")
-        _process.stdin.flush()
-        line = _process.stdout.readline()
-    if not line:
-        raise RuntimeError("the Node webhook tool exited; see its error output above")
-    return json.loads(line)
+_webhook_tool = NodeTool("webhook-tool.js")
 
 
 def node_sign_many(payloads: list[Any], key: str) -> list[dict[str, str]]:
     """Relaybox's ``body``, json-canonicalize's ``canonical`` and ``signature`` of each payload."""
-    return list(_ask({"command": "sign", "key": key, "payloads": payloads}))
+    return list(_webhook_tool.ask({"command": "sign", "key": key, "payloads": payloads}))
 
 
 def node_sign(payload: Any, key: str) -> dict[str, str]:
@@ -64,4 +27,4 @@ def node_sign(payload: Any, key: str) -> dict[str, str]:
 def node_accepts(deliveries: list[tuple[bytes, str]], key: str) -> list[bool]:
     """The official library's verifyWebhookSignature on each parsed body."""
     request = [{"body": body.decode(), "signature": signature} for body, signature in deliveries]
-    return list(_ask({"command": "verify", "key": key, "deliveries": request}))
+    return list(_webhook_tool.ask({"command": "verify", "key": key, "deliveries": request}))
