@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import enum
 import heapq
+import inspect
 import math
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from .errors import ConfigurationError
 
@@ -166,15 +167,14 @@ def _outcome_of(value: bytes | str | None) -> ClaimOutcome:
     return ClaimOutcome.IN_PROGRESS
 
 
-_Client = TypeVar("_Client", "redis.Redis", "redis.asyncio.Redis")
-
-
-class _RedisStore(Generic[_Client]):
+class _RedisStore:
     """Keys, lifetimes and the release script, alike for the sync and asyncio clients."""
+
+    _awaits: bool
 
     def __init__(
         self,
-        client: _Client,
+        client: redis.Redis | redis.asyncio.Redis,
         *,
         prefix: str = DEFAULT_PREFIX,
         claim_ttl: float = DEFAULT_CLAIM_TTL,
@@ -182,7 +182,16 @@ class _RedisStore(Generic[_Client]):
     ) -> None:
         if not isinstance(prefix, str):
             raise ConfigurationError("prefix", f"prefix must be a str; got {prefix!r}")
-        self.client: _Client = client
+        execute = getattr(client, "execute_command", None)
+        if execute is not None and inspect.iscoroutinefunction(execute) is not self._awaits:
+            # A sync store on an asyncio client would take every unawaited SET as a claim.
+            wanted = "redis.asyncio.Redis" if self._awaits else "redis.Redis"
+            kind = type(client)
+            raise ConfigurationError(
+                "client",
+                f"{type(self).__name__} needs a {wanted}; got a {kind.__module__}.{kind.__name__}",
+            )
+        self.client = client
         self.prefix = prefix
         self.claim_ttl = _check_ttl("claim_ttl", claim_ttl)
         self.done_ttl = _check_ttl("done_ttl", done_ttl)
@@ -200,12 +209,15 @@ class _RedisStore(Generic[_Client]):
         return self.prefix + delivery_id
 
 
-class RedisWebhookStore(_RedisStore["redis.Redis"]):
+class RedisWebhookStore(_RedisStore):
     """Remembers deliveries in Redis, shared by every process and machine that uses it.
 
     ``client`` is a ``redis.Redis`` (redis-py, the ``[redis]`` extra). A claim is one
     ``SET key in_progress NX PX claim_ttl``, atomic in Redis; keys are ``prefix + id``.
     """
+
+    client: redis.Redis
+    _awaits = False
 
     def claim(self, delivery_id: str) -> ClaimOutcome:
         key = self.key(delivery_id)
@@ -220,8 +232,11 @@ class RedisWebhookStore(_RedisStore["redis.Redis"]):
         self._release(keys=[self.key(delivery_id)], args=[_IN_PROGRESS])
 
 
-class AsyncRedisWebhookStore(_RedisStore["redis.asyncio.Redis"]):
+class AsyncRedisWebhookStore(_RedisStore):
     """:class:`RedisWebhookStore` for ``redis.asyncio.Redis``, for the endpoint's ``ahandle``."""
+
+    client: redis.asyncio.Redis
+    _awaits = True
 
     async def claim(self, delivery_id: str) -> ClaimOutcome:
         key = self.key(delivery_id)

@@ -421,6 +421,21 @@ def test_bad_ttls(ttl: Any, redis_client: redis.Redis) -> None:
             build()
 
 
+def test_a_redis_store_refuses_the_other_kind_of_client() -> None:
+    # Never connected: the check is on the client's type, at start-up.
+    with pytest.raises(ConfigurationError) as raised:
+        RedisWebhookStore(redis.asyncio.Redis(port=free_port()))
+    assert raised.value.setting == "client"
+    assert str(raised.value) == (
+        "RedisWebhookStore needs a redis.Redis; got a redis.asyncio.client.Redis"
+    )
+    with pytest.raises(ConfigurationError, match=r"needs a redis\.asyncio\.Redis; got a redis\."):
+        AsyncRedisWebhookStore(redis.Redis(port=free_port()))
+    prefix = "not a str"
+    with pytest.raises(ConfigurationError, match="prefix must be a str"):
+        RedisWebhookStore(redis.Redis(port=free_port()), prefix=prefix.encode())  # type: ignore[arg-type]
+
+
 # --- ahandle: asyncio tasks ------------------------------------------------------------
 
 
