@@ -19,6 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from relaybox_integrations.testing import PublishOutbox
+from tests.fastapi.openapi import assert_documents_the_endpoint
 from tests.starlette import asgi
 from tests.starlette.asgi import call, check_the_testing_snippet
 from tests.support.events_standin import EventsStandin
@@ -54,23 +55,6 @@ async def login(request: Request) -> Response:
     """What the app's login view does once the password checks out: the session's user id."""
     request.session["user_id"] = (await request.json())["user_id"]
     return Response(status_code=204)
-
-
-def assert_documents_the_endpoint(schema: dict[str, Any]) -> None:
-    """``/user/auth`` in ``schema``: GET and POST, a TokenBody 200 and an ErrorBody 401."""
-    operations = schema["paths"]["/user/auth"]
-    assert set(operations) == {"get", "post"}
-    for operation in operations.values():
-        responses = operation["responses"]
-        ok = responses["200"]["content"]["application/json"]["schema"]
-        assert ok == {"$ref": "#/components/schemas/TokenBody"}
-        refused = responses["401"]["content"]["application/json"]["schema"]
-        assert refused == {"$ref": "#/components/schemas/ErrorBody"}
-        for answer in responses.values():
-            no_store = answer["headers"]["Cache-Control"]["schema"]
-            assert no_store == {"type": "string", "const": "no-store"}
-    token_body = schema["components"]["schemas"]["TokenBody"]
-    assert set(token_body["required"]) == {"token", "expiresIn", "expiresAt"}
 
 
 @pytest.fixture
