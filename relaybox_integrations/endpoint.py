@@ -109,9 +109,13 @@ Call: TypeAlias = tuple[Callable[..., Any], tuple[Any, ...]]
 Flow: TypeAlias = Generator[Call, Any, _T]
 
 
-@dataclass(frozen=True)
 class _Finished(Generic[_T]):
-    outcome: _T
+    """What a flow returned (a plain class: built once per request, on the hot path)."""
+
+    __slots__ = ("outcome",)
+
+    def __init__(self, outcome: _T) -> None:
+        self.outcome = outcome
 
 
 def _resume(flow: Flow[_T], result: Any, error: BaseException | None) -> Call | _Finished[_T]:
