@@ -1,4 +1,5 @@
-"""In-process requests to ASGI apps, and the small apps the Starlette tests build.
+"""In-process requests to ASGI apps, the small apps the Starlette tests build, and the checks
+the Starlette and FastAPI guides' tests share (their snippets build the same endpoints).
 
 httpx's own ASGI transport, not ``starlette.testclient``: the test client warns on recent
 Starlette releases, and the suite turns warnings into errors.
