@@ -15,9 +15,11 @@ from .core import (
     RelayBox,
     TokenResponse,
 )
-from .endpoint import AccessDenied, AuthEndpoint, EndpointResponse
+from .endpoint import AuthEndpoint
 from .errors import (
+    AccessDenied,
     ConfigurationError,
+    MissingMiddlewareError,
     PublishError,
     PublishOutcomeUnknownError,
     PublishRequestError,
@@ -29,6 +31,7 @@ from .errors import (
     WebhookSigningError,
     WebhookVerificationError,
 )
+from .flow import EndpointResponse
 from .permissions import PERMISSION_NAMES, Permissions, PermissionsInput, validate_permissions
 from .webhook_stores import (
     AsyncRedisWebhookStore,
@@ -72,6 +75,7 @@ __all__ = [
     "ConfigurationError",
     "EndpointResponse",
     "InMemoryWebhookStore",
+    "MissingMiddlewareError",
     "Permissions",
     "PermissionsInput",
     "PublishError",

@@ -11,16 +11,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import math
 import os
 import re
 import threading
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import urlsplit
 
 from jwt.utils import base64url_decode, base64url_encode
 
@@ -31,7 +28,21 @@ from .errors import (
     TokenTooLargeError,
     TokenVerificationError,
 )
+from .options import (
+    DEFAULT_CORE_URL,
+    DEFAULT_EXPIRES_IN,
+    DEFAULT_PUBLISH_RETRIES,
+    DEFAULT_PUBLISH_TIMEOUT,
+    MAX_EXPIRES_IN,
+    REFRESH_MARGIN,
+    check_client_id,
+    check_core_url,
+    check_expires_in,
+    check_retries,
+    check_timeout,
+)
 from .permissions import Permissions, PermissionsInput, validate_permissions
+from .results import PublishResult, TokenResponse
 
 if TYPE_CHECKING:
     from .publishing import Publisher
@@ -57,27 +68,12 @@ TOKEN_TYPE: Final = "id_token"
 #: Where :meth:`~relaybox_integrations.RelayBox.from_env` and the ``relaybox`` command read
 #: the API key.
 API_KEY_ENV_VAR: Final = "RELAYBOX_API_KEY"
-#: Seconds; Relaybox's own default (15 minutes).
-DEFAULT_EXPIRES_IN: Final = 900
-#: The browser client refreshes ``REFRESH_MARGIN`` seconds before expiry, so a token must
-#: live longer than that or the client refreshes without pause.
-REFRESH_MARGIN: Final = 20
 #: The browser client sends the token in its WebSocket URL; many proxies cap a request line
 #: at 8 KB, and the URL carries more than the token. Larger tokens are refused, not minted.
 MAX_TOKEN_LENGTH: Final = 4096
-#: Seconds; the longest lifetime accepted. Relaybox closes every WebSocket after 60 minutes
-#: and the browser client refreshes before expiry, so a longer token buys nothing but a longer
-#: life for a leaked credential; a day leaves room for any deliberate choice.
-MAX_EXPIRES_IN: Final = 86_400
 #: RFC 7518 §3.2: an HS256 key should be at least as long as the hash output.
 MIN_SECRET_BYTES: Final = 32
 CORE_URL_ENV_VAR: Final = "RELAYBOX_CORE_URL"
-#: Where Relaybox takes published events (the official library's default).
-DEFAULT_CORE_URL: Final = "https://gnet.prod.relaybox-services.net"
-#: Seconds per publish attempt, as the official library.
-DEFAULT_PUBLISH_TIMEOUT: Final = 10.0
-#: Publish attempts after the first, for failures where nothing can have been published.
-DEFAULT_PUBLISH_RETRIES: Final = 2
 
 # jwt.encode's header for HS256: {"alg":"HS256","typ":"JWT"}, keys sorted, no spaces.
 _HEADER_SEGMENT = base64url_encode(b'{"alg":"HS256","typ":"JWT"}')
@@ -201,120 +197,6 @@ def _is_utf8(text: str) -> bool:
     return True
 
 
-@dataclass(frozen=True)
-class PublishResult:
-    """What Relaybox answered to a publish: its id for the request, and the event's time."""
-
-    request_id: str
-    #: The body's timestamp as Relaybox echoed it: milliseconds since the epoch.
-    timestamp: int
-
-
-@dataclass(frozen=True, repr=False)
-class TokenResponse:
-    """What the auth endpoint answers: the token and when it expires."""
-
-    token: str
-    #: Seconds the token is valid for.
-    expires_in: int
-    #: Milliseconds since the epoch; always the token's ``exp`` claim times 1000.
-    expires_at: int
-
-    def as_dict(self) -> dict[str, Any]:
-        """The JSON body the browser client expects."""
-        return {"token": self.token, "expiresIn": self.expires_in, "expiresAt": self.expires_at}
-
-    def to_json(self) -> bytes:
-        """:meth:`as_dict` serialised as compact UTF-8 JSON (the token is base64url and dots,
-        so it needs no escaping)."""
-        return (
-            f'{{"token":"{self.token}","expiresIn":{self.expires_in},'
-            f'"expiresAt":{self.expires_at}}}'
-        ).encode()
-
-    def __repr__(self) -> str:
-        # The token is a credential: keep it out of logs that repr() objects.
-        return (
-            f"TokenResponse(token=<hidden>, expires_in={self.expires_in}, "
-            f"expires_at={self.expires_at})"
-        )
-
-
-def _check_expires_in(value: object, error: Callable[[str], Exception]) -> int:
-    if type(value) is not int:  # bool is an int subclass; 1.5 and "300" are not ints here
-        raise error(f"expires_in must be a whole number of seconds (int); got {value!r}")
-    if value <= REFRESH_MARGIN:
-        raise error(
-            f"expires_in must be more than {REFRESH_MARGIN} seconds: the browser client "
-            f"refreshes {REFRESH_MARGIN} s before expiry, so {value} s would make it refresh "
-            f"without pause; got {value}"
-        )
-    if value > MAX_EXPIRES_IN:
-        raise error(
-            f"expires_in must be at most {MAX_EXPIRES_IN} seconds (a day): Relaybox closes "
-            "every connection after 60 minutes and the client refreshes tokens before they "
-            f"expire, so a longer lifetime only extends a leaked token's use; got {value}"
-        )
-    return value
-
-
-def _check_client_id(value: object) -> str:
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise TokenRequestError(
-            f"client_id must be a str or an int (or None for no identity); got "
-            f"{type(value).__name__}"
-        )
-    try:
-        client_id = str(value)
-    except ValueError:  # an int over Python's 4,300-digit conversion limit
-        raise TokenRequestError("client_id is an int too large to write out") from None
-    if not client_id:
-        raise TokenRequestError(
-            "client_id must not be empty; pass None to issue a token with no identity"
-        )
-    return client_id
-
-
-def _check_core_url(value: object) -> str:
-    # The value is never echoed: a mixed-up environment could hold the API key here.
-    if not isinstance(value, str):
-        raise ConfigurationError("core_url", f"core_url must be a str; got {type(value).__name__}")
-    example = f"an http:// or https:// URL with a host, such as {DEFAULT_CORE_URL}"
-    try:
-        parts = urlsplit(value)
-        parts.port  # noqa: B018 - parsing the port is the check
-    except ValueError:
-        raise ConfigurationError("core_url", f"core_url is not a URL; expected {example}") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigurationError("core_url", f"core_url must be {example}")
-    if parts.query or parts.fragment or parts.username or parts.password:
-        raise ConfigurationError(
-            "core_url", "core_url must not carry a query, a fragment or credentials"
-        )
-    return value.rstrip("/")
-
-
-def _check_timeout(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigurationError(
-            "timeout", f"timeout must be a number of seconds; got {type(value).__name__}"
-        )
-    if not math.isfinite(value) or value <= 0:
-        raise ConfigurationError(
-            "timeout", f"timeout must be finite and above 0 seconds; got {value}"
-        )
-    return float(value)
-
-
-def _check_retries(value: object) -> int:
-    shown = value if type(value) in (int, float, bool) else type(value).__name__
-    if type(value) is not int or not 0 <= value <= 10:
-        raise ConfigurationError(
-            "retries", f"retries must be a whole number from 0 to 10; got {shown}"
-        )
-    return value
-
-
 class RelayBox:
     """Mints and verifies Relaybox auth tokens for one API key.
 
@@ -339,7 +221,7 @@ class RelayBox:
             self._api_key = ApiKey(api_key)
         finally:  # frames in a traceback (Django's debug page, Werkzeug's debugger) show locals
             del api_key
-        self._expires_in = _check_expires_in(
+        self._expires_in = check_expires_in(
             expires_in, lambda message: ConfigurationError("expires_in", message)
         )
         try:
@@ -354,9 +236,9 @@ class RelayBox:
         public_key_json = json.dumps(self._api_key.public_key)
         self._claims_prefix = f'{{"publicKey":{public_key_json},"timestamp":"'
         self._second_cache: tuple[int, str] = (-1, "")
-        self._core_url = _check_core_url(core_url)
-        self._timeout = _check_timeout(timeout)
-        self._retries = _check_retries(retries)
+        self._core_url = check_core_url(core_url)
+        self._timeout = check_timeout(timeout)
+        self._retries = check_retries(retries)
         self._publisher_instance: Publisher | None = None
         self._publisher_lock = threading.Lock()
 
@@ -430,7 +312,7 @@ class RelayBox:
         if expires_in is None:
             lifetime = self._expires_in
         else:
-            lifetime = _check_expires_in(expires_in, TokenRequestError)
+            lifetime = check_expires_in(expires_in, TokenRequestError)
         if permissions is None:
             permissions_json = self._permissions_json
         else:
@@ -439,7 +321,7 @@ class RelayBox:
             except ValueError as exc:
                 raise TokenRequestError(str(exc)) from None
         client_json = (
-            "" if client_id is None else ',"clientId":' + json.dumps(_check_client_id(client_id))
+            "" if client_id is None else ',"clientId":' + json.dumps(check_client_id(client_id))
         )
 
         now_ms = int(self._clock() * 1000)

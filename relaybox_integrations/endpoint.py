@@ -29,24 +29,20 @@ awaitable). Adapters adapt the hooks to the style they run in before handing the
 
 from __future__ import annotations
 
-import inspect
-import json
 import logging
 import uuid
-from collections.abc import Callable, Generator
-from dataclasses import dataclass, field
-from typing import Any, Generic, TypeAlias, TypeVar
+from collections.abc import Callable
+from typing import Any
 
-from .core import RelayBox, _check_client_id
-from .errors import ConfigurationError, RelayBoxError, TokenRequestError
+from .core import RelayBox
+from .errors import AccessDenied, ConfigurationError, TokenRequestError
+from .flow import NO_STORE, EndpointResponse, Flow, arun, json_error, run
+from .options import check_client_id
 
 __all__ = [
     "ALLOWED_METHODS",
-    "AccessDenied",
     "AuthEndpoint",
-    "EndpointResponse",
     "default_client_id",
-    "json_error",
 ]
 
 logger = logging.getLogger("relaybox_integrations")
@@ -55,113 +51,14 @@ logger = logging.getLogger("relaybox_integrations")
 #: OPTIONS is a CORS preflight, which a CORS middleware in front normally answers first.
 ALLOWED_METHODS = ("GET", "POST", "OPTIONS")
 _ALLOW = ", ".join(ALLOWED_METHODS)
-# A token response is a credential (RFC 6749 §5.1); errors must not be cached either, or a
-# user who logs in would keep getting the cached 401.
-_NO_STORE = (("Cache-Control", "no-store"), ("Pragma", "no-cache"))
-_JSON = (("Content-Type", "application/json"), *_NO_STORE)
-
-
-class AccessDenied(RelayBoxError):
-    """Raise from a client-id or permissions hook to refuse a user a token (403)."""
-
-    def __init__(self, message: str = "You are not allowed to use realtime features.") -> None:
-        super().__init__(message)
-        self.message = message
-
-
-@dataclass(frozen=True)
-class EndpointResponse:
-    """A framework-neutral HTTP response; adapters copy it into their own type.
-
-    The empty 204 has no ``Content-Type``: adapters must not add their default one.
-    """
-
-    status: int
-    #: Kept out of ``repr()``: a 200 body holds the token, a credential.
-    body: bytes = field(repr=False)
-    headers: tuple[tuple[str, str], ...] = field(default=_JSON)
-
-
-def json_error(status: int, code: str, message: str, *extra: tuple[str, str]) -> EndpointResponse:
-    """A JSON error answer, ``{"error": code, "message": message}``, never cached.
-
-    Also for refusals a framework makes before the endpoint runs (a CSRF check), so that the
-    browser client still reads JSON.
-    """
-    body = json.dumps({"error": code, "message": message}, separators=(",", ":")).encode()
-    return EndpointResponse(status, body, (*_JSON, *extra))
-
-
 _METHOD_NOT_ALLOWED = json_error(
     405, "method_not_allowed", f"The Relaybox auth endpoint answers {_ALLOW}.", ("Allow", _ALLOW)
 )
-_PREFLIGHT = EndpointResponse(204, b"", (*_NO_STORE, ("Allow", _ALLOW)))
+_PREFLIGHT = EndpointResponse(204, b"", (*NO_STORE, ("Allow", _ALLOW)))
 _NOT_AUTHENTICATED = json_error(401, "not_authenticated", "Log in to get a Relaybox token.")
 _SERVER_ERROR = json_error(
     500, "token_error", "The server could not issue a Relaybox token; its log says why."
 )
-
-_T = TypeVar("_T")
-#: One call the flow needs made: the function and its arguments.
-Call: TypeAlias = tuple[Callable[..., Any], tuple[Any, ...]]
-#: A flow: yields calls, receives their results (or has their errors thrown in), returns
-#: its outcome; an HTTP answer for the endpoints, a result for publishing.
-Flow: TypeAlias = Generator[Call, Any, _T]
-
-
-class _Finished(Generic[_T]):
-    """What a flow returned (a plain class: built once per request, on the hot path)."""
-
-    __slots__ = ("outcome",)
-
-    def __init__(self, outcome: _T) -> None:
-        self.outcome = outcome
-
-
-def _resume(flow: Flow[_T], result: Any, error: BaseException | None) -> Call | _Finished[_T]:
-    """Hand the last call's result (or error) back to ``flow``: its next call, or its end."""
-    try:
-        return flow.send(result) if error is None else flow.throw(error)
-    except StopIteration as stop:
-        return _Finished(stop.value)
-
-
-def run(flow: Flow[_T]) -> _T:
-    """Run ``flow`` making each call plainly, for sync frameworks."""
-    step = _resume(flow, None, None)
-    while not isinstance(step, _Finished):
-        function, args = step
-        try:
-            result, error = function(*args), None
-        except BaseException as exc:  # handed back to the flow, which decides
-            result, error = None, exc
-        if inspect.isawaitable(result):  # an async callable handed to a sync endpoint
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()  # no "never awaited" warning on top of the error
-            result, error = (
-                None,
-                TypeError(
-                    f"{function!r} returned an awaitable, but this endpoint runs synchronously: "
-                    "use the framework's async view, or a plain function"
-                ),
-            )
-        step = _resume(flow, result, error)
-    return step.outcome
-
-
-async def arun(flow: Flow[_T]) -> _T:
-    """Run ``flow`` awaiting every awaitable result, for asyncio frameworks."""
-    step = _resume(flow, None, None)
-    while not isinstance(step, _Finished):
-        function, args = step
-        try:
-            result = function(*args)
-            result, error = (await result if inspect.isawaitable(result) else result), None
-        except BaseException as exc:  # handed back to the flow (cancellation included)
-            result, error = None, exc
-        step = _resume(flow, result, error)
-    return step.outcome
 
 
 def default_client_id(user: Any) -> Any:
@@ -208,7 +105,7 @@ def _usable_client_id(user: Any, value: Any) -> str:
             "refuse the user"
         )
     try:
-        return _check_client_id(value)
+        return check_client_id(value)
     except TokenRequestError as exc:
         raise _UnusableIdentity(
             f"the client id of the logged-in {type(user).__name__} is unusable: {exc}"
@@ -307,8 +204,8 @@ class AuthEndpoint:
         load_user: Callable[[], Any],
         expires_in: int | None = None,
     ) -> Flow[EndpointResponse]:
-        """The request flow itself, for :func:`~relaybox_integrations.endpoint.run` or
-        :func:`~relaybox_integrations.endpoint.arun` to drive."""
+        """The request flow itself, for :func:`~relaybox_integrations.flow.run` or
+        :func:`~relaybox_integrations.flow.arun` to drive."""
         rejected = self.reject_method(method)
         if rejected is not None:
             return rejected

@@ -11,7 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "AccessDenied",
     "ConfigurationError",
+    "MissingMiddlewareError",
     "PublishError",
     "PublishOutcomeUnknownError",
     "PublishRequestError",
@@ -36,6 +38,18 @@ class RelayBoxError(Exception):
 
 def _unpickled(cls: type[RelayBoxError], args: tuple[Any, ...]) -> RelayBoxError:
     return cls.__new__(cls, *args)
+
+
+class AccessDenied(RelayBoxError):
+    """Raise from a client-id or permissions hook to refuse a user a token (403)."""
+
+    def __init__(self, message: str = "You are not allowed to use realtime features.") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class MissingMiddlewareError(RelayBoxError, RuntimeError):
+    """A middleware the Starlette or FastAPI integration relies on is not installed."""
 
 
 class ConfigurationError(RelayBoxError, ValueError):

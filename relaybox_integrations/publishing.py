@@ -35,8 +35,6 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 from . import __version__
-from .core import PublishResult, _check_client_id
-from .endpoint import Flow, arun, run
 from .errors import (
     ConfigurationError,
     PublishError,
@@ -44,6 +42,9 @@ from .errors import (
     PublishRequestError,
     TokenRequestError,
 )
+from .flow import Flow, arun, run
+from .options import check_client_id
+from .results import PublishResult
 
 if TYPE_CHECKING:
     import hmac
@@ -466,7 +467,7 @@ class Publisher:
         options: dict[str, Any] = {}
         if client_id is not None:
             try:
-                options["clientId"] = _check_client_id(client_id)
+                options["clientId"] = check_client_id(client_id)
             except TokenRequestError as exc:
                 raise PublishRequestError("client_id", str(exc)) from None
         if transient is not False:

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_CLAIM_TTL",
     "DEFAULT_DONE_TTL",
+    "DEFAULT_PREFIX",
     "AsyncRedisWebhookStore",
     "ClaimOutcome",
     "InMemoryWebhookStore",
@@ -78,7 +79,8 @@ class WebhookStore(Protocol):
         """Drop this delivery's lease (never a done mark) so that a retry runs again."""
 
 
-def _check_ttl(name: str, value: object) -> float:
+def check_ttl(name: str, value: object) -> float:
+    """A store's lease or memory time: a positive, finite number of seconds."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ConfigurationError(name, f"{name} must be a number of seconds; got {value!r}")
     if not (math.isfinite(value) and value > 0):
@@ -101,8 +103,8 @@ class InMemoryWebhookStore:
         done_ttl: float = DEFAULT_DONE_TTL,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.claim_ttl = _check_ttl("claim_ttl", claim_ttl)
-        self.done_ttl = _check_ttl("done_ttl", done_ttl)
+        self.claim_ttl = check_ttl("claim_ttl", claim_ttl)
+        self.done_ttl = check_ttl("done_ttl", done_ttl)
         self._clock = clock
         self._lock = threading.Lock()
         self._entries: dict[str, tuple[ClaimOutcome, float]] = {}
@@ -193,8 +195,8 @@ class _RedisStore:
             )
         self.client = client
         self.prefix = prefix
-        self.claim_ttl = _check_ttl("claim_ttl", claim_ttl)
-        self.done_ttl = _check_ttl("done_ttl", done_ttl)
+        self.claim_ttl = check_ttl("claim_ttl", claim_ttl)
+        self.done_ttl = check_ttl("done_ttl", done_ttl)
         self._claim_ms = max(1, round(self.claim_ttl * 1000))
         self._done_ms = max(1, round(self.done_ttl * 1000))
         self._release: Callable[..., Any] = client.register_script(_RELEASE_SCRIPT)

@@ -9,7 +9,7 @@ the last attempt the event is dropped.
 
 :func:`~relaybox_integrations.verify_webhook` checks one delivery. :class:`WebhookEndpoint`
 is the whole endpoint, framework-free: adapters hand it the method, the raw body and the
-signature header, and copy the :class:`~relaybox_integrations.endpoint.EndpointResponse` it
+signature header, and copy the :class:`~relaybox_integrations.flow.EndpointResponse` it
 returns into their own type.
 Everything here needs the ``[webhooks]`` extra (``rfc8785`` and ``orjson``).
 """
@@ -30,8 +30,8 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, Final, TypedDict, TypeVar, cast
 
-from .endpoint import EndpointResponse, Flow, arun, json_error, run
 from .errors import ConfigurationError, WebhookSigningError, WebhookVerificationError
+from .flow import EndpointResponse, Flow, arun, json_error, run
 from .webhook_stores import ClaimOutcome, InMemoryWebhookStore, WebhookStore
 
 try:
@@ -46,6 +46,7 @@ else:
 __all__ = [
     "DEFAULT_WEBHOOK_BODY_LIMIT",
     "DEFAULT_WEBHOOK_TOLERANCE",
+    "EVERY_EVENT",
     "WEBHOOK_ID_HEADER",
     "WEBHOOK_SIGNATURE_HEADER",
     "SignedWebhook",
@@ -53,6 +54,7 @@ __all__ = [
     "WebhookEvent",
     "WebhookHandler",
     "WebhookSession",
+    "event_names",
     "sign_webhook",
     "verify_webhook",
 ]
@@ -173,6 +175,29 @@ def _signing_key_problem(value: object) -> str | None:
     except UnicodeEncodeError:
         return "the webhook signing key is not valid Unicode text"
     return None
+
+
+#: The event name that registers a handler for every event, in every adapter.
+EVERY_EVENT: Final = "*"
+
+
+def event_names(events: tuple[object, ...]) -> tuple[str | None, ...]:
+    """The names a handler registration gave, checked; None stands for every event.
+
+    Every adapter's registration goes through this, so an empty one is an error everywhere
+    rather than "nothing" in one framework and "everything" in another.
+    """
+    if not events:
+        raise ConfigurationError(
+            "event",
+            f'a webhook handler needs at least one event name, or "{EVERY_EVENT}" for every event',
+        )
+    checked: list[str | None] = []
+    for name in events:
+        if not isinstance(name, str) or not name:
+            raise ConfigurationError("event", f"event names are non-empty strings; got {name!r}")
+        checked.append(None if name == EVERY_EVENT else name)
+    return tuple(checked)
 
 
 def _check_tolerance(value: object) -> float | None:
@@ -476,28 +501,18 @@ class WebhookEndpoint:
         raise TypeError("WebhookEndpoint objects cannot be pickled; they hold the signing key")
 
     def on(self, *events: str) -> Callable[[_Handler], _Handler]:
-        """Register the decorated function for the named events (``"room:publish"``...).
+        """Register the decorated function for the named events (``"room:publish"``...), or
+        for every event with ``"*"``.
 
         Handlers run in the order they were registered, catch-alls included.
         """
-        if not events:
-            raise ConfigurationError("event", "on() needs at least one event name")
-        for name in events:
-            if not isinstance(name, str) or not name:
-                raise ConfigurationError(
-                    "event", f"event names are non-empty strings; got {name!r}"
-                )
+        names = event_names(events)
 
         def register(handler: _Handler) -> _Handler:
-            self._add(events, handler)
+            self._add(names, handler)
             return handler
 
         return register
-
-    def on_any(self, handler: _Handler) -> _Handler:
-        """Register ``handler`` (usable as a decorator) for every event."""
-        self._add((None,), handler)
-        return handler
 
     def _add(self, events: tuple[str | None, ...], handler: WebhookHandler) -> None:
         if not callable(handler):
@@ -562,7 +577,7 @@ class WebhookEndpoint:
     def flow(
         self, method: str, body: bytes | str, signature: str | bytes | None
     ) -> Flow[EndpointResponse]:
-        """One delivery's flow, for :func:`~relaybox_integrations.endpoint.run` or ``arun``."""
+        """One delivery's flow, for :func:`~relaybox_integrations.flow.run` or ``arun``."""
         checked = self._check(method, body, signature)
         if isinstance(checked, EndpointResponse):
             return checked

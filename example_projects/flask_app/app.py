@@ -82,7 +82,7 @@ csrf = CSRFProtect()
 relaybox = RelayBox()
 
 
-@relaybox.webhook_handler()  # every event; once per event id
+@relaybox.webhook_handler("*")  # every event; once per event id
 def record_delivery(event: WebhookEvent) -> None:
     """Add the delivery to the page's list; a failure here (Redis down) makes Relaybox retry."""
     RECEIVED.record(event)

@@ -15,7 +15,7 @@ receive :data:`~relaybox_integrations.django.signals.webhook_received` (or use
 
 from __future__ import annotations
 
-from ..endpoint import AccessDenied
+from ..errors import AccessDenied
 from .integration import get_relaybox
 from .publishing import publish_on_commit
 from .signals import token_issued, webhook_received

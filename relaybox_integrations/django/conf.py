@@ -11,7 +11,7 @@ from typing import Final
 
 from django.conf import settings
 
-from ..core import (
+from ..options import (
     DEFAULT_CORE_URL,
     DEFAULT_EXPIRES_IN,
     DEFAULT_PUBLISH_RETRIES,

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from asgiref.sync import async_to_sync, iscoroutinefunction, sync_to_async
+from django.core.checks import CheckMessage
+from django.core.checks import Warning as CheckWarning
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import Signal
@@ -22,13 +24,14 @@ from django.views.decorators.debug import sensitive_variables
 
 from ..core import RelayBox
 from ..endpoint import AuthEndpoint
-from ..errors import ShortSecretWarning
-from ..webhooks import WebhookEndpoint, WebhookEvent
-from .checks import configure, load_hook
+from ..errors import ConfigurationError, ShortSecretWarning
+from ..webhooks import EVERY_EVENT, WebhookEndpoint, WebhookEvent
 from .conf import setting
 from .signals import token_issued, webhook_received
+from .stores import AsyncCacheWebhookStore, CacheWebhookStore
+from .validation import core_error, load_hook, problems
 
-__all__ = ["Integration", "build", "get_integration", "get_relaybox"]
+__all__ = ["Integration", "build", "configure", "get_integration", "get_relaybox"]
 
 
 @dataclass(frozen=True)
@@ -168,8 +171,6 @@ async def _asend_webhook(event: WebhookEvent) -> None:
 def _build_webhooks() -> Webhooks:
     from django.core.cache import caches
 
-    from .webhooks import AsyncCacheWebhookStore, CacheWebhookStore
-
     cache = caches[str(setting("WEBHOOK_CACHE"))]
     endpoints = []
     for store, send in (
@@ -181,9 +182,35 @@ def _build_webhooks() -> Webhooks:
             store=store,
             tolerance=setting("WEBHOOK_TOLERANCE"),  # type: ignore[arg-type]
         )
-        endpoint.on_any(send)
+        endpoint.on(EVERY_EVENT)(send)
         endpoints.append(endpoint)
     return Webhooks(*endpoints)
+
+
+def configure() -> tuple[list[CheckMessage], Integration | None]:
+    """Every problem with ``RELAYBOX``, and, when none is an error, what it builds.
+
+    The core is built once, here: both the system check and the first request call this.
+    """
+    messages = problems()
+    if any(message.is_serious() for message in messages):
+        return messages, None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ShortSecretWarning)
+        try:
+            integration = build()
+        except ConfigurationError as exc:  # options fine alone, not together (token size)
+            return [core_error(exc)], None
+    messages += [
+        CheckWarning(
+            f"RELAYBOX['API_KEY']: {warning.message}",
+            hint="Use the full key from your Relaybox dashboard.",
+            id="relaybox.W001",
+        )
+        for warning in caught
+        if issubclass(warning.category, ShortSecretWarning)
+    ]
+    return messages, integration
 
 
 _lock = threading.Lock()

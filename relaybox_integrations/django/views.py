@@ -24,7 +24,8 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views import View
 
-from ..endpoint import AuthEndpoint, EndpointResponse, json_error
+from ..endpoint import AuthEndpoint
+from ..flow import EndpointResponse, json_error
 from .integration import get_integration
 
 __all__ = ["AsyncAuthView", "AuthView"]

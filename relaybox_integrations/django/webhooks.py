@@ -22,88 +22,32 @@ from typing import Any, TypeVar
 
 import django
 from asgiref.sync import iscoroutinefunction
-from django.core.cache import BaseCache
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
-from ..webhook_stores import ClaimOutcome
-from ..webhooks import WEBHOOK_SIGNATURE_HEADER, WebhookEvent
+from ..webhooks import WEBHOOK_SIGNATURE_HEADER, WebhookEvent, event_names
 from .integration import ASYNC_RECEIVERS_NEED, get_integration
 from .signals import webhook_received
+from .stores import CacheWebhookStore
 from .views import exempt_from_login_required, to_django
 
 __all__ = ["AsyncWebhookView", "CacheWebhookStore", "WebhookView", "on_webhook"]
 
 Receiver = TypeVar("Receiver", bound=Callable[..., Any])
 
-_CLAIMED, _DONE = "claimed", "done"
-
-
-class CacheWebhookStore:
-    """Deduplicates deliveries in a Django cache: ``cache.add`` is the atomic claim.
-
-    ``add`` is atomic on the Redis, Memcached and database backends; ``LocMemCache`` holds
-    for one process only. A claim expires after ``claim_ttl`` seconds (a process killed
-    mid-delivery does not hold the id for ever); a done id is remembered ``done_ttl``.
-    """
-
-    def __init__(self, cache: BaseCache, *, claim_ttl: int = 30, done_ttl: int = 3600) -> None:
-        self.cache = cache
-        self.claim_ttl = claim_ttl
-        self.done_ttl = done_ttl
-
-    def __repr__(self) -> str:
-        return f"CacheWebhookStore({self.cache!r})"
-
-    @staticmethod
-    def key(delivery_id: str) -> str:
-        return f"relaybox:webhook:{delivery_id}"
-
-    def claim(self, delivery_id: str) -> ClaimOutcome:
-        key = self.key(delivery_id)
-        if self.cache.add(key, _CLAIMED, self.claim_ttl):
-            return ClaimOutcome.CLAIMED
-        return ClaimOutcome.DONE if self.cache.get(key) == _DONE else ClaimOutcome.IN_PROGRESS
-
-    def mark_done(self, delivery_id: str) -> None:
-        self.cache.set(self.key(delivery_id), _DONE, self.done_ttl)
-
-    def release(self, delivery_id: str) -> None:
-        key = self.key(delivery_id)
-        if self.cache.get(key) == _CLAIMED:  # never forget a done delivery
-            self.cache.delete(key)
-
-
-class AsyncCacheWebhookStore(CacheWebhookStore):
-    """:class:`CacheWebhookStore` through the cache's async methods, for async views."""
-
-    async def claim(self, delivery_id: str) -> ClaimOutcome:  # type: ignore[override]
-        key = self.key(delivery_id)
-        if await self.cache.aadd(key, _CLAIMED, self.claim_ttl):
-            return ClaimOutcome.CLAIMED
-        done = await self.cache.aget(key) == _DONE
-        return ClaimOutcome.DONE if done else ClaimOutcome.IN_PROGRESS
-
-    async def mark_done(self, delivery_id: str) -> None:  # type: ignore[override]
-        await self.cache.aset(self.key(delivery_id), _DONE, self.done_ttl)
-
-    async def release(self, delivery_id: str) -> None:  # type: ignore[override]
-        key = self.key(delivery_id)
-        if await self.cache.aget(key) == _CLAIMED:
-            await self.cache.adelete(key)
-
 
 def on_webhook(*events: str) -> Callable[[Receiver], Receiver]:
     """Connect the decorated receiver to
     :data:`~relaybox_integrations.django.signals.webhook_received` for ``events`` only.
 
-    ``@on_webhook("room:join", "room:leave")``; receivers take ``(sender, event,
-    **kwargs)``, may be ``async def`` (Django 5.0+, whose signals run them), and raise to
-    have Relaybox retry the delivery.
+    ``@on_webhook("room:join", "room:leave")``, or ``@on_webhook("*")`` for every event;
+    receivers take ``(sender, event, **kwargs)``, may be ``async def`` (Django 5.0+, whose
+    signals run them), and raise to have Relaybox retry the delivery.
     """
-    names = frozenset(events)
+    names = frozenset(event_names(events))
+    every = None in names
 
     def connect(receiver: Receiver) -> Receiver:
         if iscoroutinefunction(receiver) and django.VERSION < (5, 0):
@@ -112,14 +56,14 @@ def on_webhook(*events: str) -> Callable[[Receiver], Receiver]:
         if iscoroutinefunction(receiver):
 
             async def filtered(sender: Any, event: WebhookEvent, **kwargs: Any) -> Any:
-                if event.event in names:
+                if every or event.event in names:
                     return await receiver(sender, event=event, **kwargs)
                 return None
 
         else:
 
             def filtered(sender: Any, event: WebhookEvent, **kwargs: Any) -> Any:  # type: ignore[misc]
-                if event.event in names:
+                if every or event.event in names:
                     return receiver(sender, event=event, **kwargs)
                 return None
 

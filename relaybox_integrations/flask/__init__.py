@@ -5,7 +5,7 @@ Configure it with ``RELAYBOX_API_KEY`` (required), ``RELAYBOX_TOKEN_EXPIRES_IN``
 ``app.config``. Flask-Login is optional.
 """
 
-from ..endpoint import AccessDenied
+from ..errors import AccessDenied
 from .extension import ClientIdLoader, PermissionsLoader, RelayBox, RelayBoxState, get_state
 from .signals import token_issued
 

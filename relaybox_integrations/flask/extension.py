@@ -21,15 +21,16 @@ from flask.cli import with_appcontext
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Rule
 
-from ..core import (
+from ..core import RelayBox as CoreRelayBox
+from ..endpoint import AuthEndpoint
+from ..errors import ConfigurationError
+from ..flow import EndpointResponse, json_error
+from ..options import (
     DEFAULT_CORE_URL,
     DEFAULT_EXPIRES_IN,
     DEFAULT_PUBLISH_RETRIES,
     DEFAULT_PUBLISH_TIMEOUT,
 )
-from ..core import RelayBox as CoreRelayBox
-from ..endpoint import AuthEndpoint, EndpointResponse, json_error
-from ..errors import ConfigurationError
 from ..permissions import PermissionsInput
 from ..webhook_stores import InMemoryWebhookStore
 from ..webhooks import (
@@ -37,6 +38,7 @@ from ..webhooks import (
     WEBHOOK_SIGNATURE_HEADER,
     WebhookEndpoint,
     WebhookHandler,
+    event_names,
 )
 from .signals import token_issued
 
@@ -191,7 +193,7 @@ class RelayBox:
         except ConfigurationError as exc:
             raise exc.renamed(_CONFIG_KEYS.get(exc.setting, exc.setting)) from None
         for events, handler in self._webhook_handlers:
-            _register(webhooks, events, handler)
+            webhooks.on(*events)(handler)
         self._webhook_endpoints.add(webhooks)
         app.url_map.add(Rule(url, endpoint=f"{_EXTENSION_KEY}.webhooks"))
         app.view_functions[f"{_EXTENSION_KEY}.webhooks"] = _webhook_view
@@ -214,9 +216,10 @@ class RelayBox:
     def webhook_handler(self, *events: str) -> Callable[[WebhookHandlerT], WebhookHandlerT]:
         """Register the decorated ``handler(event)`` for the named webhook events.
 
-        ``@relaybox.webhook_handler("room:join")``, or no names for every event; it may be
+        ``@relaybox.webhook_handler("room:join")``, or ``"*"`` for every event; it may be
         ``async``, runs once per delivery id, and raises to have Relaybox retry (500).
         """
+        event_names(events)  # an empty or malformed registration fails here, not at init_app
 
         def register(handler: WebhookHandlerT) -> WebhookHandlerT:
             def call(event: Any) -> object:
@@ -224,7 +227,7 @@ class RelayBox:
 
             self._webhook_handlers.append((events, call))
             for webhooks in self._webhook_endpoints:
-                _register(webhooks, events, call)
+                webhooks.on(*events)(call)
             return handler
 
         return register
@@ -271,13 +274,6 @@ class RelayBox:
             else "Flask-Login's current_user is not authenticated"
         )
         return f"Log in to get a Relaybox token. (Debug mode: {source}.)"
-
-
-def _register(webhooks: WebhookEndpoint, events: tuple[str, ...], handler: Any) -> None:
-    if events:
-        webhooks.on(*events)(handler)
-    else:
-        webhooks.on_any(handler)
 
 
 def _webhook_view() -> Response:

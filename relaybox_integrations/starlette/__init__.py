@@ -23,17 +23,18 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..core import (
+from ..core import RelayBox
+from ..endpoint import AuthEndpoint
+from ..errors import AccessDenied, ConfigurationError, MissingMiddlewareError
+from ..flow import EndpointResponse
+from ..options import (
     DEFAULT_CORE_URL,
     DEFAULT_EXPIRES_IN,
     DEFAULT_PUBLISH_RETRIES,
     DEFAULT_PUBLISH_TIMEOUT,
-    RelayBox,
 )
-from ..endpoint import AccessDenied, AuthEndpoint, EndpointResponse
-from ..errors import ConfigurationError, RelayBoxError
 from ..permissions import PermissionsInput
-from ..webhooks import WEBHOOK_SIGNATURE_HEADER, WebhookEndpoint, WebhookEvent
+from ..webhooks import WEBHOOK_SIGNATURE_HEADER, WebhookEndpoint, WebhookEvent, event_names
 
 __all__ = [
     "AccessDenied",
@@ -71,10 +72,6 @@ _NO_RELAYBOX_MIDDLEWARE = (
     "Middleware(RelayBoxMiddleware, api_key=...) (or issuer=your_issuer) to your app's "
     "middleware list."
 )
-
-
-class MissingMiddlewareError(RelayBoxError, RuntimeError):
-    """A middleware the Relaybox integration relies on is not installed."""
 
 
 def _to_response(answer: EndpointResponse) -> Response:
@@ -333,14 +330,12 @@ class RelayBoxWebhooks:
 
     def on(self, *events: str) -> Callable[[Handler], Handler]:
         """Register the decorated ``handler(event)`` for ``events`` (``"*"``: every event)."""
+        event_names(events)  # an empty or malformed registration fails here, not when used
 
         def register(handler: Handler) -> Handler:
             call = _awaitable_hook("handler", handler)
             assert call is not None
-            if "*" in events:
-                self.endpoint.on_any(call)
-            if names := [event for event in events if event != "*"]:
-                self.endpoint.on(*names)(call)
+            self.endpoint.on(*events)(call)
             return handler
 
         return register

@@ -12,7 +12,8 @@ from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.test import AsyncClient, Client, override_settings
 
-from relaybox_integrations.django import token_issued, webhook_received
+from relaybox_integrations.django import on_webhook, token_issued, webhook_received
+from relaybox_integrations.webhooks import event_names
 from tests.support.servers import TEST_API_KEY
 
 from . import users
@@ -68,8 +69,8 @@ def _relaybox_setting(options: users.Options) -> dict[str, Any]:
     return setting
 
 
-def _receiver(name: str, handler: Callable[[Any], Any]) -> Callable[..., Any]:
-    """A ``webhook_received`` receiver calling ``handler`` for ``name`` ("*": every event).
+def _receiver(handler: Callable[[Any], Any]) -> Callable[..., Any]:
+    """A receiver for :func:`on_webhook` calling ``handler(event)``.
 
     Django runs async receivers from 5.0; on 4.2 an async handler is wrapped, as a project
     on 4.2 has to.
@@ -79,14 +80,12 @@ def _receiver(name: str, handler: Callable[[Any], Any]) -> Callable[..., Any]:
     if iscoroutinefunction(handler):
 
         async def async_receiver(sender: Any, event: Any, **kwargs: Any) -> None:
-            if name in ("*", event.event):
-                await handler(event)
+            await handler(event)
 
         return async_receiver
 
     def receiver(sender: Any, event: Any, **kwargs: Any) -> None:
-        if name in ("*", event.event):
-            handler(event)
+        handler(event)
 
     return receiver
 
@@ -150,20 +149,21 @@ class DjangoHarness:
         setting = {"API_KEY": TEST_API_KEY, "WEBHOOK_SIGNING_KEY": users.WEBHOOK_SIGNING_KEY}
         path = "/async/relaybox/webhooks" if self.is_async else "/relaybox/webhooks"
 
-        receivers = [_receiver(name, handler) for name, handler in handlers.items()]
+        receivers = [(name, _receiver(handler)) for name, handler in handlers.items()]
         caches["default"].clear()  # deliveries other tests made, with the same ids
 
         def deliver(method: str, body: bytes, headers: dict[str, str]) -> users.Answer:
             with override_settings(RELAYBOX=setting):
-                for receiver in receivers:
-                    webhook_received.connect(receiver, weak=False)
+                for name, receiver in receivers:
+                    on_webhook(name)(receiver)
                 try:
                     response = self._request(
                         method, path, body, "application/json", headers, csrf=True
                     )
                 finally:
-                    for receiver in receivers:
-                        webhook_received.disconnect(receiver)
+                    for name, receiver in receivers:
+                        uid = (receiver, frozenset(event_names((name,))))
+                        assert webhook_received.disconnect(dispatch_uid=uid)
             return users.Answer.of(response, response.content)
 
         return deliver

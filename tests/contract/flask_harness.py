@@ -75,7 +75,7 @@ class FlaskHarness:
         )
         relaybox = RelayBox(app)
         for event, handler in handlers.items():
-            relaybox.webhook_handler(*(() if event == "*" else (event,)))(handler)
+            relaybox.webhook_handler(event)(handler)
         client = app.test_client()
 
         def deliver(method: str, body: bytes, headers: dict[str, str]) -> users.Answer:

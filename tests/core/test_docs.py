@@ -6,6 +6,8 @@ import json
 import os
 import shlex
 import subprocess
+import sysconfig
+from pathlib import Path
 
 import pytest
 
@@ -31,8 +33,11 @@ def test_the_token_core_snippet_runs(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_command_line_snippet_runs() -> None:
     (console,) = code_blocks(PAGE, "The command line", language="console")
     (command,) = [line[2:] for line in console.splitlines() if line.startswith("$ relaybox token")]
+    program, *args = shlex.split(command)
+    # The environment's own script, whether or not its bin folder is on PATH.
+    script = Path(sysconfig.get_path("scripts")) / program
     result = subprocess.run(
-        shlex.split(command),
+        [str(script), *args],
         env={**os.environ, "RELAYBOX_API_KEY": API_KEY},
         capture_output=True,
         text=True,

@@ -17,7 +17,7 @@ from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
 from django.test import AsyncClient, Client, override_settings
 
-from relaybox_integrations import sign_webhook
+from relaybox_integrations import ConfigurationError, sign_webhook
 from relaybox_integrations.django import on_webhook, webhook_received
 from tests.support.django_settings import TEST_WEBHOOK_SIGNING_KEY
 from tests.support.redis_server import redis_server
@@ -93,6 +93,29 @@ def test_on_webhook_receives_its_events_only() -> None:
             dispatch_uid=(joined, frozenset({"room:join", "room:leave"}))
         )
     assert seen == ["room:join", "room:leave"]
+
+
+def test_on_webhook_star_receives_every_event() -> None:
+    seen: list[str] = []
+
+    @on_webhook("*")
+    def every(sender: Any, event: Any, **kwargs: Any) -> None:
+        seen.append(event.event)
+
+    try:
+        caches["default"].clear()
+        for number, event in enumerate(["room:join", "presence:update"]):
+            assert post(event, f"on-webhook-every-{number}") == 200
+    finally:
+        assert webhook_received.disconnect(dispatch_uid=(every, frozenset({None})))
+    assert seen == ["room:join", "presence:update"]
+
+
+def test_on_webhook_without_event_names_is_an_error_not_a_silent_receiver() -> None:
+    with pytest.raises(ConfigurationError, match='at least one event name, or "\\*"'):
+        on_webhook()
+    with pytest.raises(ConfigurationError, match="non-empty strings"):
+        on_webhook("room:join", "")
 
 
 @pytest.fixture(scope="module")

@@ -27,6 +27,8 @@ PUBLIC_MODULES = (
     "relaybox_integrations.core",
     "relaybox_integrations.endpoint",
     "relaybox_integrations.errors",
+    "relaybox_integrations.flow",
+    "relaybox_integrations.options",
     "relaybox_integrations.permissions",
     "relaybox_integrations.publishing",
     "relaybox_integrations.testing",

@@ -38,13 +38,18 @@ def test_handlers_registered_before_and_after_init_app_reach_every_app(
     first = make_app(**WEBHOOKS)
     second = make_app(**WEBHOOKS, RELAYBOX_WEBHOOK_URL="/hooks/relaybox")
 
-    @relaybox.webhook_handler()
+    @relaybox.webhook_handler("*")
     def late(event: Any) -> None:
         seen.append(("late", event.event))
 
     assert deliver(first).status_code == 200
     assert deliver(second, "room:leave", "/hooks/relaybox").status_code == 200
     assert seen == [("early", "room:join"), ("late", "room:join"), ("late", "room:leave")]
+
+
+def test_a_handler_without_event_names_is_an_error(relaybox: RelayBox) -> None:
+    with pytest.raises(ConfigurationError, match='at least one event name, or "\\*"'):
+        relaybox.webhook_handler()
 
 
 @pytest.mark.parametrize("csrf_first", [True, False])

@@ -35,6 +35,12 @@ def test_sync_handlers_run_off_the_event_loop_thread() -> None:
     assert threads[0] is not threading.main_thread()  # asyncio.run() runs the loop here
 
 
+def test_a_handler_without_event_names_is_an_error() -> None:
+    webhooks = RelayBoxWebhooks(signing_key=SIGNING_KEY)
+    with pytest.raises(ConfigurationError, match='at least one event name, or "\\*"'):
+        webhooks.on()
+
+
 def test_webhooks_or_options_not_both() -> None:
     webhooks = RelayBoxWebhooks(signing_key=SIGNING_KEY)
     with pytest.raises(ConfigurationError, match="either webhooks= or its options"):

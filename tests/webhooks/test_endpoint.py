@@ -162,7 +162,7 @@ def test_other_methods_get_405_with_allow(
 
 def test_oversize_bodies_get_413_before_and_after_reading(recorder: Recorder) -> None:
     endpoint = WebhookEndpoint(SIGNING_KEY, max_body_size=1024)
-    endpoint.on_any(recorder)
+    endpoint.on("*")(recorder)
     assert endpoint.reject_before_reading("POST", "1024") is None
     assert endpoint.reject_before_reading("POST", None) is None
     assert endpoint.reject_before_reading("POST", "chunked?") is None
@@ -210,7 +210,7 @@ def test_handlers_run_in_registration_order_catch_alls_included(store: WebhookSt
     endpoint = WebhookEndpoint(SIGNING_KEY, store=store)
     calls: list[str] = []
     endpoint.on("room:join")(lambda event: calls.append("join"))
-    endpoint.on_any(lambda event: calls.append(f"any {event.event}"))
+    endpoint.on("*")(lambda event: calls.append(f"any {event.event}"))
     endpoint.on("room:join", "room:leave")(lambda event: calls.append("join or leave"))
     deliver(endpoint, attempt("a", "room:join"))
     deliver(endpoint, attempt("b", "room:leave"))
@@ -316,7 +316,7 @@ def test_a_store_that_fails_gets_503_which_relaybox_retries(
 ) -> None:
     unreachable = redis.Redis(port=free_port(), socket_connect_timeout=1)
     endpoint = WebhookEndpoint(SIGNING_KEY, store=RedisWebhookStore(unreachable))
-    endpoint.on_any(recorder)
+    endpoint.on("*")(recorder)
     with caplog.at_level(logging.ERROR, logger="relaybox_integrations"):
         response = deliver(endpoint, attempt())
     assert response.status == 503
@@ -332,7 +332,7 @@ def test_handler_registration_is_checked() -> None:
     with pytest.raises(ConfigurationError, match="non-empty strings"):
         endpoint.on("")
     with pytest.raises(ConfigurationError, match="must be callable"):
-        endpoint.on_any("not a function")  # type: ignore[type-var]
+        endpoint.on("*")("not a function")  # type: ignore[type-var]
     with pytest.raises(ConfigurationError):
         WebhookEndpoint(SIGNING_KEY, max_body_size=0)
 
@@ -475,7 +475,7 @@ def test_async_handlers_run_once_per_id(async_store: Any) -> None:
             await asyncio.sleep(0)
             seen.append(event.id)
 
-        endpoint.on_any(lambda event: seen.append(f"sync {event.id}"))
+        endpoint.on("*")(lambda event: seen.append(f"sync {event.id}"))
         answers = [body_of(await adeliver(endpoint, attempt()))["status"] for _ in range(3)]
         assert answers == ["processed", "duplicate", "duplicate"]
         await close(endpoint.store)

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ....core import _check_expires_in
+from ....options import check_expires_in
 from ...integration import get_integration
 
 
@@ -53,7 +53,7 @@ class Command(BaseCommand):
             )
         expires_in = options["expires_in"]
         if expires_in is not None:
-            _check_expires_in(expires_in, CommandError)
+            check_expires_in(expires_in, CommandError)
         answer = endpoint.respond("GET", None, lambda: user, expires_in=expires_in)
         if answer.status != 200:
             raise CommandError(

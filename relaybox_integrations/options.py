@@ -1,0 +1,125 @@
+"""The core's options: their defaults and the checks every adapter's settings go through.
+
+Framework adapters name these options in their own settings style; they validate through
+the functions here (via the core's constructor), so a value means the same everywhere.
+This module imports nothing of the package but its errors.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Final
+from urllib.parse import urlsplit
+
+from .errors import ConfigurationError, TokenRequestError
+
+__all__ = [
+    "DEFAULT_CORE_URL",
+    "DEFAULT_EXPIRES_IN",
+    "DEFAULT_PUBLISH_RETRIES",
+    "DEFAULT_PUBLISH_TIMEOUT",
+    "MAX_EXPIRES_IN",
+    "REFRESH_MARGIN",
+    "check_client_id",
+    "check_core_url",
+    "check_expires_in",
+    "check_retries",
+    "check_timeout",
+]
+
+#: Seconds; Relaybox's own default (15 minutes).
+DEFAULT_EXPIRES_IN: Final = 900
+#: The browser client refreshes ``REFRESH_MARGIN`` seconds before expiry, so a token must
+#: live longer than that or the client refreshes without pause.
+REFRESH_MARGIN: Final = 20
+#: Seconds; the longest lifetime accepted. Relaybox closes every WebSocket after 60 minutes
+#: and the browser client refreshes before expiry, so a longer token buys nothing but a longer
+#: life for a leaked credential; a day leaves room for any deliberate choice.
+MAX_EXPIRES_IN: Final = 86_400
+#: Where Relaybox takes published events (the official library's default).
+DEFAULT_CORE_URL: Final = "https://gnet.prod.relaybox-services.net"
+#: Seconds per publish attempt, as the official library.
+DEFAULT_PUBLISH_TIMEOUT: Final = 10.0
+#: Publish attempts after the first, for failures where nothing can have been published.
+DEFAULT_PUBLISH_RETRIES: Final = 2
+
+
+def check_expires_in(value: object, error: Callable[[str], Exception]) -> int:
+    """A token lifetime in seconds; ``error(message)`` builds what is raised."""
+    if type(value) is not int:  # bool is an int subclass; 1.5 and "300" are not ints here
+        raise error(f"expires_in must be a whole number of seconds (int); got {value!r}")
+    if value <= REFRESH_MARGIN:
+        raise error(
+            f"expires_in must be more than {REFRESH_MARGIN} seconds: the browser client "
+            f"refreshes {REFRESH_MARGIN} s before expiry, so {value} s would make it refresh "
+            f"without pause; got {value}"
+        )
+    if value > MAX_EXPIRES_IN:
+        raise error(
+            f"expires_in must be at most {MAX_EXPIRES_IN} seconds (a day): Relaybox closes "
+            "every connection after 60 minutes and the client refreshes tokens before they "
+            f"expire, so a longer lifetime only extends a leaked token's use; got {value}"
+        )
+    return value
+
+
+def check_client_id(value: object) -> str:
+    """A client id as the token carries it: a non-empty str, or an int written out."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise TokenRequestError(
+            f"client_id must be a str or an int (or None for no identity); got "
+            f"{type(value).__name__}"
+        )
+    try:
+        client_id = str(value)
+    except ValueError:  # an int over Python's 4,300-digit conversion limit
+        raise TokenRequestError("client_id is an int too large to write out") from None
+    if not client_id:
+        raise TokenRequestError(
+            "client_id must not be empty; pass None to issue a token with no identity"
+        )
+    return client_id
+
+
+def check_core_url(value: object) -> str:
+    """An http(s) URL of Relaybox's core, without a trailing slash."""
+    # The value is never echoed: a mixed-up environment could hold the API key here.
+    if not isinstance(value, str):
+        raise ConfigurationError("core_url", f"core_url must be a str; got {type(value).__name__}")
+    example = f"an http:// or https:// URL with a host, such as {DEFAULT_CORE_URL}"
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - parsing the port is the check
+    except ValueError:
+        raise ConfigurationError("core_url", f"core_url is not a URL; expected {example}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError("core_url", f"core_url must be {example}")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ConfigurationError(
+            "core_url", "core_url must not carry a query, a fragment or credentials"
+        )
+    return value.rstrip("/")
+
+
+def check_timeout(value: object) -> float:
+    """Seconds one publish attempt may take."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigurationError(
+            "timeout", f"timeout must be a number of seconds; got {type(value).__name__}"
+        )
+    if not math.isfinite(value) or value <= 0:
+        raise ConfigurationError(
+            "timeout", f"timeout must be finite and above 0 seconds; got {value}"
+        )
+    return float(value)
+
+
+def check_retries(value: object) -> int:
+    """Publish attempts after the first."""
+    shown = value if type(value) in (int, float, bool) else type(value).__name__
+    if type(value) is not int or not 0 <= value <= 10:
+        raise ConfigurationError(
+            "retries", f"retries must be a whole number from 0 to 10; got {shown}"
+        )
+    return value
