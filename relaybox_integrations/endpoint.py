@@ -1,8 +1,9 @@
 """The auth endpoint's whole request flow, once for every framework.
 
 An adapter hands :class:`AuthEndpoint` the request's method, the request object and a way to
-load the user; the endpoint decides everything else and returns an :class:`EndpointResponse`
-that the adapter copies into its framework's type. Every adapter therefore answers alike:
+load the user; the endpoint decides everything else and returns an
+:class:`~relaybox_integrations.EndpointResponse` that the adapter copies into its framework's
+type. Every adapter therefore answers alike:
 
 - ``Cache-Control: no-store`` on every answer; JSON bodies, apart from the empty 204;
 - OPTIONS: 204 with ``Allow``, without looking at the user; methods other than GET, POST and
@@ -17,13 +18,14 @@ that the adapter copies into its framework's type. Every adapter therefore answe
   shared identity;
 - anonymous: 401 JSON, unless anonymous tokens are allowed (then a token without
   ``clientId``);
-- a hook raising :class:`AccessDenied`: 403 JSON with its message;
+- a hook raising :class:`~relaybox_integrations.AccessDenied`: 403 JSON with its message;
 - after a token is minted, the ``token_issued`` callback gets ``request``, ``user``,
   ``client_id`` (a ``str``, or None), ``expires_in`` and ``permissions`` (what the
   permissions hook returned; None for the configured default), never the token.
 
-The flow is written once, as a generator of calls, and run by :func:`run` (sync frameworks:
-each call is made plainly) or :func:`arun` (asyncio: a call's result is awaited when it is
+The flow is written once, as a generator of calls, and run by
+:func:`~relaybox_integrations.flow.run` (sync frameworks: each call is made plainly) or
+:func:`~relaybox_integrations.flow.arun` (asyncio: a call's result is awaited when it is
 awaitable). Adapters adapt the hooks to the style they run in before handing them over.
 """
 

@@ -17,17 +17,17 @@ from typing import Any, Generic, TypeAlias, TypeVar
 __all__ = [
     "JSON_HEADERS",
     "NO_STORE",
-    "Call",
     "EndpointResponse",
-    "Flow",
     "arun",
     "json_error",
     "run",
 ]
 
-# A token response is a credential (RFC 6749 §5.1); errors must not be cached either, or a
-# user who logs in would keep getting the cached 401.
+#: Headers that keep an answer out of every cache. A token response is a credential
+#: (RFC 6749 §5.1); errors must not be cached either, or a user who logs in would keep
+#: getting the cached 401.
 NO_STORE = (("Cache-Control", "no-store"), ("Pragma", "no-cache"))
+#: A JSON answer's headers, never cached.
 JSON_HEADERS = (("Content-Type", "application/json"), *NO_STORE)
 
 

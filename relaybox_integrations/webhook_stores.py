@@ -159,6 +159,7 @@ return 0
 """
 _IN_PROGRESS = ClaimOutcome.IN_PROGRESS.value
 _DONE = ClaimOutcome.DONE.value
+#: What the stores put before a delivery id to make their key.
 DEFAULT_PREFIX: Final = "relaybox:webhook:"
 
 

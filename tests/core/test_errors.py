@@ -11,6 +11,7 @@ import relaybox_integrations
 from relaybox_integrations import (
     AccessDenied,
     ConfigurationError,
+    MissingMiddlewareError,
     PublishError,
     PublishOutcomeUnknownError,
     PublishRequestError,
@@ -25,6 +26,7 @@ from relaybox_integrations import (
 ERRORS = [
     AccessDenied("m"),
     ConfigurationError("api_key", "m"),
+    MissingMiddlewareError("m"),
     TokenRequestError("m"),
     TokenTooLargeError("m"),
     TokenVerificationError("m"),
