@@ -200,7 +200,8 @@ def event_names(events: tuple[object, ...]) -> tuple[str | None, ...]:
     return tuple(checked)
 
 
-def _check_tolerance(value: object) -> float | None:
+def check_tolerance(value: object) -> float | None:
+    """A replay window in seconds (or a timedelta), or None for no timestamp check."""
     if value is None:
         return None
     if isinstance(value, datetime.timedelta):
@@ -216,6 +217,26 @@ def _check_tolerance(value: object) -> float | None:
             f"the timestamp check off; got {value!r}",
         )
     return float(value)
+
+
+def check_max_body_size(value: object) -> int:
+    """The largest delivery body accepted, in bytes: a positive int."""
+    if type(value) is not int or value <= 0:
+        raise ConfigurationError(
+            "max_body_size", f"max_body_size must be a positive int; got {value!r}"
+        )
+    return value
+
+
+def check_signing_key(value: object) -> None:
+    """Raise :class:`ConfigurationError` if ``value`` cannot be a webhook signing key.
+
+    The message describes the problem without echoing any of the key.
+    """
+    try:
+        _SigningKey(value)
+    finally:
+        del value
 
 
 def verify_webhook(
@@ -240,7 +261,7 @@ def verify_webhook(
         key = _keyed(signing_key)
     finally:
         del signing_key
-    checked_tolerance = _check_tolerance(tolerance)
+    checked_tolerance = check_tolerance(tolerance)
     if now is None:
         now = time.time()
     elif isinstance(now, bool) or not isinstance(now, (int, float)):
@@ -479,12 +500,8 @@ class WebhookEndpoint:
             self._signing_key = _SigningKey(signing_key)
         finally:
             del signing_key
-        self.tolerance = _check_tolerance(tolerance)
-        if type(max_body_size) is not int or max_body_size <= 0:
-            raise ConfigurationError(
-                "max_body_size", f"max_body_size must be a positive int; got {max_body_size!r}"
-            )
-        self.max_body_size = max_body_size
+        self.tolerance = check_tolerance(tolerance)
+        self.max_body_size = check_max_body_size(max_body_size)
         self.store: WebhookStore = InMemoryWebhookStore() if store is None else store
         self._clock = clock
         self._handlers: list[tuple[str | None, WebhookHandler]] = []

@@ -15,7 +15,7 @@ accept the views accept; requests run the same checks before building. Ids:
   routed; ``E011`` ``WEBHOOK_TOLERANCE`` invalid; ``E012`` ``WEBHOOK_CACHE`` not a
   configured cache; ``E013`` ``CORE_URL`` not an http(s) URL; ``E014`` ``PUBLISH_TIMEOUT``
   or ``PUBLISH_RETRIES`` invalid; ``E015`` ``WEBHOOK_CACHE`` a ``DummyCache``, which stores
-  nothing
+  nothing; ``E016`` ``WEBHOOK_MAX_BODY_SIZE`` not a positive int
 - ``relaybox.W002`` ``WEBHOOK_CACHE`` a ``LocMemCache``: per process, and it forgets ids
   past its ``MAX_ENTRIES``
 - ``relaybox.W001`` the API secret is shorter than HS256 keys should be
@@ -31,9 +31,10 @@ from typing import Any
 
 from django.core.checks import CheckMessage, Error
 
+from ..config import option_named
 from .conf import raw_settings
 from .integration import configure
-from .validation import HINTS, error
+from .validation import error
 from .webhooks import WebhookView
 
 __all__ = ["check_settings"]
@@ -55,7 +56,7 @@ def _webhook_problems(raw: Mapping[str, object]) -> Iterator[Error]:
     if raw.get("WEBHOOK_SIGNING_KEY") is None and _routes(WebhookView):
         message = "is not set, but a Relaybox webhook view is routed"
         yield error(
-            "relaybox.E010", "WEBHOOK_SIGNING_KEY", message, HINTS["WEBHOOK_SIGNING_KEY"][1]
+            "relaybox.E010", "WEBHOOK_SIGNING_KEY", message, option_named("signing_key").hint
         )
     # A malformed key or tolerance is reported when the whole setting is built.
 

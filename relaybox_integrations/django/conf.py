@@ -6,34 +6,21 @@ This module only reads; :mod:`.checks` says what is wrong with a value, and
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Final
 
 from django.conf import settings
 
-from ..options import (
-    DEFAULT_CORE_URL,
-    DEFAULT_EXPIRES_IN,
-    DEFAULT_PUBLISH_RETRIES,
-    DEFAULT_PUBLISH_TIMEOUT,
-)
-from ..webhooks import DEFAULT_WEBHOOK_TOLERANCE
+from ..config import OPTIONS, option_named
 
-__all__ = ["DEFAULTS", "raw_settings", "setting"]
+__all__ = ["DEFAULTS", "OptionValues", "raw_settings", "setting"]
 
-#: Every key ``RELAYBOX`` accepts, with its default. ``API_KEY`` has none: it is required.
+#: Every key ``RELAYBOX`` accepts, with its default: the package's options (``API_KEY`` has
+#: none: it is required), then Django's own: the hooks and the cache that deduplicates.
 DEFAULTS: Final[Mapping[str, object]] = {
-    "API_KEY": None,
-    "TOKEN_EXPIRES_IN": DEFAULT_EXPIRES_IN,
-    "PERMISSIONS": None,
+    **{option.key: option.default for option in OPTIONS},
     "CLIENT_ID_HOOK": None,
     "PERMISSIONS_HOOK": None,
-    "ALLOW_ANONYMOUS": False,
-    "CORE_URL": DEFAULT_CORE_URL,
-    "PUBLISH_TIMEOUT": DEFAULT_PUBLISH_TIMEOUT,
-    "PUBLISH_RETRIES": DEFAULT_PUBLISH_RETRIES,
-    "WEBHOOK_SIGNING_KEY": None,
-    "WEBHOOK_TOLERANCE": DEFAULT_WEBHOOK_TOLERANCE,
     "WEBHOOK_CACHE": "default",
 }
 
@@ -49,3 +36,23 @@ def setting(key: str) -> object:
     raw = raw_settings()
     assert isinstance(raw, Mapping)
     return raw.get(key, DEFAULTS[key])
+
+
+class OptionValues(Mapping[str, object]):
+    """``RELAYBOX``'s package options by keyword (``expires_in``...), read when looked up.
+
+    Its ``repr()`` shows no value: Django's debug page prints every local of a failing
+    frame, and these include the API key.
+    """
+
+    def __getitem__(self, name: str) -> object:
+        return setting(option_named(name).key)
+
+    def __iter__(self) -> Iterator[str]:
+        return (option.name for option in OPTIONS)
+
+    def __len__(self) -> int:
+        return len(OPTIONS)
+
+    def __repr__(self) -> str:
+        return "<RELAYBOX options>"

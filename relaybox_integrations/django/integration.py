@@ -22,11 +22,12 @@ from django.core.signals import setting_changed
 from django.dispatch import Signal
 from django.views.decorators.debug import sensitive_variables
 
+from ..config import options_for
 from ..core import RelayBox
 from ..endpoint import AuthEndpoint
 from ..errors import ConfigurationError, ShortSecretWarning
 from ..webhooks import EVERY_EVENT, WebhookEndpoint, WebhookEvent
-from .conf import setting
+from .conf import OptionValues, setting
 from .signals import token_issued, webhook_received
 from .stores import AsyncCacheWebhookStore, CacheWebhookStore
 from .validation import core_error, load_hook, problems
@@ -123,17 +124,10 @@ async def _asend(
 @sensitive_variables()
 def build() -> Integration:
     """Build from ``RELAYBOX`` (checked already); raises the core's ConfigurationError."""
-    relaybox = RelayBox(
-        setting("API_KEY"),  # type: ignore[arg-type]  # the core checks every type
-        expires_in=setting("TOKEN_EXPIRES_IN"),  # type: ignore[arg-type]
-        permissions=setting("PERMISSIONS"),  # type: ignore[arg-type]
-        core_url=setting("CORE_URL"),  # type: ignore[arg-type]
-        timeout=setting("PUBLISH_TIMEOUT"),  # type: ignore[arg-type]
-        retries=setting("PUBLISH_RETRIES"),  # type: ignore[arg-type]
-    )
+    values = OptionValues()
+    relaybox = RelayBox(**options_for("core", values))
     client_id = load_hook("CLIENT_ID_HOOK")
     permissions_hook = load_hook("PERMISSIONS_HOOK")
-    allow_anonymous: Any = setting("ALLOW_ANONYMOUS")
 
     def endpoint(adapt: Callable[..., Any], audit: Callable[..., Any]) -> AuthEndpoint:
         permissions = None
@@ -145,13 +139,13 @@ def build() -> Integration:
 
         return AuthEndpoint(
             relaybox,
-            allow_anonymous=allow_anonymous,
+            **options_for("endpoint", values),
             client_id=None if client_id is None else adapt(client_id),
             permissions=permissions,
             token_issued=audit,
         )
 
-    webhooks = None if setting("WEBHOOK_SIGNING_KEY") is None else _build_webhooks()
+    webhooks = None if values["signing_key"] is None else _build_webhooks(values)
     return Integration(relaybox, endpoint(_sync, _send), endpoint(_async, _asend), webhooks)
 
 
@@ -168,7 +162,7 @@ async def _asend_webhook(event: WebhookEvent) -> None:
 
 
 @sensitive_variables()
-def _build_webhooks() -> Webhooks:
+def _build_webhooks(values: OptionValues) -> Webhooks:
     from django.core.cache import caches
 
     cache = caches[str(setting("WEBHOOK_CACHE"))]
@@ -177,11 +171,7 @@ def _build_webhooks() -> Webhooks:
         (CacheWebhookStore(cache), _send_webhook),
         (AsyncCacheWebhookStore(cache), _asend_webhook),
     ):
-        endpoint = WebhookEndpoint(
-            setting("WEBHOOK_SIGNING_KEY"),  # type: ignore[arg-type]  # the core checks it
-            store=store,
-            tolerance=setting("WEBHOOK_TOLERANCE"),  # type: ignore[arg-type]
-        )
+        endpoint = WebhookEndpoint(store=store, **options_for("webhooks", values))
         endpoint.on(EVERY_EVENT)(send)
         endpoints.append(endpoint)
     return Webhooks(*endpoints)

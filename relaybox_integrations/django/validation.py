@@ -16,70 +16,13 @@ from django.core.checks import CheckMessage, Error
 from django.core.checks import Warning as CheckWarning
 from django.utils.module_loading import import_string
 
+from ..config import OPTIONS, option_named
+from ..config import problems as config_problems
 from ..core import ApiKey
 from ..errors import ConfigurationError
-from ..options import DEFAULT_EXPIRES_IN, MAX_EXPIRES_IN, REFRESH_MARGIN, check_expires_in
-from ..permissions import validate_permissions
 from .conf import DEFAULTS, raw_settings, setting
 
 __all__ = ["core_error", "error", "load_hook", "problems"]
-
-HINTS: Final[Mapping[str, tuple[str, str]]] = {
-    "API_KEY": (
-        "relaybox.E002",
-        "Copy the whole key from your Relaybox dashboard: '<appPid>.<keyId>:<secret>'.",
-    ),
-    "TOKEN_EXPIRES_IN": (
-        "relaybox.E003",
-        f"Use a whole number of seconds above {REFRESH_MARGIN} and at most {MAX_EXPIRES_IN}; "
-        f"the default is {DEFAULT_EXPIRES_IN}.",
-    ),
-    "PERMISSIONS": (
-        "relaybox.E004",
-        'Use a dict of room to permission names, e.g. {"chat:*": ["subscribe", "publish"]}, '
-        'a list such as ["*"], or None for the API key\'s own permissions.',
-    ),
-    "ALLOW_ANONYMOUS": (
-        "relaybox.E005",
-        "Use True to give anonymous visitors tokens without a clientId, or False (the "
-        "default) to answer them 401.",
-    ),
-    "CORE_URL": (
-        "relaybox.E013",
-        "Leave it unset for Relaybox's own service, or give a URL such as "
-        "'https://gnet.prod.relaybox-services.net'.",
-    ),
-    "PUBLISH_TIMEOUT": (
-        "relaybox.E014",
-        "Use the seconds one publish attempt may take (default 10; a view waits that long "
-        "times the attempts at worst).",
-    ),
-    "PUBLISH_RETRIES": (
-        "relaybox.E014",
-        "Use how often a publish that never reached Relaybox is tried again, 0 to 10 (default 2).",
-    ),
-    "WEBHOOK_SIGNING_KEY": (
-        "relaybox.E010",
-        "Copy the signing key of the webhook in your Relaybox dashboard, e.g. "
-        'os.environ["RELAYBOX_WEBHOOK_SIGNING_KEY"].',
-    ),
-    "WEBHOOK_TOLERANCE": (
-        "relaybox.E011",
-        "Use a number of seconds (default 300), or None to turn the timestamp check off.",
-    ),
-}
-#: The core's option names, as users spell them in ``RELAYBOX``.
-CORE_OPTIONS: Final[Mapping[str, str]] = {
-    "api_key": "API_KEY",
-    "expires_in": "TOKEN_EXPIRES_IN",
-    "permissions": "PERMISSIONS",
-    "allow_anonymous": "ALLOW_ANONYMOUS",
-    "core_url": "CORE_URL",
-    "timeout": "PUBLISH_TIMEOUT",
-    "retries": "PUBLISH_RETRIES",
-    "signing_key": "WEBHOOK_SIGNING_KEY",
-    "tolerance": "WEBHOOK_TOLERANCE",
-}
 
 
 def error(check_id: str, key: str | None, message: str, hint: str) -> Error:
@@ -90,9 +33,8 @@ def error(check_id: str, key: str | None, message: str, hint: str) -> Error:
 
 def core_error(exc: ConfigurationError) -> Error:
     """The core's configuration error, named as the ``RELAYBOX`` key users wrote."""
-    key = CORE_OPTIONS.get(exc.setting, exc.setting.upper())
-    check_id, hint = HINTS[key]
-    return error(check_id, key, exc.message, hint)
+    option = option_named(exc.setting)
+    return error(option.check_id, option.key, exc.message, option.hint)
 
 
 def load_hook(key: str) -> Callable[..., Any] | None:
@@ -140,21 +82,13 @@ def _option_problems(raw: Mapping[str, object]) -> Iterator[CheckMessage]:
             close = difflib.get_close_matches(str(key), list(DEFAULTS), n=1)
             hint = f"Did you mean {close[0]!r}?" if close else f"Known keys: {', '.join(DEFAULTS)}."
             yield error("relaybox.E006", str(key), "is not a known setting", hint)
-    expires_in = raw.get("TOKEN_EXPIRES_IN", DEFAULTS["TOKEN_EXPIRES_IN"])
-    permissions = raw.get("PERMISSIONS")
-    allow_anonymous = raw.get("ALLOW_ANONYMOUS", False)
-    try:
-        check_expires_in(expires_in, lambda message: ConfigurationError("expires_in", message))
-    except ConfigurationError as exc:
+    given = {
+        option.name: raw[option.key]
+        for option in OPTIONS
+        if option.key in raw and option.key != "API_KEY"  # the key has checks of its own
+    }
+    for exc in config_problems(given):
         yield core_error(exc)
-    if permissions is not None:
-        try:
-            validate_permissions(permissions)
-        except ValueError as exc:
-            yield core_error(ConfigurationError("permissions", str(exc)))
-    if not isinstance(allow_anonymous, bool):
-        message = f"must be True or False; got {allow_anonymous!r}"
-        yield core_error(ConfigurationError("allow_anonymous", message))
     cache = raw.get("WEBHOOK_CACHE", DEFAULTS["WEBHOOK_CACHE"])
     if cache not in settings.CACHES:
         hint = "Name a cache in CACHES (a shared one, such as Redis, with several processes)."

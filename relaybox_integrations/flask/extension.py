@@ -21,20 +21,14 @@ from flask.cli import with_appcontext
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Rule
 
+from ..config import OPTIONS, option_named, options_for
 from ..core import RelayBox as CoreRelayBox
 from ..endpoint import AuthEndpoint
 from ..errors import ConfigurationError
 from ..flow import EndpointResponse, json_error
-from ..options import (
-    DEFAULT_CORE_URL,
-    DEFAULT_EXPIRES_IN,
-    DEFAULT_PUBLISH_RETRIES,
-    DEFAULT_PUBLISH_TIMEOUT,
-)
 from ..permissions import PermissionsInput
 from ..webhook_stores import InMemoryWebhookStore
 from ..webhooks import (
-    DEFAULT_WEBHOOK_TOLERANCE,
     WEBHOOK_SIGNATURE_HEADER,
     WebhookEndpoint,
     WebhookHandler,
@@ -59,19 +53,8 @@ __all__ = ["ClientIdLoader", "PermissionsLoader", "RelayBox", "RelayBoxState", "
 _DEFAULT_AUTH_URL: Final = "/user/auth"
 _DEFAULT_WEBHOOK_URL: Final = "/relaybox/webhooks"
 _EXTENSION_KEY: Final = "relaybox"
-# Core option name -> the app.config key it comes from, for error messages.
-_CONFIG_KEYS: Final = {
-    "api_key": "RELAYBOX_API_KEY",
-    "expires_in": "RELAYBOX_TOKEN_EXPIRES_IN",
-    "permissions": "RELAYBOX_PERMISSIONS",
-    "allow_anonymous": "RELAYBOX_ALLOW_ANONYMOUS",
-    "signing_key": "RELAYBOX_WEBHOOK_SIGNING_KEY",
-    "tolerance": "RELAYBOX_WEBHOOK_TOLERANCE",
-    "store": "RELAYBOX_WEBHOOK_STORE",
-    "core_url": "RELAYBOX_CORE_URL",
-    "timeout": "RELAYBOX_PUBLISH_TIMEOUT",
-    "retries": "RELAYBOX_PUBLISH_RETRIES",
-}
+#: Every option's ``app.config`` key is this prefix and the option's key.
+_PREFIX: Final = "RELAYBOX_"
 
 ClientIdValue: TypeAlias = str | int | None
 #: ``() -> client id``: str or int, or None for "no identity"; may be ``async``.
@@ -155,10 +138,10 @@ class RelayBox:
                 f"RelayBox is already initialised on the application {app.name!r}; "
                 "call init_app once per application"
             )
-        relaybox, allow_anonymous, auth_url = _from_config(app.config)
+        relaybox, endpoint_options, auth_url = _from_config(app.config)
         endpoint = AuthEndpoint(
             relaybox,
-            allow_anonymous=allow_anonymous,
+            **endpoint_options,
             permissions=self._permissions,
             token_issued=_send_token_issued,
         )
@@ -186,12 +169,11 @@ class RelayBox:
         url = _url_path(app.config, "RELAYBOX_WEBHOOK_URL", _DEFAULT_WEBHOOK_URL)
         try:
             webhooks = WebhookEndpoint(
-                app.config["RELAYBOX_WEBHOOK_SIGNING_KEY"],
                 store=app.config.get("RELAYBOX_WEBHOOK_STORE") or InMemoryWebhookStore(),
-                tolerance=app.config.get("RELAYBOX_WEBHOOK_TOLERANCE", DEFAULT_WEBHOOK_TOLERANCE),
+                **options_for("webhooks", _given(app.config)),
             )
         except ConfigurationError as exc:
-            raise exc.renamed(_CONFIG_KEYS.get(exc.setting, exc.setting)) from None
+            raise _renamed(exc) from None
         for events, handler in self._webhook_handlers:
             webhooks.on(*events)(handler)
         self._webhook_endpoints.add(webhooks)
@@ -332,7 +314,22 @@ def get_state(app: Flask | None = None) -> RelayBoxState:
     return state
 
 
-def _from_config(config: Mapping[str, Any]) -> tuple[CoreRelayBox, Any, str]:
+def _given(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The package's options ``config`` sets, by keyword."""
+    return {
+        option.name: config[_PREFIX + option.key]
+        for option in OPTIONS
+        if _PREFIX + option.key in config
+    }
+
+
+def _renamed(exc: ConfigurationError) -> ConfigurationError:
+    """The core's error, naming the ``app.config`` key users wrote."""
+    key = "WEBHOOK_STORE" if exc.setting == "store" else option_named(exc.setting).key
+    return exc.renamed(_PREFIX + key)
+
+
+def _from_config(config: Mapping[str, Any]) -> tuple[CoreRelayBox, dict[str, Any], str]:
     api_key = config.get("RELAYBOX_API_KEY")
     if api_key is None or api_key == "":
         raise ConfigurationError(
@@ -340,20 +337,14 @@ def _from_config(config: Mapping[str, Any]) -> tuple[CoreRelayBox, Any, str]:
             "not set in app.config; set it to your Relaybox API key, '<appPid>.<keyId>:<secret>'",
         ).renamed("RELAYBOX_API_KEY")
     auth_url = _url_path(config, "RELAYBOX_AUTH_URL", _DEFAULT_AUTH_URL)
-    allow_anonymous = config.get("RELAYBOX_ALLOW_ANONYMOUS", False)
+    given = _given(config)
+    endpoint_options = options_for("endpoint", given)
     try:
-        relaybox = CoreRelayBox(
-            api_key,
-            expires_in=config.get("RELAYBOX_TOKEN_EXPIRES_IN", DEFAULT_EXPIRES_IN),
-            permissions=config.get("RELAYBOX_PERMISSIONS"),
-            core_url=config.get("RELAYBOX_CORE_URL", DEFAULT_CORE_URL),
-            timeout=config.get("RELAYBOX_PUBLISH_TIMEOUT", DEFAULT_PUBLISH_TIMEOUT),
-            retries=config.get("RELAYBOX_PUBLISH_RETRIES", DEFAULT_PUBLISH_RETRIES),
-        )
-        AuthEndpoint(relaybox, allow_anonymous=allow_anonymous)  # checks the flag
+        relaybox = CoreRelayBox(**options_for("core", given))
+        AuthEndpoint(relaybox, **endpoint_options)  # checks the endpoint's options
     except ConfigurationError as exc:
-        raise exc.renamed(_CONFIG_KEYS[exc.setting]) from None
-    return relaybox, allow_anonymous, auth_url
+        raise _renamed(exc) from None
+    return relaybox, endpoint_options, auth_url
 
 
 def _url_path(config: Mapping[str, Any], key: str, default: str) -> str:
