@@ -68,7 +68,7 @@ def _expires_in(value: object) -> int:
 def _permissions(value: object) -> None:
     if value is not None:
         try:
-            validate_permissions(value)  # type: ignore[arg-type]  # it checks every type
+            validate_permissions(value)
         except ValueError as exc:
             raise ConfigurationError("permissions", str(exc)) from None
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
+
 import pytest
 
 from relaybox_integrations import AuthEndpoint, RelayBox, WebhookEndpoint, sign_webhook
