@@ -122,7 +122,7 @@ class AuthEndpoint:
 
     - ``client_id(user)``: a logged-in user's client id (default
       :func:`~relaybox_integrations.endpoint.default_client_id`);
-    - ``permissions(request, user, client_id)``: inline permissions, or None for the
+    - ``get_permissions(request, user, client_id)``: inline permissions, or None for the
       default; called for logged-in users, and for anonymous ones when they get tokens;
     - ``token_issued(request, user, client_id, expires_in, permissions)``: after minting.
     """
@@ -141,7 +141,7 @@ class AuthEndpoint:
         *,
         allow_anonymous: bool = False,
         client_id: Callable[[Any], Any] | None = None,
-        permissions: Callable[[Any, Any, str | None], Any] | None = None,
+        get_permissions: Callable[[Any, Any, str | None], Any] | None = None,
         token_issued: Callable[..., Any] | None = None,
     ) -> None:
         if not isinstance(allow_anonymous, bool):
@@ -150,7 +150,7 @@ class AuthEndpoint:
             )
         for name, hook in (
             ("client_id", client_id),
-            ("permissions", permissions),
+            ("get_permissions", get_permissions),
             ("token_issued", token_issued),
         ):
             if hook is not None and not callable(hook):
@@ -158,7 +158,7 @@ class AuthEndpoint:
         self.relaybox = relaybox
         self.allow_anonymous = allow_anonymous
         self._client_id = client_id or default_client_id
-        self._permissions = permissions
+        self._permissions = get_permissions
         self._token_issued = token_issued
 
     def __repr__(self) -> str:

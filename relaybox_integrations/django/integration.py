@@ -127,21 +127,14 @@ def build() -> Integration:
     values = OptionValues()
     relaybox = RelayBox(**options_for("core", values))
     client_id = load_hook("CLIENT_ID_HOOK")
-    permissions_hook = load_hook("PERMISSIONS_HOOK")
+    get_permissions = load_hook("PERMISSIONS_HOOK")
 
     def endpoint(adapt: Callable[..., Any], audit: Callable[..., Any]) -> AuthEndpoint:
-        permissions = None
-        if permissions_hook is not None:
-            adapted = adapt(permissions_hook)
-
-            def permissions(request: Any, user: Any, client_id: Any) -> Any:
-                return adapted(request, user)
-
         return AuthEndpoint(
             relaybox,
             **options_for("endpoint", values),
             client_id=None if client_id is None else adapt(client_id),
-            permissions=permissions,
+            get_permissions=None if get_permissions is None else adapt(get_permissions),
             token_issued=audit,
         )
 

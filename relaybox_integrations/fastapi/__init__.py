@@ -27,6 +27,7 @@ from ..starlette import (
     RelayBoxMiddleware,
     RelayBoxWebhooks,
     get_issuer,
+    get_relaybox,
     relaybox_routes,
     relaybox_webhook_routes,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "WebhookAnswer",
     "WebhookBody",
     "get_issuer",
+    "get_relaybox",
     "relaybox_router",
     "relaybox_webhook_router",
 ]
@@ -97,10 +99,10 @@ def relaybox_router(
     shared 405 answer.
     """
     relaybox = RelayBoxIssuer.from_options(issuer, **options)
-    if relaybox.has_client_id_hook:
+    if relaybox.has_user_loader:
         raise ConfigurationError(
-            "client_id",
-            "client_id: relaybox_router takes the user from dependency=; "
+            "load_user",
+            "load_user: relaybox_router takes the user from dependency=; "
             "configure one or the other",
         )
     if not callable(dependency):

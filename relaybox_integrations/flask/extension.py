@@ -23,7 +23,7 @@ from werkzeug.routing import Rule
 
 from ..config import OPTIONS, option_named, options_for
 from ..core import RelayBox as CoreRelayBox
-from ..endpoint import AuthEndpoint
+from ..endpoint import AuthEndpoint, default_client_id
 from ..errors import ConfigurationError
 from ..flow import EndpointResponse, json_error
 from ..permissions import PermissionsInput
@@ -48,7 +48,15 @@ try:
 except ImportError:  # Flask-WTF is optional
     CSRFError = None
 
-__all__ = ["ClientIdLoader", "PermissionsLoader", "RelayBox", "RelayBoxState", "get_state"]
+__all__ = [
+    "ClientIdHook",
+    "PermissionsHook",
+    "RelayBox",
+    "RelayBoxState",
+    "UserLoader",
+    "get_relaybox",
+    "get_state",
+]
 
 _DEFAULT_AUTH_URL: Final = "/user/auth"
 _DEFAULT_WEBHOOK_URL: Final = "/relaybox/webhooks"
@@ -57,21 +65,26 @@ _EXTENSION_KEY: Final = "relaybox"
 _PREFIX: Final = "RELAYBOX_"
 
 ClientIdValue: TypeAlias = str | int | None
-#: ``() -> client id``: str or int, or None for "no identity"; may be ``async``.
-ClientIdLoader: TypeAlias = Callable[[], ClientIdValue | Awaitable[ClientIdValue]]
-#: ``(client id) -> permissions``: None keeps ``RELAYBOX_PERMISSIONS``; may be ``async``.
-PermissionsLoader: TypeAlias = Callable[
-    [str | None], PermissionsInput | Awaitable[PermissionsInput | None] | None
+#: ``() -> user``: who is asking, in place of Flask-Login's ``current_user``: a user object,
+#: a client id (str or int), or None for nobody; may be ``async``.
+UserLoader: TypeAlias = Callable[[], Any]
+#: ``(user) -> client id``: a logged-in user's id in tokens; may be ``async``.
+ClientIdHook: TypeAlias = Callable[[Any], ClientIdValue | Awaitable[ClientIdValue]]
+#: ``(request, user, client_id) -> permissions``: None keeps ``RELAYBOX_PERMISSIONS``; may be
+#: ``async``. ``client_id`` is a str, as in the token, or None for an anonymous visitor.
+PermissionsHook: TypeAlias = Callable[
+    [Any, Any, str | None], PermissionsInput | Awaitable[PermissionsInput | None] | None
 ]
 WebhookHandlerT = TypeVar("WebhookHandlerT", bound=WebhookHandler)
-ClientIdLoaderT = TypeVar("ClientIdLoaderT", bound=ClientIdLoader)
-PermissionsLoaderT = TypeVar("PermissionsLoaderT", bound=PermissionsLoader)
+UserLoaderT = TypeVar("UserLoaderT", bound=UserLoader)
+ClientIdHookT = TypeVar("ClientIdHookT", bound=ClientIdHook)
+PermissionsHookT = TypeVar("PermissionsHookT", bound=PermissionsHook)
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
 _NO_IDENTITY = (
     "RelayBox cannot tell who the user is: register a loader with "
-    "@relaybox.client_id_loader, or set up Flask-Login (LoginManager.init_app(app)) so that "
+    "@relaybox.load_user, or set up Flask-Login (LoginManager.init_app(app)) so that "
     "current_user is used"
 )
 
@@ -110,15 +123,22 @@ class RelayBox:
     """Adds the Relaybox auth endpoint to Flask applications.
 
     ``RelayBox(app)``, or ``RelayBox()`` then :meth:`init_app` in an application factory.
-    The user's identity is Flask-Login's ``current_user`` unless a loader is registered with
-    :meth:`client_id_loader`; it never comes from what the browser sends.
+    Who is asking is Flask-Login's ``current_user`` unless a loader is registered with
+    :meth:`load_user`; it never comes from what the browser sends. Hooks, registered with
+    decorators before or after :meth:`init_app`, may be ``async``:
+
+    - :meth:`load_user`: who is asking, instead of ``current_user``;
+    - :meth:`client_id`: a logged-in user's client id (default
+      :func:`~relaybox_integrations.endpoint.default_client_id`);
+    - :meth:`get_permissions`: per-user inline permissions.
     """
 
     def __init__(self, app: Flask | None = None) -> None:
-        #: The function registered with :meth:`client_id_loader`, if any.
-        self.client_id_callback: ClientIdLoader | None = None
-        #: The function registered with :meth:`permissions_loader`, if any.
-        self.permissions_callback: PermissionsLoader | None = None
+        #: The functions registered with :meth:`load_user`, :meth:`client_id` and
+        #: :meth:`get_permissions`, if any.
+        self.user_loader: UserLoader | None = None
+        self.client_id_hook: ClientIdHook | None = None
+        self.permissions_hook: PermissionsHook | None = None
         self._webhook_handlers: list[tuple[tuple[str, ...], WebhookHandler]] = []
         self._webhook_endpoints: weakref.WeakSet[WebhookEndpoint] = weakref.WeakSet()
         if app is not None:
@@ -142,7 +162,8 @@ class RelayBox:
         endpoint = AuthEndpoint(
             relaybox,
             **endpoint_options,
-            permissions=self._permissions,
+            client_id=self._client_id,
+            get_permissions=self._get_permissions,
             token_issued=_send_token_issued,
         )
         # A fresh blueprint per application: blueprints keep a record of their registrations.
@@ -214,45 +235,59 @@ class RelayBox:
 
         return register
 
-    def client_id_loader(self, loader: ClientIdLoaderT) -> ClientIdLoaderT:
-        """Register ``loader() -> client id`` in place of Flask-Login's ``current_user``.
+    def load_user(self, loader: UserLoaderT) -> UserLoaderT:
+        """Register ``loader() -> user`` in place of Flask-Login's ``current_user``.
 
-        Return a str or int, or None when the user is not logged in; raise
-        :class:`~relaybox_integrations.AccessDenied` to refuse the user (403).
+        Return a user object, a client id (str or int), or None when nobody is logged in;
+        raise :class:`~relaybox_integrations.AccessDenied` to refuse the user (403).
         """
-        self.client_id_callback = loader
+        self.user_loader = loader
         return loader
 
-    def permissions_loader(self, loader: PermissionsLoaderT) -> PermissionsLoaderT:
-        """Register ``loader(client_id) -> permissions`` for per-user inline permissions.
+    def client_id(self, hook: ClientIdHookT) -> ClientIdHookT:
+        """Register ``hook(user) -> client id`` for logged-in users' ids in tokens."""
+        self.client_id_hook = hook
+        return hook
+
+    def get_permissions(self, hook: PermissionsHookT) -> PermissionsHookT:
+        """Register ``hook(request, user, client_id) -> permissions`` for per-user inline
+        permissions.
 
         Return None to keep ``RELAYBOX_PERMISSIONS``; raise
         :class:`~relaybox_integrations.AccessDenied` to refuse the user (403). It is called
         for anonymous users (``client_id`` None) only when anonymous tokens are allowed.
         """
-        self.permissions_callback = loader
-        return loader
+        self.permissions_hook = hook
+        return hook
 
     generate_token_response = _on_current_app(CoreRelayBox.generate_token_response)
+    verify_token = _on_current_app(CoreRelayBox.verify_token)
+    check_publish = _on_current_app(CoreRelayBox.check_publish)
     publish = _on_current_app(CoreRelayBox.publish)
+    apublish = _on_current_app(CoreRelayBox.apublish)
 
     def _load_user(self) -> Any:
         """Who is asking: the loader's answer, or Flask-Login's user; never the request."""
-        if self.client_id_callback is not None:
-            return current_app.ensure_sync(self.client_id_callback)()
+        if self.user_loader is not None:
+            return current_app.ensure_sync(self.user_loader)()
         if HAS_FLASK_LOGIN and hasattr(current_app, "login_manager"):
             return current_user._get_current_object()
         raise RuntimeError(_NO_IDENTITY)
 
-    def _permissions(self, request: Any, user: Any, client_id: str | None) -> Any:
-        if self.permissions_callback is None:
+    def _client_id(self, user: Any) -> Any:
+        if self.client_id_hook is None:
+            return default_client_id(user)
+        return current_app.ensure_sync(self.client_id_hook)(user)
+
+    def _get_permissions(self, request: Any, user: Any, client_id: str | None) -> Any:
+        if self.permissions_hook is None:
             return None
-        return current_app.ensure_sync(self.permissions_callback)(client_id)
+        return current_app.ensure_sync(self.permissions_hook)(request, user, client_id)
 
     def _why_anonymous(self) -> str:
         source = (
-            "the client_id_loader returned None"
-            if self.client_id_callback is not None
+            "the load_user loader returned None"
+            if self.user_loader is not None
             else "Flask-Login's current_user is not authenticated"
         )
         return f"Log in to get a Relaybox token. (Debug mode: {source}.)"
@@ -312,6 +347,12 @@ def get_state(app: Flask | None = None) -> RelayBoxState:
             "RelayBox(app) or relaybox.init_app(app) first"
         )
     return state
+
+
+def get_relaybox(app: Flask | None = None) -> CoreRelayBox:
+    """The configured :class:`~relaybox_integrations.RelayBox` of ``app`` (default: the
+    current application), as Django's and Starlette's ``get_relaybox`` give theirs."""
+    return get_state(app).relaybox
 
 
 def _given(config: Mapping[str, Any]) -> dict[str, Any]:

@@ -44,6 +44,7 @@ __all__ = [
     "RelayBoxMiddleware",
     "RelayBoxWebhooks",
     "get_issuer",
+    "get_relaybox",
     "relaybox_routes",
     "relaybox_webhook_routes",
 ]
@@ -52,11 +53,16 @@ __all__ = [
 _SCOPE_KEY = "relaybox"
 _SIGNATURE_HEADER = WEBHOOK_SIGNATURE_HEADER.lower().encode()
 
-#: What an identity hook may return: a client id, a user object, or None (anonymous).
+#: A client id as hooks return it: a str or an int, or None.
 ClientId: TypeAlias = str | int | None
-ClientIdHook: TypeAlias = Callable[[Request], Any]
+#: ``(request) -> user``: who is asking, in place of ``request.user``: a user object, a
+#: client id, or None for nobody.
+UserLoader: TypeAlias = Callable[[Request], Any]
+#: ``(user) -> client id``: a logged-in user's id in tokens.
+ClientIdHook: TypeAlias = Callable[[Any], ClientId | Awaitable[ClientId]]
+#: ``(request, user, client_id) -> permissions``: None for the configured default.
 PermissionsHook: TypeAlias = Callable[
-    [Request, str | None], PermissionsInput | Awaitable[PermissionsInput | None] | None
+    [Request, Any, str | None], PermissionsInput | Awaitable[PermissionsInput | None] | None
 ]
 TokenIssuedHook: TypeAlias = Callable[..., Awaitable[None] | None]
 
@@ -64,7 +70,7 @@ _NO_AUTH_MIDDLEWARE = (
     "request.user is not set, so the Relaybox auth endpoint cannot tell who is asking: "
     "Starlette's AuthenticationMiddleware is not installed (or runs after RelayBoxMiddleware). "
     "Add Middleware(AuthenticationMiddleware, backend=YourBackend()) to your app's middleware "
-    "list, before RelayBoxMiddleware if you use it; or pass client_id=<callable taking the "
+    "list, before RelayBoxMiddleware if you use it; or pass load_user=<callable taking the "
     "request> to identify users another way."
 )
 _NO_RELAYBOX_MIDDLEWARE = (
@@ -103,18 +109,20 @@ class RelayBoxIssuer:
     and ``retries`` configure publishing, as for :class:`~relaybox_integrations.RelayBox`.
     Hooks may be sync (run in a threadpool) or async:
 
-    - ``client_id(request)``: who is asking, instead of ``request.user``: a client id, a user
-      object, or None for nobody;
-    - ``get_permissions(request, client_id)``: this user's inline permissions, or None for
-      the default (``client_id`` is a str, as in the token, or None);
+    - ``load_user(request)``: who is asking, instead of ``request.user``: a user object, a
+      client id, or None for nobody;
+    - ``client_id(user)``: a logged-in user's client id (default
+      :func:`~relaybox_integrations.endpoint.default_client_id`);
+    - ``get_permissions(request, user, client_id)``: this user's inline permissions, or None
+      for the default (``client_id`` is a str, as in the token, or None);
     - ``token_issued(request, user, client_id, expires_in, permissions)``: called after a
       token is minted, for audit; never given the token.
 
-    ``client_id`` and ``get_permissions`` may raise
+    ``load_user``, ``client_id`` and ``get_permissions`` may raise
     :class:`~relaybox_integrations.AccessDenied` to answer 403.
     """
 
-    __slots__ = ("_identity", "endpoint")
+    __slots__ = ("_user_loader", "endpoint")
 
     def __init__(
         self,
@@ -126,17 +134,11 @@ class RelayBoxIssuer:
         core_url: str = DEFAULT_CORE_URL,
         timeout: float = DEFAULT_PUBLISH_TIMEOUT,
         retries: int = DEFAULT_PUBLISH_RETRIES,
+        load_user: UserLoader | None = None,
         client_id: ClientIdHook | None = None,
         get_permissions: PermissionsHook | None = None,
         token_issued: TokenIssuedHook | None = None,
     ) -> None:
-        get_permissions = _awaitable_hook("get_permissions", get_permissions)
-        permissions_hook = None
-        if get_permissions is not None:
-
-            def permissions_hook(request: Any, user: Any, client_id: str | None) -> Any:
-                return get_permissions(request, client_id)
-
         relaybox = RelayBox(
             api_key,
             expires_in=expires_in,
@@ -149,10 +151,11 @@ class RelayBoxIssuer:
         self.endpoint = AuthEndpoint(
             relaybox,
             allow_anonymous=allow_anonymous,
-            permissions=permissions_hook,
+            client_id=_awaitable_hook("client_id", client_id),
+            get_permissions=_awaitable_hook("get_permissions", get_permissions),
             token_issued=_awaitable_hook("token_issued", token_issued),
         )
-        self._identity = _awaitable_hook("client_id", client_id)
+        self._user_loader = _awaitable_hook("load_user", load_user)
 
     @classmethod
     def from_options(cls, issuer: RelayBoxIssuer | None = None, **options: Any) -> RelayBoxIssuer:
@@ -183,13 +186,13 @@ class RelayBoxIssuer:
         return self.endpoint.relaybox
 
     @property
-    def has_client_id_hook(self) -> bool:
-        """Whether identity comes from a ``client_id`` hook rather than ``request.user``."""
-        return self._identity is not None
+    def has_user_loader(self) -> bool:
+        """Whether who is asking comes from ``load_user`` rather than ``request.user``."""
+        return self._user_loader is not None
 
     def _load_user(self, request: Request) -> Any:
-        if self._identity is not None:
-            return self._identity(request)
+        if self._user_loader is not None:
+            return self._user_loader(request)
         try:
             return request.scope["user"]
         except KeyError:
@@ -408,3 +411,9 @@ def relaybox_webhook_routes(
             next(iter(options)), "pass either webhooks= or its options, not both"
         )
     return [Route(path, _WebhookApp(webhooks), name=name)]
+
+
+def get_relaybox(connection: HTTPConnection) -> RelayBox:
+    """The :class:`~relaybox_integrations.RelayBox` :class:`RelayBoxMiddleware` configured,
+    as Django's and Flask's ``get_relaybox`` give theirs; also a FastAPI dependency."""
+    return get_issuer(connection).relaybox

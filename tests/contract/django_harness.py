@@ -56,10 +56,8 @@ def _relaybox_setting(options: users.Options) -> dict[str, Any]:
         setting["CLIENT_ID_HOOK"] = identity
     if permissions is not None:
 
-        def hook(request: Any, user: Any) -> Any:
-            if getattr(user, "is_authenticated", False) is not True:
-                return permissions(None)
-            return permissions(str(identity(user) if identity else user.id))
+        def hook(request: Any, user: Any, client_id: str | None) -> Any:
+            return permissions(client_id)
 
         setting["PERMISSIONS_HOOK"] = hook
     if options.async_hooks:
@@ -91,9 +89,6 @@ def _receiver(handler: Callable[[Any], Any]) -> Callable[..., Any]:
 
 
 class DjangoHarness:
-    identity_may_refuse = True
-    none_is_anonymous = False  # CLIENT_ID_HOOK maps a logged-in user to an id
-
     def __init__(self, name: str, path: str, *, is_async: bool = False) -> None:
         self.name = name
         self.path = path

@@ -1,5 +1,5 @@
 """The Flask extension under the contract: Flask-Login's current_user is the user where
-Flask-Login is installed, a client-id loader returning the user elsewhere."""
+Flask-Login is installed, a ``load_user`` loader returning the user elsewhere."""
 
 from __future__ import annotations
 
@@ -16,8 +16,6 @@ from . import users
 
 class FlaskHarness:
     name = "flask"
-    identity_may_refuse = True
-    none_is_anonymous = True  # the client-id loader is the identity source
 
     def build(self, options: users.Options) -> users.Send:
         app = Flask(__name__)
@@ -36,17 +34,16 @@ class FlaskHarness:
                 lambda req: users.user_of(req.headers.get(users.USER_HEADER))
             )
         else:
-            relaybox.client_id_loader(lambda: users.user_of(request.headers.get(users.USER_HEADER)))
+            relaybox.load_user(lambda: users.user_of(request.headers.get(users.USER_HEADER)))
         identity, permissions = options.identity, options.permissions
         if identity is not None:
-
-            def loader() -> Any:
-                user = users.user_of(request.headers.get(users.USER_HEADER))
-                return None if user is None else identity(user)
-
-            relaybox.client_id_loader(users.maybe_async(loader, options.async_hooks))
+            relaybox.client_id(users.maybe_async(identity, options.async_hooks))
         if permissions is not None:
-            relaybox.permissions_loader(users.maybe_async(permissions, options.async_hooks))
+            relaybox.get_permissions(
+                users.maybe_async(
+                    lambda request, user, client_id: permissions(client_id), options.async_hooks
+                )
+            )
 
         def receiver(sender: Flask, **fields: Any) -> None:
             options.audit.append(fields)

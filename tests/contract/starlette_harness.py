@@ -15,7 +15,6 @@ from starlette.requests import HTTPConnection, Request
 from starlette.routing import Mount
 
 from relaybox_integrations.starlette import (
-    AccessDenied,
     relaybox_routes,
     relaybox_webhook_routes,
 )
@@ -33,7 +32,7 @@ class TestUserBackend(AuthenticationBackend):
 
 
 def _hooks(options: users.Options) -> dict[str, Any]:
-    """The issuer's keyword arguments for ``options`` (identity excluded)."""
+    """The issuer's keyword arguments for ``options``."""
 
     def audit(request: Any, user: Any, client_id: Any, expires_in: int, permissions: Any) -> None:
         options.audit.append(
@@ -54,8 +53,10 @@ def _hooks(options: users.Options) -> dict[str, Any]:
     permissions = options.permissions
     if permissions is not None:
         hooks["get_permissions"] = users.maybe_async(
-            lambda request, client_id: permissions(client_id), options.async_hooks
+            lambda request, user, client_id: permissions(client_id), options.async_hooks
         )
+    if options.identity is not None:
+        hooks["client_id"] = users.maybe_async(options.identity, options.async_hooks)
     return hooks
 
 
@@ -99,21 +100,10 @@ def _sender(app: Any) -> users.Send:
 
 class StarletteHarness:
     name = "starlette"
-    identity_may_refuse = True
-    none_is_anonymous = True  # the client_id hook is the identity source
 
     def build(self, options: users.Options) -> users.Send:
-        hooks = _hooks(options)
-        identity = options.identity
-        if identity is not None:
-
-            def client_id(request: Request) -> Any:
-                user = users.user_of(request.headers.get(users.USER_HEADER))
-                return None if user is None else identity(user)
-
-            hooks["client_id"] = users.maybe_async(client_id, options.async_hooks)
         app = Starlette(
-            routes=[Mount("/user", routes=relaybox_routes(**hooks))],
+            routes=[Mount("/user", routes=relaybox_routes(**_hooks(options)))],
             middleware=[Middleware(AuthenticationMiddleware, backend=TestUserBackend())],
         )
         return _sender(app)
@@ -125,24 +115,14 @@ class StarletteHarness:
 
 class FastAPIHarness:
     name = "fastapi"
-    identity_may_refuse = False
-    none_is_anonymous = True  # the dependency is the identity source
 
     def build(self, options: users.Options) -> users.Send:
-        from fastapi import FastAPI, HTTPException
+        from fastapi import FastAPI
 
         from relaybox_integrations.fastapi import relaybox_router
 
-        identity = options.identity
-
         def current_user(request: Request) -> Any:
-            user = users.user_of(request.headers.get(users.USER_HEADER))
-            if user is None or identity is None:
-                return user
-            try:
-                return identity(user)
-            except AccessDenied as exc:  # FastAPI's own way to refuse in a dependency
-                raise HTTPException(403, exc.message) from None
+            return users.user_of(request.headers.get(users.USER_HEADER))
 
         app = FastAPI()
         app.include_router(

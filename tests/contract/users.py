@@ -124,12 +124,6 @@ class Harness(Protocol):
     """Builds one adapter's application and a way to send it requests."""
 
     name: str
-    #: Whether the framework's identity hook returning None means "not logged in" (an
-    #: identity loader) rather than "a logged-in user without an id" (a user-to-id hook).
-    none_is_anonymous: bool
-    #: Whether the identity hook may raise AccessDenied (FastAPI's identity is a dependency:
-    #: FastAPI runs it before the endpoint, so it refuses with HTTPException instead).
-    identity_may_refuse: bool
 
     def build(self, options: Options) -> Send: ...
 

@@ -113,7 +113,7 @@ def test_a_lifetime_per_call_for_command_line_tools() -> None:
     [
         ("allow_anonymous", "yes", "allow_anonymous must be True or False"),
         ("client_id", "user.pk", "client_id must be a function"),
-        ("permissions", 3, "permissions must be a function"),
+        ("get_permissions", 3, "get_permissions must be a function"),
         ("token_issued", "log", "token_issued must be a function"),
     ],
 )
@@ -124,7 +124,7 @@ def test_bad_options_are_configuration_errors(option: str, value: object, messag
 
 
 def test_the_secret_and_the_token_never_reach_the_log(caplog: pytest.LogCaptureFixture) -> None:
-    endpoint = AuthEndpoint(RelayBox(API_KEY), permissions=lambda *args: {"bad.room": ["join"]})
+    endpoint = AuthEndpoint(RelayBox(API_KEY), get_permissions=lambda *args: {"bad.room": ["join"]})
     with caplog.at_level(logging.DEBUG):
         refused = endpoint.respond("GET", None, lambda: "42")
     assert refused.status == 500

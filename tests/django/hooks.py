@@ -34,18 +34,18 @@ def client_id_none(user: Any) -> None:
     return None
 
 
-def staff_permissions(request: HttpRequest | None, user: Any) -> Any:
+def staff_permissions(request: HttpRequest | None, user: Any, client_id: str | None) -> Any:
     """Staff get everything; others keep the static default (None)."""
     if user.is_staff:
         return {"staff:*": ["*"]}
     return None
 
 
-def bad_permissions(request: HttpRequest | None, user: Any) -> Any:
+def bad_permissions(request: HttpRequest | None, user: Any, client_id: str | None) -> Any:
     return {"room": ["fly"]}
 
 
-def request_path_permissions(request: HttpRequest | None, user: Any) -> Any:
+def request_path_permissions(request: HttpRequest | None, user: Any, client_id: str | None) -> Any:
     """Permissions that depend on the request: proves the hook sees it (None from the CLI)."""
     room = "cli" if request is None else "web"
     return {room: ["subscribe"]}

@@ -142,8 +142,8 @@ def test_configuration_errors_at_construction() -> None:
     with pytest.raises(ConfigurationError, match="dependency: expected a FastAPI dependency"):
         relaybox_router(dependency="current_user", api_key=TEST_API_KEY)  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError, match="takes the user from dependency=") as caught:
-        relaybox_router(dependency=current_account, api_key=TEST_API_KEY, client_id=lambda r: "1")
-    assert caught.value.setting == "client_id"
+        relaybox_router(dependency=current_account, api_key=TEST_API_KEY, load_user=lambda r: "1")
+    assert caught.value.setting == "load_user"
 
 
 def test_the_webhook_router_is_documented_in_openapi() -> None:

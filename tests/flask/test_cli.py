@@ -14,8 +14,10 @@ from .conftest import AppFactory
 def test_the_id_is_the_client_id(make_app: AppFactory, relaybox: RelayBox) -> None:
     app = make_app(RELAYBOX_TOKEN_EXPIRES_IN=120)
     asked: list[str | None] = []
-    relaybox.client_id_loader(lambda: "never-asked-from-the-command-line")
-    relaybox.permissions_loader(lambda client_id: asked.append(client_id) or ["subscribe"])
+    relaybox.load_user(lambda: "never-asked-from-the-command-line")
+    relaybox.get_permissions(
+        lambda request, user, client_id: asked.append(client_id) or ["subscribe"]
+    )
     result = app.test_cli_runner().invoke(args=["relaybox", "token", "--user", "user-42"])
     assert result.exit_code == 0, result.output
     body = json.loads(result.output)

@@ -83,7 +83,7 @@ def test_configured_values_reach_the_token(make_app: AppFactory, relaybox: Relay
         RELAYBOX_PERMISSIONS={"chat:*": ["subscribe", "publish"]},
         RELAYBOX_AUTH_URL="/realtime/token",
     )
-    relaybox.client_id_loader(lambda: "user-7")
+    relaybox.load_user(lambda: "user-7")
     client = app.test_client()
     assert client.get("/user/auth").status_code == 404
     response = client.get("/realtime/token")
@@ -101,7 +101,7 @@ def test_several_apps_from_one_factory(make_app: AppFactory, relaybox: RelayBox)
     first = make_app()
     second = make_app(RELAYBOX_API_KEY=OTHER_KEY, RELAYBOX_AUTH_URL="/other/auth")
 
-    @relaybox.client_id_loader
+    @relaybox.load_user
     def client_id() -> str:
         return str(g.get("user_id", "anonymous-user"))
 
@@ -161,12 +161,14 @@ def test_reprs_hide_the_secret(make_app: AppFactory, relaybox: RelayBox) -> None
     assert "testapp.testkey" in repr(state)
 
 
-def test_a_permissions_loader_returning_none_keeps_the_configured_default(
+def test_a_permissions_hook_returning_none_keeps_the_configured_default(
     make_app: AppFactory, relaybox: RelayBox
 ) -> None:
     app = make_app(RELAYBOX_PERMISSIONS={"lobby": ["subscribe"]}, RELAYBOX_ALLOW_ANONYMOUS=True)
-    relaybox.client_id_loader(lambda: request.headers.get("X-User"))
-    relaybox.permissions_loader(lambda client_id: None if client_id else {"public": ["join"]})
+    relaybox.load_user(lambda: request.headers.get("X-User"))
+    relaybox.get_permissions(
+        lambda request, user, client_id: None if client_id else {"public": ["join"]}
+    )
     client = app.test_client()
     response = client.get("/user/auth", headers={"X-User": "alice"})
     assert node_verify(response.json["token"], TEST_SECRET)["permissions"] == {  # type: ignore[index]
@@ -181,7 +183,7 @@ def test_a_permissions_loader_returning_none_keeps_the_configured_default(
 def test_no_identity_source_is_a_clear_error(make_app: AppFactory) -> None:
     """No client-id loader and no Flask-Login LoginManager on the app: say what to do."""
     app = make_app()
-    with pytest.raises(RuntimeError, match=r"@relaybox\.client_id_loader.*Flask-Login"):
+    with pytest.raises(RuntimeError, match=r"@relaybox\.load_user.*Flask-Login"):
         app.test_client().get("/user/auth")
 
 
@@ -203,10 +205,10 @@ def test_importing_the_extension_does_not_need_flask_login() -> None:
         try:
             client.get("/user/auth")
         except RuntimeError as exc:
-            assert "client_id_loader" in str(exc), exc
+            assert "load_user" in str(exc), exc
         else:
             raise AssertionError("no identity source must be an error")
-        relaybox.client_id_loader(lambda: "42")
+        relaybox.load_user(lambda: "42")
         print(client.get("/user/auth").json["token"])
         """
     )

@@ -22,7 +22,7 @@ ORIGIN = "https://app.example"
 def csrf_app(make_app: AppFactory, relaybox: RelayBox) -> tuple[Flask, object]:
     app = make_app()
     csrf = csrf_module.CSRFProtect(app)
-    relaybox.client_id_loader(lambda: "alice")
+    relaybox.load_user(lambda: "alice")
 
     @app.get("/csrf-token")
     def csrf_token() -> str:
@@ -82,7 +82,7 @@ def cors_app(make_app: AppFactory, relaybox: RelayBox) -> Flask:
         methods=["GET", "POST"],
         allow_headers=["Content-Type", "X-Client-Id"],
     )
-    relaybox.client_id_loader(lambda: "alice")
+    relaybox.load_user(lambda: "alice")
     return app
 
 

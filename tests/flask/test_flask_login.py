@@ -59,13 +59,13 @@ def test_in_debug_mode_the_401_says_why_nobody_is_logged_in(app: Flask, relaybox
     app.debug = True
     message = client.get("/user/auth").json["message"]  # type: ignore[index]
     assert "Flask-Login's current_user is not authenticated" in message
-    relaybox.client_id_loader(lambda: None)
+    relaybox.load_user(lambda: None)
     message = client.get("/user/auth").json["message"]  # type: ignore[index]
-    assert "the client_id_loader returned None" in message
+    assert "the load_user loader returned None" in message
 
 
 def test_a_registered_loader_wins_over_current_user(app: Flask, relaybox: RelayBox) -> None:
-    @relaybox.client_id_loader
+    @relaybox.load_user
     def client_id() -> str | None:
         user = flask_login.current_user
         return f"member-{user.get_id()}" if user.is_authenticated else None
@@ -78,7 +78,7 @@ def test_a_registered_loader_wins_over_current_user(app: Flask, relaybox: RelayB
 
 
 def test_cli_loads_the_user_through_flask_login(app: Flask, relaybox: RelayBox) -> None:
-    relaybox.permissions_loader(lambda client_id: {f"user:{client_id}": ["*"]})
+    relaybox.get_permissions(lambda request, user, client_id: {f"user:{client_id}": ["*"]})
     result = app.test_cli_runner().invoke(args=["relaybox", "token", "--user", "7"])
     assert result.exit_code == 0, result.output
     body = json.loads(result.output)
@@ -89,8 +89,8 @@ def test_cli_loads_the_user_through_flask_login(app: Flask, relaybox: RelayBox) 
     assert body["expiresAt"] == claims["exp"] * 1000
 
 
-def test_cli_goes_through_the_client_id_loader_too(app: Flask, relaybox: RelayBox) -> None:
-    relaybox.client_id_loader(lambda: "member-" + flask_login.current_user.get_id())
+def test_cli_goes_through_the_load_user_too(app: Flask, relaybox: RelayBox) -> None:
+    relaybox.load_user(lambda: "member-" + flask_login.current_user.get_id())
     result = app.test_cli_runner().invoke(args=["relaybox", "token", "--user", "7"])
     assert result.exit_code == 0, result.output
     assert node_verify(json.loads(result.output)["token"], TEST_SECRET)["clientId"] == "member-7"
@@ -108,10 +108,10 @@ def test_cli_refuses_unknown_and_inactive_users(app: Flask, user_id: str, messag
 
 
 def test_cli_reports_a_refusal(app: Flask, relaybox: RelayBox) -> None:
-    def refuse(client_id: str | None) -> None:
+    def refuse(request: object, user: object, client_id: str | None) -> None:
         raise AccessDenied("Not this one.")
 
-    relaybox.permissions_loader(refuse)
+    relaybox.get_permissions(refuse)
     result = app.test_cli_runner().invoke(args=["relaybox", "token", "--user", "7"])
     assert result.exit_code == 1
     assert "(403)" in result.output

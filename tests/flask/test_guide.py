@@ -82,13 +82,13 @@ def test_factory_with_async_loader_and_permissions(factory: dict[str, Any]) -> N
     assert claims_of(other, other.test_client().get("/user/auth"))["clientId"] == "user-1"
 
 
-def test_factory_permissions_loader_refuses_and_defaults(factory: dict[str, Any]) -> None:
+def test_factory_permissions_hook_refuses_and_defaults(factory: dict[str, Any]) -> None:
     app: Flask = factory["create_app"]()
     relaybox = factory["relaybox"]
-    relaybox.client_id_loader(lambda: "banned")
+    relaybox.load_user(lambda: "banned")
     body = assert_json_error(app.test_client().get("/user/auth"), 403, "forbidden")
     assert body["message"] == "Realtime is disabled for this account."
-    relaybox.client_id_loader(lambda: "user-2")  # neither: RELAYBOX_PERMISSIONS applies
+    relaybox.load_user(lambda: "user-2")  # neither: RELAYBOX_PERMISSIONS applies
     claims = claims_of(app, app.test_client().get("/user/auth"))
     assert claims["clientId"] == "user-2"
     assert claims["permissions"] == {"lobby": ["join", "subscribe"]}
@@ -114,7 +114,7 @@ def csrf_cors() -> dict[str, Any]:
     pytest.importorskip("flask_cors")
     namespace = run_snippet(PAGE, "CSRF and CORS", 0)
     # The snippet is about CSRF and CORS; who the user is comes from the first snippet's loader.
-    namespace["relaybox"].client_id_loader(lambda: "alice")
+    namespace["relaybox"].load_user(lambda: "alice")
     return namespace
 
 

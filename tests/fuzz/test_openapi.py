@@ -84,7 +84,7 @@ def test_bodies_match_what_the_core_answers() -> None:
         if client_id == "banned":
             raise AccessDenied()
 
-    endpoint = AuthEndpoint(RelayBox(TEST_API_KEY), permissions=refuse)
+    endpoint = AuthEndpoint(RelayBox(TEST_API_KEY), get_permissions=refuse)
     answers = {
         "200": endpoint.respond("GET", None, lambda: "42"),
         "401": endpoint.respond("GET", None, lambda: None),

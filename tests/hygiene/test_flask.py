@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -22,17 +23,18 @@ from tests.hygiene.conftest import (
 from tests.support.servers import TEST_API_KEY
 
 
-def make_app(
-    client_id: Callable[[], str | None] = lambda: "1",
-    permissions: Callable[[str | None], None] | None = None,
-    api_key: str = TEST_API_KEY,
-) -> Flask:
+class LoggedIn:
+    is_authenticated = True
+    id = "1"
+
+
+def make_app(api_key: str = TEST_API_KEY, **hooks: Callable[..., Any]) -> Flask:
     app = Flask(__name__)
     app.config.update(SECRET_KEY="hygiene-tests-session-key", RELAYBOX_API_KEY=api_key)
     relaybox = RelayBox(app)
-    relaybox.client_id_loader(client_id)
-    if permissions is not None:
-        relaybox.permissions_loader(permissions)
+    relaybox.load_user(hooks.pop("load_user", LoggedIn))
+    for name, hook in hooks.items():
+        getattr(relaybox, name)(hook)
 
     @app.route("/fail")
     def fail_view() -> str:
@@ -68,9 +70,9 @@ def test_debugger_page_of_a_failing_view() -> None:
     assert_no_secret(page)
 
 
-@pytest.mark.parametrize("loader", ["client_id", "permissions"])
+@pytest.mark.parametrize("loader", ["load_user", "client_id", "get_permissions"])
 def test_debugger_page_of_a_failing_loader(loader: str) -> None:
-    app = make_app(fail) if loader == "client_id" else make_app(permissions=fail)
+    app = make_app(**{loader: fail})
     page = debugger_page(app, "/user/auth")
     assert "the loader failed" in page
     assert_no_secret(page)

@@ -47,8 +47,14 @@ async def fail_view(request: Request) -> Response:
     raise RuntimeError(f"failed after {token_response!r}, {answer.status}, {issuer!r}")
 
 
+class LoggedIn:
+    is_authenticated = True
+    id = "1"
+
+
 def starlette_app(**hooks: Callable[..., Any]) -> Starlette:
-    issuer = RelayBoxIssuer(api_key=TEST_API_KEY, client_id=lambda request: "1", **hooks)
+    hooks.setdefault("load_user", lambda request: LoggedIn())
+    issuer = RelayBoxIssuer(api_key=TEST_API_KEY, **hooks)
     return Starlette(
         debug=True,
         routes=[Route("/fail", fail_view), Mount("/user", routes=relaybox_routes(issuer))],
@@ -91,16 +97,9 @@ def test_debug_traceback_of_a_failing_route() -> None:
     assert_no_secret(*pages)
 
 
-@pytest.mark.parametrize("hook", ["client_id", "get_permissions", "token_issued"])
+@pytest.mark.parametrize("hook", ["load_user", "client_id", "get_permissions", "token_issued"])
 def test_debug_traceback_of_a_failing_hook(hook: str) -> None:
-    options: dict[str, Any] = {hook: fail}
-    if hook == "client_id":
-        app = Starlette(
-            debug=True,
-            routes=[Mount("/user", routes=relaybox_routes(api_key=TEST_API_KEY, client_id=fail))],
-        )
-    else:
-        app = starlette_app(**options)
+    app = starlette_app(**{hook: fail})
     pages = debug_pages(app, "/user/auth")
     assert all("the hook failed" in page for page in pages)
     assert_no_secret(*pages)

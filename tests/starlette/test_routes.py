@@ -99,13 +99,13 @@ def test_missing_authentication_middleware_is_named_with_the_fix() -> None:
     message = str(caught.value)
     assert "AuthenticationMiddleware is not installed" in message
     assert "Middleware(AuthenticationMiddleware, backend=" in message
-    assert "client_id=" in message
+    assert "load_user=" in message
 
 
 def test_sync_hooks_run_off_the_event_loop_thread() -> None:
     threads: list[threading.Thread] = []
 
-    def client_id(request: Request) -> str:
+    def load_user(request: Request) -> str:
         threads.append(threading.current_thread())
         return "user-7"
 
@@ -113,7 +113,7 @@ def test_sync_hooks_run_off_the_event_loop_thread() -> None:
         threads.append(threading.current_thread())
 
     app = app_with(
-        relaybox_routes(api_key=TEST_API_KEY, client_id=client_id, token_issued=token_issued)
+        relaybox_routes(api_key=TEST_API_KEY, load_user=load_user, token_issued=token_issued)
     )
     assert call(app, "GET", "/user/auth").status_code == 200
     assert len(threads) == 2
