@@ -39,6 +39,7 @@ from .options import (
     check_core_url,
     check_expires_in,
     check_retries,
+    check_room_id,
     check_timeout,
 )
 from .permissions import Permissions, PermissionsInput, validate_permissions
@@ -54,6 +55,7 @@ __all__ = [
     "MAX_EXPIRES_IN",
     "MAX_TOKEN_LENGTH",
     "REFRESH_MARGIN",
+    "ROOM_TOKEN_TYPE",
     "TOKEN_TYPE",
     "ApiKey",
     "PublishResult",
@@ -65,6 +67,8 @@ __all__ = [
 ISSUER: Final = "https://relaybox.net"
 #: The ``tokenType`` claim; the service refuses every other type.
 TOKEN_TYPE: Final = "id_token"
+#: The ``tokenType`` of room access tokens, as the official library sets it.
+ROOM_TOKEN_TYPE: Final = "basic_access"
 #: Where :meth:`~relaybox_integrations.RelayBox.from_env` and the ``relaybox`` command read
 #: the API key.
 API_KEY_ENV_VAR: Final = "RELAYBOX_API_KEY"
@@ -324,6 +328,41 @@ class RelayBox:
             "" if client_id is None else ',"clientId":' + json.dumps(check_client_id(client_id))
         )
 
+        token, exp = self._mint(f'"tokenType":"id_token"{client_json}{permissions_json}', lifetime)
+        if len(token) > MAX_TOKEN_LENGTH:
+            raise TokenTooLargeError(
+                f"the token would be {len(token)} characters, over the {MAX_TOKEN_LENGTH} "
+                "that fit in the URL the browser client opens its WebSocket with; move "
+                "permissions to the API key, or use room patterns such as 'chat:*'"
+            )
+        return TokenResponse(token=token, expires_in=lifetime, expires_at=exp * 1000)
+
+    def generate_room_access_token(
+        self, room_id: str, client_id: str | int, *, expires_in: int | None = None
+    ) -> TokenResponse:
+        """Mint a room access token: what the browser passes as ``accessToken`` to join
+        ``room_id`` when the room's visibility is ``authorized``.
+
+        Claims as the official library's ``rooms.generateAccessToken``: ``publicKey``,
+        ``roomId``, ``clientId``, ``timestamp``, ``tokenType`` ``"basic_access"`` and
+        ``expiresIn``, signed HS256 with the API secret. ``room_id`` must be what Relaybox
+        accepts as a room id; raises :class:`TokenRequestError` on a bad argument.
+        """
+        room = check_room_id(room_id)
+        client = check_client_id(client_id)
+        if expires_in is None:
+            lifetime = self._expires_in
+        else:
+            lifetime = check_expires_in(expires_in, TokenRequestError)
+        claims = (
+            f'"roomId":"{room}","clientId":{json.dumps(client)},'
+            f'"tokenType":"{ROOM_TOKEN_TYPE}","expiresIn":{lifetime}'
+        )
+        token, exp = self._mint(claims, lifetime)
+        return TokenResponse(token=token, expires_in=lifetime, expires_at=exp * 1000)
+
+    def _mint(self, claims: str, lifetime: int) -> tuple[str, int]:
+        """A token with the common claims around ``claims`` (JSON members), and its ``exp``."""
         now_ms = int(self._clock() * 1000)
         iat = now_ms // 1000
         second, iso_second = self._second_cache
@@ -333,19 +372,29 @@ class RelayBox:
         exp = iat + lifetime
         # Same bytes as json.dumps(claims, separators=(",", ":")) with claims in this order.
         payload = (
-            f'{self._claims_prefix}{iso_second}.{now_ms % 1000:03d}Z",'
-            f'"tokenType":"id_token"{client_json}{permissions_json},'
+            f'{self._claims_prefix}{iso_second}.{now_ms % 1000:03d}Z",{claims},'
             f'"iat":{iat},"exp":{exp},"iss":"https://relaybox.net"}}'
         )
         signing_input = _HEADER_SEGMENT + b"." + base64url_encode(payload.encode())
-        token = (signing_input + b"." + self._signature(signing_input)).decode("ascii")
-        if len(token) > MAX_TOKEN_LENGTH:
-            raise TokenTooLargeError(
-                f"the token would be {len(token)} characters, over the {MAX_TOKEN_LENGTH} "
-                "that fit in the URL the browser client opens its WebSocket with; move "
-                "permissions to the API key, or use room patterns such as 'chat:*'"
+        return (signing_input + b"." + self._signature(signing_input)).decode("ascii"), exp
+
+    def verify_room_access_token(self, token: str, room_id: str) -> dict[str, Any]:
+        """Return the claims of a room access token if Relaybox would admit its holder to
+        ``room_id``: HS256 under this key's secret, this key's ``publicKey``, an ``exp`` in
+        the future and ``roomId == room_id`` (the core checks no more). Anything else raises
+        :class:`TokenVerificationError`."""
+        claims = self._signed_claims(token)
+        if claims.get("publicKey") != self.public_key:
+            raise TokenVerificationError(
+                f"token was issued for public key {claims.get('publicKey')!r}, "
+                f"not {self.public_key!r}"
             )
-        return TokenResponse(token=token, expires_in=lifetime, expires_at=exp * 1000)
+        self._check_expiry(claims)
+        if claims.get("roomId") != room_id:
+            raise TokenVerificationError(
+                f"token admits to room {claims.get('roomId')!r}, not {room_id!r}"
+            )
+        return claims
 
     def verify_token(self, token: str) -> dict[str, Any]:
         """Return the claims of ``token`` if Relaybox's service would accept it.
@@ -354,6 +403,12 @@ class RelayBox:
         ``tokenType == "id_token"``, this key's ``publicKey``, and an ``exp`` still in the
         future. Anything else raises :class:`TokenVerificationError`.
         """
+        claims = self._signed_claims(token)
+        self._check_claims(claims)
+        return claims
+
+    def _signed_claims(self, token: object) -> dict[str, Any]:
+        """The payload of ``token`` once its HS256 signature under this secret checks out."""
         if not isinstance(token, str):
             raise TokenVerificationError(f"token must be a str; got {type(token).__name__}")
         if not token.isascii():  # base64url and dots only; also keeps .encode() below safe
@@ -372,9 +427,7 @@ class RelayBox:
         signing_input = token[: len(segments[0]) + len(segments[1]) + 1].encode()
         if not hmac.compare_digest(self._signature(signing_input), segments[2].encode()):
             raise TokenVerificationError("token signature does not match this API key's secret")
-        claims = _decode_json_segment(segments[1], "payload")
-        self._check_claims(claims)
-        return claims
+        return _decode_json_segment(segments[1], "payload")
 
     def _signature(self, signing_input: bytes) -> bytes:
         """The base64url HS256 signature of ``signing_input`` under this key's secret."""
@@ -398,6 +451,9 @@ class RelayBox:
             not isinstance(claims["clientId"], str) or not claims["clientId"]
         ):
             raise TokenVerificationError("token clientId must be a non-empty string")
+        self._check_expiry(claims)
+
+    def _check_expiry(self, claims: dict[str, Any]) -> None:
         now = int(self._clock())
         exp = claims.get("exp")
         if not isinstance(exp, (int, float)) or isinstance(exp, bool):

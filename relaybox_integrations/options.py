@@ -8,6 +8,7 @@ This module imports nothing of the package but its errors.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from typing import Final
 from urllib.parse import urlsplit
@@ -25,6 +26,7 @@ __all__ = [
     "check_core_url",
     "check_expires_in",
     "check_retries",
+    "check_room_id",
     "check_timeout",
 ]
 
@@ -121,5 +123,20 @@ def check_retries(value: object) -> int:
     if type(value) is not int or not 0 <= value <= 10:
         raise ConfigurationError(
             "retries", f"retries must be a whole number from 0 to 10; got {shown}"
+        )
+    return value
+
+
+#: A room id as Relaybox's core accepts one on join: letters, digits, ``-``, ``_``, ``:``, ``.``.
+_ROOM_ID = re.compile(r"[A-Za-z0-9\-_:.]+")
+
+
+def check_room_id(value: object) -> str:
+    """A room id Relaybox's core would accept (``^[a-zA-Z0-9-_:.]+$``)."""
+    if not isinstance(value, str) or not _ROOM_ID.fullmatch(value):
+        shown = repr(value) if isinstance(value, str) else type(value).__name__
+        raise TokenRequestError(
+            "room_id must be letters, digits and '-', '_', ':' or '.', as Relaybox accepts "
+            f"on join; got {shown[:80]}"
         )
     return value

@@ -1,6 +1,7 @@
 // Independent check of our tokens with Node's jsonwebtoken, the library Relaybox's service
 // verifies with. Requests, one JSON object a line:
 //   verify: {"command": "verify", "secret": s, "tokens": [t, ...], "now": seconds?} -> [{"ok": true, "claims": {...}} | {"ok": false, "error": "..."}]
+//   room:   {"command": "room", "secret": s, "token": t, "roomId": r}              -> {"ok": true, "claims": {...}} | {"ok": false, "error": "..."}
 //   sign:   {"command": "sign", "secret": s, "payload": {...}, "options": {...}}    -> {"token": "..."}
 'use strict';
 const jwt = require('jsonwebtoken');
@@ -17,7 +18,22 @@ function verify(secret, token, now) {
   return claims;
 }
 
+function verifyRoomAccess(secret, token, roomId) {
+  // What relaybox/core does with a join's accessToken (src/lib/token.ts, room.service.ts):
+  // HS256 only, signature and exp (no issuer: JWT_ISSUER is unset), then the room id.
+  const claims = jwt.verify(token, secret, { algorithms: ['HS256'] });
+  if (claims.roomId !== roomId) throw new Error('Room access denied');
+  return claims;
+}
+
 function answer(command, request) {
+  if (command === 'room') {
+    try {
+      return { ok: true, claims: verifyRoomAccess(request.secret, request.token, request.roomId) };
+    } catch (error) {
+      return { ok: false, error: error.message };
+    }
+  }
   if (command === 'verify') {
     return request.tokens.map((token) => {
       try {

@@ -97,6 +97,16 @@ def node_verify(token: str, secret: str, now: int | None = None) -> dict[str, An
     return dict(verdict["claims"])
 
 
+def node_verify_room_access(token: str, secret: str, room_id: str) -> dict[str, Any]:
+    """The claims relaybox/core's check of a join's access token accepts (jsonwebtoken, then
+    the room id), or AssertionError with its reason."""
+    verdict = _jwt_tool.ask(
+        {"command": "room", "secret": secret, "token": token, "roomId": room_id}
+    )
+    assert verdict["ok"], f"the room access check refused the token: {verdict['error']}"
+    return dict(verdict["claims"])
+
+
 def node_sign(payload: dict[str, Any], secret: str, **options: Any) -> str:
     """A token signed by jsonwebtoken (``options`` as jwt.sign takes them)."""
     request = {"command": "sign", "payload": payload, "secret": secret, "options": options}
