@@ -9,6 +9,10 @@ Times ``RelayBox.generate_token_response(client_id=...)`` and ``verify_token``, 
 with this process and its Node child pinned to one core. The claims of the tokens each path
 mints are compared first, so every path signs the same thing.
 
+Then room access tokens: ``generate_room_access_token`` beside ``generate_token_response``
+and Node's ``jwt.sign`` as ``rooms.generateAccessToken`` calls it; target: at least as fast as
+an auth token.
+
 Targets (from the token-core issue): at least 150,000 tokens/s on one core, and minting at
 least 40x the Node path. Each is reported as PASS or BELOW; the script never fails on a slow
 machine, only when the comparison itself is broken (Node missing, claims that differ).
@@ -101,10 +105,16 @@ def node_rounds(script: str, options: dict[str, Any]) -> dict[str, Any]:
 
 
 def node_sign(
-    permissions: dict[str, list[str]] | None, rounds: int, seconds: float, key_object: bool
+    permissions: dict[str, list[str]] | None,
+    rounds: int,
+    seconds: float,
+    key_object: bool,
+    kind: str = "token",
 ) -> dict[str, Any]:
-    """Node's jwt.sign, as the official library calls it or with a KeyObject secret."""
+    """Node's jwt.sign, as the official library calls it (``kind`` "token" for
+    generateTokenResponse, "room" for rooms.generateAccessToken) or with a KeyObject secret."""
     options = {
+        "kind": kind,
         "apiKey": API_KEY,
         "clientId": CLIENT_ID,
         "permissions": permissions,
@@ -259,6 +269,56 @@ def bench_scenario(
     return result, failures
 
 
+#: Room access tokens: at least as fast as auth tokens (the room-access issue's target).
+TARGET_ROOM_VS_AUTH = 1.0
+ROOM_ID = "team:7"  # the room benchmarks/relaybox-rest-mint.js mints for
+
+
+def bench_room_tokens(args: argparse.Namespace) -> tuple[dict[str, Any], int]:
+    """Room access tokens against auth tokens and Node's rooms.generateAccessToken path."""
+    relaybox = RelayBox(API_KEY, expires_in=EXPIRES_IN)
+    node = node_sign(None, 1, 0.05, key_object=False, kind="room")
+    ours = relaybox.generate_room_access_token(ROOM_ID, CLIENT_ID).token
+    ours_claims, node_claims = (
+        {
+            k: v
+            for k, v in jwt.decode(t, SECRET, algorithms=["HS256"]).items()
+            if k not in TIME_CLAIMS
+        }
+        for t in (ours, node["sample"]["token"])
+    )
+    if ours_claims != node_claims:
+        raise SystemExit(f"room token claims differ: ours {ours_claims}, Node {node_claims}")
+    room, auth = relaybox.generate_room_access_token, relaybox.generate_token_response
+    paths: dict[str, Callable[[], object]] = {
+        "generate_room_access_token": lambda: room(ROOM_ID, CLIENT_ID),
+        "generate_token_response": lambda: auth(client_id=CLIENT_ID),
+    }
+    node_name = "Node jwt.sign, as rooms.generateAccessToken"
+    rounds: dict[str, list[float]] = {name: [] for name in [*paths, node_name]}
+    for call in paths.values():
+        one_round(call, 0.1)
+    for _ in range(args.rounds):
+        for name, call in paths.items():
+            rounds[name].append(one_round(call, args.seconds))
+        rate = node_sign(None, 1, args.seconds, key_object=False, kind="room")["tokens_per_s"]
+        rounds[node_name].append(float(rate))
+    best = {name: max(values) for name, values in rounds.items()}
+    vs_auth = best["generate_room_access_token"] / best["generate_token_response"]
+    vs_node = best["generate_room_access_token"] / best[node_name]
+    print(f"Scenario: room access tokens (room {ROOM_ID!r}, clientId {CLIENT_ID!r})")
+    print(f"  {'path':<58} {'tokens/s':>10}")
+    for name, value in best.items():
+        print(f"  {name:<58} {value:>10,.0f}")
+    print(
+        f"  {'room token / auth token':<58} {vs_auth:>9.2f}x   "
+        f"≥ {TARGET_ROOM_VS_AUTH:g}x  {verdict(vs_auth, TARGET_ROOM_VS_AUTH)}"
+    )
+    print(f"  {'room token / Node (as the library)':<58} {vs_node:>9.1f}x\n")
+    result = {"tokens_per_s": best, "rounds": rounds, "room_vs_auth": vs_auth, "vs_node": vs_node}
+    return result, int(vs_auth < TARGET_ROOM_VS_AUTH)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = round_arguments(argv, __doc__, "core.json", "jsonwebtoken")
     cpu = pin_to_one_core(args.cpu)
@@ -285,6 +345,8 @@ def main(argv: list[str] | None = None) -> int:
     for scenario, permissions in SCENARIOS.items():
         report["scenarios"][scenario], missed = bench_scenario(scenario, permissions, args)
         failures += missed
+    report["scenarios"]["room access"], missed = bench_room_tokens(args)
+    failures += missed
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2) + "\n")
     print(f"{'All targets met' if not failures else f'{failures} figure(s) BELOW target'}.")

@@ -8,7 +8,7 @@
 // The minting itself is relaybox-rest-mint.js, shared with express-reference.js.
 // Prints one JSON object: the best round's tokens/s, every round, and a sample response.
 'use strict';
-const { makeMinter } = require('./relaybox-rest-mint');
+const { makeMinter, makeRoomMinter } = require('./relaybox-rest-mint');
 
 function timeRound(mint, clientId, expiresIn, seconds) {
   const batch = 200;
@@ -28,7 +28,11 @@ function timeRound(mint, clientId, expiresIn, seconds) {
 
 function main() {
   const options = JSON.parse(process.argv[2] || '{}');
-  const mint = makeMinter(options.apiKey, options.permissions || undefined, options.keyObject);
+  // "room": rooms.generateAccessToken, as the library calls it; else generateTokenResponse.
+  const mint =
+    options.kind === 'room'
+      ? makeRoomMinter(options.apiKey, options.keyObject)
+      : makeMinter(options.apiKey, options.permissions || undefined, options.keyObject);
   const expiresIn = options.expiresIn || 900;
   const clientId = options.clientId;
   const rounds = options.rounds || 5;

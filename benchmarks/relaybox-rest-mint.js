@@ -33,4 +33,25 @@ function makeMinter(apiKey, permissions, keyObject) {
   };
 }
 
-module.exports = { makeMinter };
+// As the library's rooms.generateAccessToken(roomId, clientId, tokenType, expiresIn): the
+// payload {publicKey, roomId, clientId, timestamp, tokenType, expiresIn}, then jwt.sign with
+// {expiresIn, issuer}. Called as mint(clientId, expiresIn) for the room ROOM_ID.
+const ROOM_ID = 'team:7';
+
+function makeRoomMinter(apiKey, keyObject) {
+  const [publicKey, secret] = apiKey.split(':');
+  const secretKey = keyObject ? createSecretKey(Buffer.from(secret)) : secret;
+  return function generateAccessToken(clientId, expiresIn) {
+    const payload = {
+      publicKey,
+      roomId: ROOM_ID,
+      clientId,
+      timestamp: new Date().toISOString(),
+      tokenType: 'basic_access',
+      expiresIn,
+    };
+    return { token: jwt.sign(payload, secretKey, { expiresIn, issuer: ISSUER }) };
+  };
+}
+
+module.exports = { makeMinter, makeRoomMinter, ROOM_ID };

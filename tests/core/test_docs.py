@@ -14,7 +14,10 @@ import pytest
 from tests.support.snippets import assert_runs, code_blocks, run_snippet
 
 PAGE = "docs/core/tokens.rst"
-SNIPPETS = {("docs/core/tokens.rst", "Minting and verifying", "python"): 1}
+SNIPPETS = {
+    ("docs/core/tokens.rst", "Minting and verifying", "python"): 1,
+    ("docs/core/tokens.rst", "Room access tokens", "python"): 1,
+}
 API_KEY = "docsapp.key1:a-long-enough-secret-for-hs256-keys-000000"
 
 
@@ -28,6 +31,12 @@ def test_the_token_core_snippet_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     response = namespace["response"]
     assert response.as_dict()["expiresIn"] == 300
     assert namespace["claims"]["permissions"] == {"myRoom": ["publish", "presence", "metrics"]}
+
+
+def test_the_room_access_snippet_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RELAYBOX_API_KEY", API_KEY)
+    namespace = run_snippet(PAGE, "Room access tokens", 0)  # asserts on the claims itself
+    assert namespace["access"].expires_in == 600
 
 
 def test_the_command_line_snippet_runs() -> None:
