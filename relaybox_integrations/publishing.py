@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import http.client
+import io
 import json
 import math
 import random
@@ -50,10 +51,12 @@ if TYPE_CHECKING:
     import hmac
 
     import aiohttp
+    from _typeshed import WriteableBuffer
 
 __all__ = [
     "BACKOFF_BASE",
     "BACKOFF_CAP",
+    "MAX_ANSWER_BYTES",
     "MAX_BODY_BYTES",
     "MAX_DEPTH",
     "MAX_SAFE_INTEGER",
@@ -66,6 +69,10 @@ __all__ = [
 #: Relaybox refuses WebSocket messages over 64 KiB; its HTTP ``/events`` endpoint sets no
 #: limit of its own. A server publish is held to the same size as a client's.
 MAX_BODY_BYTES: Final = 64 * 1024
+#: The most of an answer read. Relaybox's is ``{"requestId", "timestamp"}`` (under 100 bytes)
+#: and its errors are as small; a gateway's HTML error page fits too. Anything longer is not
+#: Relaybox's, and reading it all would let whatever answers fill this process's memory.
+MAX_ANSWER_BYTES: Final = 64 * 1024
 #: Nesting deeper than this in ``data`` is refused (JSON texts that deep are almost always
 #: a mistake, and recursion limits differ between the encoder here and the decoders there).
 MAX_DEPTH: Final = 64
@@ -85,6 +92,10 @@ BODY_EXCERPT: Final = 500
 _USER_AGENT = f"relaybox-integrations/{__version__}"
 # One encoder, made once: json.dumps with options builds a new one on every call.
 _JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+_TOO_LONG = (
+    f"the answer was longer than {MAX_ANSWER_BYTES} bytes and was not read further (Relaybox's "
+    "is a small JSON object: is core_url right?)"
+)
 _CAUSES_OF_500 = (
     "Relaybox answers 500 to each of these: a signature that does not match (the secret in "
     "RELAYBOX_API_KEY is not this public key's), a timestamp more than 30 s old (check this "
@@ -224,6 +235,52 @@ class _Target:
         self.path = (parts.path or "") + "/events"
 
 
+class _AnswerReader(io.RawIOBase):
+    """A socket's reading end held to one deadline for the whole answer.
+
+    ``http.client`` gives each read of the socket the whole timeout, so a server that sends
+    a byte now and then (or an answer without end) holds the caller for ever; this sets the
+    timeout to what is left of the deadline before each read instead.
+    """
+
+    def __init__(self, raw: io.RawIOBase, sock: socket.socket, deadline: float) -> None:
+        super().__init__()
+        self._raw = raw  # the socket's own reader, which keeps the socket open until closed
+        self._sock = sock
+        self._deadline = deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: WriteableBuffer) -> int | None:
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("timed out")
+        self._sock.settimeout(remaining)
+        return self._raw.readinto(buffer)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+class _Response(http.client.HTTPResponse):
+    """An answer read under :class:`_AnswerReader`. ``http.client`` hands a response only
+    the socket, so the deadline travels as the socket's timeout when the answer begins,
+    which :meth:`_SyncTransport.post` sets to what is left of the attempt."""
+
+    def __init__(
+        self,
+        sock: socket.socket,
+        debuglevel: int = 0,
+        method: str | None = None,
+        url: str | None = None,
+    ) -> None:
+        super().__init__(sock, debuglevel, method, url)
+        deadline = time.monotonic() + (sock.gettimeout() or 0.0)
+        self.fp = io.BufferedReader(_AnswerReader(self.fp.detach(), sock, deadline))
+
+
 def _dropped(sock: socket.socket | None) -> bool:
     """Whether an idle keep-alive socket was closed by the server (or has stray data)."""
     if sock is None:
@@ -254,6 +311,7 @@ class _SyncTransport:
             )
         else:
             connection = http.client.HTTPConnection(target.host, target.port, timeout=timeout)
+        connection.response_class = _Response
         try:
             connection.connect()
         except OSError as exc:  # refused, unreachable, DNS, connect timeout, TLS handshake
@@ -294,16 +352,17 @@ class _SyncTransport:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError("timed out")
-            connection.sock.settimeout(remaining)
+            connection.sock.settimeout(remaining)  # the answer's deadline: see _Response
             response = connection.getresponse()
-            payload = response.read()
+            payload = response.read(MAX_ANSWER_BYTES + 1)
         except (OSError, http.client.HTTPException) as exc:
             connection.close()
             raise _MaybeSent(_describe_failure(exc)) from None
-        if response.will_close:
-            connection.close()
-        else:
+        if response.isclosed() and not response.will_close:
             self._checkin(connection, generation)
+        else:  # the server closes it, or the answer was too long to be read to its end
+            response.close()
+            connection.close()
         return _Answer(response.status, payload, response.getheader("Location"))
 
     def close(self) -> None:
@@ -316,7 +375,7 @@ class _SyncTransport:
 
 def _describe_failure(exc: BaseException) -> str:
     if isinstance(exc, (TimeoutError, asyncio.TimeoutError)):  # two classes before 3.11
-        return "no answer within the timeout"
+        return "no complete answer within the timeout"
     if isinstance(exc, http.client.RemoteDisconnected):
         return "the connection was closed without an answer"
     return f"the connection failed before the answer was complete ({type(exc).__name__}: {exc})"
@@ -390,8 +449,16 @@ class _AsyncTransport:
         import aiohttp
 
         try:
-            async with session.post(self._url, data=body, headers=headers) as response:
-                payload = await response.read()
+            # Not redirected: the signed request goes to core_url and nowhere else.
+            async with session.post(
+                self._url, data=body, headers=headers, allow_redirects=False
+            ) as response:
+                payload = b""
+                while len(payload) <= MAX_ANSWER_BYTES:
+                    chunk = await response.content.read(MAX_ANSWER_BYTES + 1 - len(payload))
+                    if not chunk:
+                        break
+                    payload += chunk
                 return _Answer(response.status, payload, response.headers.get("Location"))
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
             raise _NotSent(f"could not connect: {exc}") from None
@@ -545,6 +612,8 @@ class Publisher:
                 raise self._unreachable(message, failure, attempt) from None
             except _MaybeSent as failure:
                 raise self._unknown(message, failure, attempt) from None
+            if len(answer.body) > MAX_ANSWER_BYTES:  # each transport reads one byte more
+                raise self._unknown(message, _MaybeSent(_TOO_LONG), attempt)
             if answer.status in RETRY_STATUSES and attempt <= self._retries:
                 yield sleep, (backoff_delay(attempt - 1),)
                 continue
@@ -625,8 +694,9 @@ class Publisher:
             )
         if 300 <= answer.status < 400:
             raise error(
-                f"core_url redirects (Location: {answer.location}); set core_url to where it "
-                "points: a redirected POST would not carry the event."
+                f"core_url redirects (Location: {answer.location}), and redirects are not "
+                "followed: the signed request goes to core_url only. Nothing was published. If "
+                "Relaybox has moved there, set core_url to that address."
             )
         if answer.status in RETRY_STATUSES:
             raise error(f"A gateway's answer; gave up after {attempts} attempts.")

@@ -172,7 +172,7 @@ def test_no_answer_within_the_timeout_is_not_retried(
         send(mode, publisher(waits, core_url=standin.url, timeout=0.3))
     assert time.monotonic() - start >= 0.3  # and less than the stall, or it would have passed
     message = str(raised.value)
-    assert "no answer within the timeout" in message
+    assert "no complete answer within the timeout" in message
     assert "may already have published it" in message
     assert "could publish it twice" in message
     assert raised.value.status is None
