@@ -46,7 +46,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import httpx
 from harness import (
     ARTIFACTS,
     EXAMPLES,
@@ -58,14 +57,20 @@ from harness import (
     load_note,
     logged_in_session,
     parse_list,
+    pyplot,
+    require,
     server_description,
     summarise,
     token_claims,
     wrk,
 )
 
-from relaybox_integrations import sign_webhook
-from tests.support.servers import TEST_WEBHOOK_SIGNING_KEY
+require("httpx")
+
+import httpx  # noqa: E402
+
+from relaybox_integrations import sign_webhook  # noqa: E402
+from tests.support.servers import TEST_WEBHOOK_SIGNING_KEY  # noqa: E402
 
 DEFAULT_EXAMPLES = "django,flask,starlette,fastapi"
 #: Minimum /user/auth ÷ /user/me req/s, per example.
@@ -339,12 +344,12 @@ def bench_webhooks(name: str, args: argparse.Namespace, report: dict[str, Any]) 
     report["webhooks"][name] = {"server": server_description(name, 1), "concurrency": results}
 
 
-def draw(report: dict[str, Any], path: Path) -> None:
-    """One column per concurrency (req/s above, p99 below), and the scaling panel."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def draw(report: dict[str, Any], path: Path) -> bool:
+    """One column per concurrency (req/s above, p99 below), and the scaling panel; False
+    when matplotlib is not there to draw it."""
+    plt = pyplot()
+    if plt is None:
+        return False
 
     examples = list(report["examples"])
     levels = report["concurrency"]
@@ -396,6 +401,7 @@ def draw(report: dict[str, Any], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=100)
     plt.close(figure)
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -480,8 +486,8 @@ def main(argv: list[str] | None = None) -> int:
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2) + "\n")
     if report["examples"]:
-        draw(report, args.png)
-        print(f"\nResults: {args.json}, chart: {args.png}")
+        chart = f", chart: {args.png}" if draw(report, args.png) else ""
+        print(f"\nResults: {args.json}{chart}")
     return 1 if report["failed"] or not (report["examples"] or report["webhooks"]) else 0
 
 

@@ -1,13 +1,15 @@
-"""What the endpoint benchmarks and the soak test share: servers, sessions, wrk, /proc.
+"""What the benchmarks share: what they need, servers, sessions, wrk, /proc.
 
 Every server listens on the loopback interface only, and every load run is bounded by wrk's
-``-d`` duration.
+``-d`` duration. Importing this needs only the standard library and the package, so that
+each benchmark can say what else it needs (:func:`require`) before importing any of it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import importlib.util
 import json
 import os
 import runpy
@@ -19,21 +21,44 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 ARTIFACTS = ROOT / "artifacts" / "benchmarks"
 sys.path.insert(0, str(ROOT))  # the working tree's package and test support
 
 from relaybox_integrations import RelayBox  # noqa: E402
-from tests.support.servers import (  # noqa: E402
-    TEST_API_KEY,
-    free_port,
-    login,
-    run_example,
-    serving,
-)
+
+#: Import names whose package on PyPI is called something else.
+DISTRIBUTIONS = {"jwt": "PyJWT"}
+
+
+def require(*modules: str) -> None:
+    """Exit naming every one of ``modules`` that is not installed, with the line that
+    installs them. Called before a benchmark imports anything beyond the package: the first
+    failing import would name only itself, in a traceback."""
+    missing = [name for name in modules if importlib.util.find_spec(name) is None]
+    if missing:
+        packages = " ".join(DISTRIBUTIONS.get(name, name) for name in missing)
+        raise SystemExit(
+            f"{Path(sys.argv[0]).name} needs {', '.join(missing)}, not installed here: "
+            f"pip install {packages}  (or run it in `tox -e bench`, which installs "
+            "everything the benchmarks use)"
+        )
+
+
+def pyplot() -> Any:
+    """matplotlib's pyplot drawing to files, or None after a note that the chart is skipped:
+    a chart only shows the figures, which are printed and saved without it."""
+    try:
+        import matplotlib
+    except ImportError:
+        print("No chart: matplotlib is not installed (pip install matplotlib to draw one).")
+        return None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
 
 WRK_SCRIPT = HERE / "wrk-json.lua"
 #: The header @relaybox/client always sends to the auth endpoint, even on GET.
@@ -185,6 +210,8 @@ def example_server(
     Without an access log: the Express reference writes none, and a log line per request
     would weigh on /user/auth and /user/me alike without telling them apart.
     """
+    from tests.support.servers import run_example
+
     log = ARTIFACTS / f"server-{log_name or f'{name}-{workers}w'}.log"
     with contextlib.ExitStack() as stack:
         with _output_to(log):
@@ -200,6 +227,8 @@ def example_server(
 @contextlib.contextmanager
 def express_server(client_id: str, cpu: int | None) -> Iterator[str]:
     """Run benchmarks/express-reference.js on a free port; yield its /user/auth URL."""
+    from tests.support.servers import TEST_API_KEY, free_port, serving
+
     if not (HERE / "node_modules" / "express").is_dir():
         raise SystemExit("run `npm ci --prefix benchmarks` first (installs express)")
     port = free_port()
@@ -224,6 +253,10 @@ class Session:
 
 def logged_in_session(base_url: str) -> Session:
     """Log in through the real form; check /user/me and /user/auth answer for that user."""
+    import httpx
+
+    from tests.support.servers import TEST_API_KEY, login
+
     with httpx.Client(base_url=base_url, timeout=10) as client:
         login(client)
         me = client.get("/user/me", headers=BROWSER_HEADERS)
@@ -242,6 +275,10 @@ def logged_in_session(base_url: str) -> Session:
 
 def token_claims(url: str) -> dict[str, Any]:
     """The verified claims of the token a /user/auth URL answers with (no session)."""
+    import httpx
+
+    from tests.support.servers import TEST_API_KEY
+
     response = httpx.get(url, headers=BROWSER_HEADERS, timeout=10)
     response.raise_for_status()
     return RelayBox(TEST_API_KEY).verify_token(response.json()["token"])

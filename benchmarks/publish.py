@@ -17,7 +17,8 @@ so the best is the closest to what each client can do. Medians are reported too.
 Targets (from the publishing issue): ``publish`` at least 2x the official library at
 concurrency 1; ``apublish`` at least 3x it at 32. Each is printed as PASS or BELOW; a slow
 machine does not fail the run, a refused or failed publish does. Results go to
-artifacts/benchmarks/publish.json and publish.png.
+artifacts/benchmarks/publish.json, and the chart to publish.png when matplotlib is installed.
+It needs aiohttp and httpx, and says so when either is missing.
 """
 
 from __future__ import annotations
@@ -39,10 +40,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-ARTIFACTS = ROOT / "artifacts" / "benchmarks"
-sys.path.insert(0, str(ROOT))  # benchmark the working tree, installed or not
+from harness import ARTIFACTS, HERE, ROOT, cpus, pyplot, require
+
+# aiohttp for apublish; httpx for the test support the stand-in is part of.
+require("aiohttp", "httpx")
 
 from relaybox_integrations import RelayBox  # noqa: E402
 from tests.support.servers import TEST_API_KEY  # noqa: E402
@@ -66,12 +67,6 @@ RATIOS = [
     ("publish, 1 thread", "official library, 1 in flight", 2.0),
     ("apublish, 32 in flight", "official library, 32 in flight", 3.0),
 ]
-
-
-def cpus() -> tuple[int | None, int | None]:
-    """(stand-in CPU, client CPU) when there are two cores to split, else (None, None)."""
-    allowed = sorted(os.sched_getaffinity(0))
-    return (allowed[-1], allowed[0]) if len(allowed) >= 2 else (None, None)
 
 
 @contextmanager
@@ -183,12 +178,11 @@ def verdict(value: float, target: float) -> str:
     return f"(target ≥ {target:g}x: {'PASS' if value >= target else 'BELOW'})"
 
 
-def draw(report: dict[str, Any], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+def draw(report: dict[str, Any], path: Path) -> bool:
+    """Draw the chart at ``path``; False when matplotlib is not there to draw it."""
+    plt = pyplot()
+    if plt is None:
+        return False
     names = list(report["targets"])
     values = [report["targets"][name]["publishes_per_s"] for name in names]
     colours = ["#d62728" if name.startswith("official") else "#1f77b4" for name in names]
@@ -209,6 +203,7 @@ def draw(report: dict[str, Any], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=100)
     plt.close(figure)
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -303,8 +298,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    draw(report, args.png)
-    print(f"Results: {args.json}, chart: {args.png}")
+    chart = f", chart: {args.png}" if draw(report, args.png) else ""
+    print(f"Results: {args.json}{chart}")
     if refused or errors:
         print(f"FAILED: {errors} publish error(s); the stand-in refused {refused or 'none'}")
         return 1

@@ -36,11 +36,14 @@ from harness import (
     load_note,
     logged_in_session,
     parse_list,
+    require,
     rss_bytes,
     server_description,
     server_tree,
     wrk,
 )
+
+require("httpx")  # logged_in_session's
 
 MB = 1024 * 1024
 MAX_GROWTH_PER_100K = 5 * MB

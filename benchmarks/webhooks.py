@@ -33,6 +33,10 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))  # benchmark the working tree, installed or not
 
+from harness import require  # noqa: E402
+
+require("orjson", "rfc8785")  # the [webhooks] extra
+
 import orjson  # noqa: E402
 import rfc8785  # noqa: E402
 from core import node_rounds, one_round, pin_to_one_core, round_arguments  # noqa: E402
