@@ -14,6 +14,10 @@ keep-alive connections: on the machine this was measured on it publishes several
 faster than urllib3 or httpx. The async path is aiohttp (the ``[publish]`` extra), one
 session per event loop, created on first use in that loop: httpx's async pool collapses
 under concurrency.
+
+Whatever answers at ``core_url`` is trusted with nothing: neither path follows a redirect
+(the signed request goes there and nowhere else), each attempt has one deadline from
+connecting to the answer's last byte, and at most ``MAX_ANSWER_BYTES`` of an answer is read.
 """
 
 from __future__ import annotations
