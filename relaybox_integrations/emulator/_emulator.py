@@ -271,8 +271,11 @@ class Emulator:
         self._run(reset)
 
     def counts(self) -> dict[str, int]:
-        """How many sessions, topics, rooms and presence members it holds (for leak checks)."""
-        return self._hub.counts()
+        """How many sessions, topics, rooms, presence members and event loop tasks it holds,
+        for leak checks."""
+        loop = self._loop
+        tasks = len(asyncio.all_tasks(loop)) if loop is not None else 0
+        return {**self._hub.counts(), "tasks": tasks}
 
     def _run(self, action: Callable[[], Any]) -> None:
         """Run the coroutine function ``action`` on the emulator's loop: waited for from
@@ -310,11 +313,13 @@ class Emulator:
             self._webhook_finished,
             self._webhook_timeout,
         )
-        runner = web.AppRunner(build_app(self._hub), access_log=None, handle_signals=False)
+        runner = web.AppRunner(
+            build_app(self._hub), access_log=None, handle_signals=False, shutdown_timeout=1.0
+        )
         await runner.setup()
         try:
             for sock in sockets:
-                await web.SockSite(runner, sock, shutdown_timeout=1.0).start()
+                await web.SockSite(runner, sock).start()
         except BaseException:
             await runner.cleanup()
             for sock in sockets:

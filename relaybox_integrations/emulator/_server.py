@@ -54,8 +54,7 @@ def _not_implemented(feature: str) -> web.Response:
 
 
 async def _cors(request: web.Request, response: web.StreamResponse) -> None:
-    if not response.prepared:
-        response.headers.update(_CORS)
+    response.headers.update(_CORS)
 
 
 async def _preflight(request: web.Request) -> web.Response:
