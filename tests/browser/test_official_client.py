@@ -36,9 +36,12 @@ from starlette.routing import Mount, Route
 from relaybox_integrations import RelayBox
 from relaybox_integrations.emulator import Emulator
 from relaybox_integrations.starlette import relaybox_routes
+from tests.browser.harness import CLIENT_URL
 from tests.browser.official_client import client_bundle
 from tests.support.servers import TEST_API_KEY, free_port
+from tests.support.snippets import assert_runs, code_blocks
 
+SNIPPETS = {("docs/local-development.rst", "Point your application at it", "javascript"): 1}
 BUNDLE = client_bundle()
 #: Long enough for a loaded machine; a wait that runs out is a failure, never a pass.
 WAIT_MS = 20_000
@@ -75,11 +78,52 @@ async def client_module(request: Request) -> Response:
     return Response(BUNDLE.read_bytes(), media_type="text/javascript")
 
 
-def application() -> Starlette:
-    return Starlette(
+#: The guide's page for its snippet: nothing but the snippet, imported so that the test
+#: learns how its top-level awaits settle.
+GUIDE_PAGE = """<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>guide snippet</title></head>
+<body>
+<script type="module">
+  window.guideSnippet = 'pending';
+  import('/guide/snippet.js').then(
+    () => { window.guideSnippet = 'resolved'; },
+    (error) => { window.guideSnippet = `rejected: ${error.name}: ${error.message}`; },
+  );
+</script>
+</body>
+</html>
+"""
+
+
+def guide_snippet(port: int) -> str:
+    """The guide's browser snippet as written, but for the client's URL (served here) and
+    the emulator's port (a free one, where the guide says 9000)."""
+    [snippet] = code_blocks(
+        "docs/local-development.rst", "Point your application at it", "javascript"
+    )
+    for written, here in ((CLIENT_URL, "/client.js"), ("port: 9000", f"port: {port}")):
+        assert snippet.count(written) == 1, f"the guide's snippet no longer has {written!r}"
+        snippet = snippet.replace(written, here)
+    return snippet
+
+
+async def guide_page(request: Request) -> Response:
+    return HTMLResponse(GUIDE_PAGE)
+
+
+async def guide_module(request: Request) -> Response:
+    source = guide_snippet(request.app.state.emulator_port)
+    return Response(source, media_type="text/javascript")
+
+
+def application(emulator_port: int) -> Starlette:
+    app = Starlette(
         routes=[
             Route("/as/{name}", log_in_as),
             Route("/client.js", client_module),
+            Route("/guide", guide_page),
+            Route("/guide/snippet.js", guide_module),
             Mount("/user", routes=relaybox_routes(api_key=TEST_API_KEY, client_id=user)),
             # Tokens the client refreshes a second after each one, for the reconnect test.
             Mount(
@@ -94,6 +138,8 @@ def application() -> Starlette:
         ],
         middleware=[Middleware(SessionMiddleware, secret_key="official-client-suite-only")],
     )
+    app.state.emulator_port = emulator_port
+    return app
 
 
 @pytest.fixture(scope="module")
@@ -103,11 +149,11 @@ def emulator() -> Iterator[Emulator]:
 
 
 @pytest.fixture(scope="module")
-def app_url() -> Iterator[str]:
+def app_url(emulator: Emulator) -> Iterator[str]:
     """The application under uvicorn, in a thread of this process."""
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(application(), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(application(emulator.port), host="127.0.0.1", port=port, log_level="warning")
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -434,3 +480,30 @@ def test_a_dropped_connection_comes_back_with_its_id_a_new_token_and_its_rooms(
     alice.wait_for("() => window.received.length >= 1")
     (delivery,) = received(alice)
     assert delivery["message"]["body"] == {"after": "reconnect"}
+
+
+def test_the_page_has_the_snippet_this_module_runs() -> None:
+    assert_runs(SNIPPETS)
+
+
+def test_the_guides_offline_snippet_connects_and_receives(
+    browser: Browser, app_url: str, emulator: Emulator
+) -> None:
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(f"{app_url}/as/carol")  # logged in, as the guide's page would be
+        page.goto(f"{app_url}/guide")
+        page.wait_for_function("() => window.guideSnippet !== 'pending'", timeout=WAIT_MS)
+        assert page.evaluate("() => window.guideSnippet") == "resolved"
+        # The client logs its own steps with console.log too, each starting "[INFO]".
+        with (
+            page.expect_console_message(
+                lambda m: m.type == "log" and not m.text.startswith("[INFO]"), timeout=WAIT_MS
+            ) as logged,
+            RelayBox(TEST_API_KEY, core_url=emulator.core_url) as relaybox,
+        ):
+            relaybox.publish("chat:lobby", "message", {"text": "hello, guide"})
+        assert logged.value.args[0].json_value() == {"text": "hello, guide"}
+    finally:
+        context.close()
