@@ -47,6 +47,8 @@ BUNDLE = client_bundle()
 WAIT_MS = 20_000
 #: The shortest lifetime the package allows: the client refreshes it 1 s after it is issued.
 SHORT_EXPIRES_IN = 21
+#: A well-formed key of another application: the emulator knows only TEST_API_KEY.
+OTHER_API_KEY = "otherapp.otherkey:another-secret-for-the-test-suite-only-0123456789"
 
 #: The test page: the client, imported as Relaybox documents it, for the tests to drive.
 PAGE = """<!doctype html>
@@ -125,6 +127,11 @@ def application(emulator_port: int) -> Starlette:
             Route("/guide", guide_page),
             Route("/guide/snippet.js", guide_module),
             Mount("/user", routes=relaybox_routes(api_key=TEST_API_KEY, client_id=user)),
+            # Tokens signed with a key the emulator does not have.
+            Mount(
+                "/other",
+                routes=relaybox_routes(api_key=OTHER_API_KEY, client_id=user, name="other_auth"),
+            ),
             # Tokens the client refreshes a second after each one, for the reconnect test.
             Mount(
                 "/short",
@@ -507,3 +514,61 @@ def test_the_guides_offline_snippet_connects_and_receives(
         assert logged.value.args[0].json_value() == {"text": "hello, guide"}
     finally:
         context.close()
+
+
+CONNECT_OUTCOME = """async ({authEndpoint, port}) => {
+  const relayBox = new window.RelayBox({authEndpoint, offline: {enabled: true, port}});
+  try {
+    await relayBox.connect();
+    return 'connected';
+  } catch (error) {
+    return `${error.name}: ${error.message}`;
+  }
+}"""
+
+
+def test_a_token_the_emulator_refuses_fails_connect(
+    browser: Browser, app_url: str, emulator: Emulator
+) -> None:
+    """A token of another key is refused at the upgrade, and connect() rejects at once.
+
+    How 3.0.1 rejects is its own: its socket error and close handlers assume an opened
+    socket, so it reports "Socket disconnected before acknowledgment" (not "Socket
+    connection error"), with two TypeErrors of its own on the page, and does not retry.
+    """
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(f"{app_url}/as/mallory")
+        page.wait_for_function("() => window.clientLoaded === true", timeout=WAIT_MS)
+        with page.expect_websocket() as opened:
+            outcome = page.evaluate(
+                CONNECT_OUTCOME, {"authEndpoint": "/other/auth", "port": emulator.port}
+            )
+        assert outcome == "Error: Socket disconnected before acknowledgment", outcome
+        assert opened.value.is_closed()
+        assert all("Cannot set properties of undefined" in error for error in errors), errors
+    finally:
+        context.close()
+
+
+def test_the_room_list_says_the_emulator_lacks_it(visit: Callable[..., Visitor]) -> None:
+    """``relayBox.rooms.list()`` without options requests ``/core/rooms0``, not
+    ``/core/rooms``: 3.0.1 appends ``queryParams.size && `?...` `` to the path, and a size
+    of 0 writes "0". The emulator must still name the missing feature (the room list needs
+    Relaybox's auth service), not answer that no such route exists."""
+    alice = visit("alice")
+    outcome = alice.run(
+        """async () => {
+          try {
+            await window.relayBox.rooms.list();
+            return 'listed';
+          } catch (error) {
+            return `${error.name}: ${error.message}`;
+          }
+        }"""
+    )
+    assert outcome.startswith("NotImplementedError: "), outcome
+    assert "does not implement the room list" in outcome, outcome
