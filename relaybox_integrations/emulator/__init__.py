@@ -17,9 +17,9 @@ from ._webhooks import WebhookDelivery
 from .client import AckError, RealtimeClient, RealtimeRoom
 
 __all__ = [
-    "AckError",
     "DEVELOPMENT_API_KEY",
     "DEVELOPMENT_WEBHOOK_SIGNING_KEY",
+    "AckError",
     "DeliveredMessage",
     "Emulator",
     "RealtimeClient",

@@ -38,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--permissions",
         default='["*"]',
-        help='the API key\'s own permissions as JSON (default: \'["*"]\')',
+        help="the API key's own permissions as JSON (default: '[\"*\"]')",
     )
     parser.add_argument(
         "--webhook-url",
@@ -98,8 +98,10 @@ async def _serve(emulator: Emulator, urls: list[str], *, using_default: bool) ->
     try:
         stop = asyncio.Event()
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-        key = "the development key (RELAYBOX_API_KEY is not set)" if using_default else (
-            f"the key {emulator.public_key} from ${API_KEY_ENV_VAR}"
+        key = (
+            "the development key (RELAYBOX_API_KEY is not set)"
+            if using_default
+            else (f"the key {emulator.public_key} from ${API_KEY_ENV_VAR}")
         )
         print(
             f"Relaybox emulator on {emulator.url}, with {key}\n"

@@ -112,6 +112,8 @@ class Emulator:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._stop: asyncio.Event | None = None
+        #: disconnect() and reset() called from the loop itself, referenced until done.
+        self._actions: set[asyncio.Task[None]] = set()
 
     def __repr__(self) -> str:
         where = f"url={self.url!r}" if self._port is not None else "not running"
@@ -182,9 +184,7 @@ class Emulator:
                     raise TimeoutError(self._not_delivered(room_id, event, timeout))
                 self._changed.wait(remaining)
 
-    async def await_message(
-        self, room_id: str, event: str, timeout: float = 5
-    ) -> DeliveredMessage:
+    async def await_message(self, room_id: str, event: str, timeout: float = 5) -> DeliveredMessage:
         """:meth:`wait_for_message` for code running in the emulator's event loop."""
         deadline = time.monotonic() + timeout
         while True:
@@ -213,9 +213,7 @@ class Emulator:
                 self._changed.wait(remaining)
 
     def _first(self, room_id: str, event: str) -> DeliveredMessage | None:
-        return next(
-            (m for m in self._messages if m.room_id == room_id and m.event == event), None
-        )
+        return next((m for m in self._messages if m.room_id == room_id and m.event == event), None)
 
     def _not_delivered(self, room_id: str, event: str, timeout: float) -> str:
         seen = sorted({(m.room_id, m.event) for m in self._messages})
@@ -284,7 +282,9 @@ class Emulator:
         if loop is None:
             raise RuntimeError("the emulator is not running; use it in a with block")
         if self._on_loop():
-            asyncio.ensure_future(action())
+            task = asyncio.ensure_future(action())
+            self._actions.add(task)
+            task.add_done_callback(self._actions.discard)
             return
         asyncio.run_coroutine_threadsafe(action(), loop).result(timeout=30)
 

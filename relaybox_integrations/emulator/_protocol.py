@@ -2,7 +2,8 @@
 
 Rooms, connections, subscriptions, presence, history and metrics live in plain dicts here
 where the hosted service keeps them in Redis, Postgres and RabbitMQ. Nothing here touches the
-network: a connection is anything with ``send_str``; the server module feeds frames in.
+network: a connection is anything with aiohttp's ``send_frame``; the server module feeds
+frames in.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import collections
+import contextlib
 import datetime
 import hmac
 import json
@@ -21,6 +23,8 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
+
+from aiohttp import WSMsgType
 
 from ..core import ApiKey, RelayBox
 from ..errors import TokenVerificationError
@@ -57,7 +61,9 @@ _JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 class Socket(Protocol):
     """What the hub needs of a WebSocket: aiohttp's ``WebSocketResponse`` fits."""
 
-    async def send_str(self, data: str) -> None: ...
+    async def send_frame(
+        self, message: bytes, opcode: WSMsgType, compress: int | None = None
+    ) -> None: ...
 
 
 class Refused(Exception):
@@ -217,6 +223,8 @@ class Hub:
         self._rooms: dict[str, str] = {}  # room id -> uuid
         self._presence: dict[str, dict[str, dict[str, Any]]] = {}  # room -> connection -> member
         self._history: dict[str, collections.deque[dict[str, Any]]] = {}
+        #: Broadcasts started by timers, referenced until done.
+        self._background: set[asyncio.Task[None]] = set()
         self._handlers: dict[str, Callable[[_Session, dict[str, Any]], Awaitable[Any]]] = {
             "ds:client:room:join": self._join,
             "ds:client:room:create": self._create,
@@ -349,7 +357,9 @@ class Hub:
                     "user": None,
                 }
                 topic = f"{self._nsp(room_id)}:$:presence:leave"
-                asyncio.ensure_future(self._fan_out([topic], body))
+                task = asyncio.ensure_future(self._fan_out([topic], body))
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
 
     def _destroy(self, session: _Session) -> None:
         session.destroy_handle = None
@@ -602,20 +612,27 @@ class Hub:
                 400, "BadRequestError", "Public key and signature headers are required"
             )
         if public_key != self._api_key.public_key:
-            return _refused(f"unknown public key {public_key!r}; this emulator's key is "
-                            f"{self._api_key.public_key!r}")
+            return _refused(
+                f"unknown public key {public_key!r}; this emulator's key is "
+                f"{self._api_key.public_key!r}"
+            )
         if not hmac.compare_digest(
             self._relaybox._publisher().signature(raw).encode(), signature.encode()
         ):
-            return _refused("X-Ds-Req-Signature is not the HMAC-SHA256 of the body under the "
-                            "API key's secret")
+            return _refused(
+                "X-Ds-Req-Signature is not the HMAC-SHA256 of the body under the API key's secret"
+            )
         try:
             request = json.loads(raw)
         except ValueError:
             return _refused("the body is not JSON")
         if not isinstance(request, dict):
             return _refused("the body is not a JSON object")
-        room_id, event, sent_at = request.get("roomId"), request.get("event"), request.get("timestamp")
+        room_id, event, sent_at = (
+            request.get("roomId"),
+            request.get("event"),
+            request.get("timestamp"),
+        )
         options = request.get("options") or {}
         if not isinstance(room_id, str) or not room_id or not isinstance(event, str) or not event:
             return _refused("the body needs string 'roomId' and 'event'")
@@ -648,8 +665,9 @@ class Hub:
         """``GET /core/history/<roomId>/messages``: a page of the room's messages."""
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token:
-            return 401, _http_error(401, "TokenError", "an Authorization: Bearer <token> header "
-                                    "is required")
+            return 401, _http_error(
+                401, "TokenError", "an Authorization: Bearer <token> header is required"
+            )
         try:
             claims = self._relaybox.verify_token(token.strip())
         except TokenVerificationError as exc:
@@ -657,7 +675,8 @@ class Hub:
         permissions = claims.get("permissions") or self.permissions
         if not permitted(permissions, room_id, "history"):
             return 403, _http_error(
-                403, "ForbiddenError",
+                403,
+                "ForbiddenError",
                 f'Client not permitted to perform "history" in "{room_id}"',
             )
         if query.get("nextPageToken"):
@@ -682,7 +701,8 @@ class Hub:
         if start is not None and end is not None and end < start:
             return 400, _http_error(400, "BadRequestError", "end must not be before start")
         items = [
-            m for m in self._history.get(room_id, ())
+            m
+            for m in self._history.get(room_id, ())
             if (event is None or m["event"] == event)
             and (start is None or m["timestamp"] >= start)
             and (end is None or m["timestamp"] <= end)
@@ -692,12 +712,18 @@ class Hub:
         last = query.get("lastItemId")
         if last is not None:
             ids = [m["id"] for m in items]
-            items = items[ids.index(last) + 1:] if last in ids else []
+            items = items[ids.index(last) + 1 :] if last in ids else []
         page = items[:limit]
         next_token = None
         if len(page) == limit:
-            cursor = {"event": event, "start": start, "end": end, "order": order,
-                      "limit": limit, "lastItemId": page[-1]["id"]}
+            cursor = {
+                "event": event,
+                "start": start,
+                "end": end,
+                "order": order,
+                "limit": limit,
+                "lastItemId": page[-1]["id"],
+            }
             next_token = base64.b64encode(_JSON.encode(cursor).encode()).decode()
         return 200, {"items": page, "nextPageToken": next_token}
 
@@ -864,21 +890,20 @@ class Hub:
             subscribers = self._topics.get(topic)
             if not subscribers:
                 continue
-            text = _JSON.encode({"type": topic, "body": body})
+            # Encoded once for every subscriber (send_str would encode it for each).
+            data = _JSON.encode({"type": topic, "body": body}).encode()
             for session in list(subscribers):
                 socket = session.socket
                 if socket is not None:
-                    try:
-                        await socket.send_str(text)
+                    try:  # noqa: SIM105 - the hot path: try costs less than suppress()
+                        await socket.send_frame(data, WSMsgType.TEXT)
                     except (ConnectionError, RuntimeError):  # closing under us: dropped next
                         pass
 
     @staticmethod
     async def _send(socket: Socket, frame: dict[str, Any]) -> None:
-        try:
-            await socket.send_str(_JSON.encode(frame))
-        except (ConnectionError, RuntimeError):
-            pass
+        with contextlib.suppress(ConnectionError, RuntimeError):  # closing: dropped next
+            await socket.send_frame(_JSON.encode(frame).encode(), WSMsgType.TEXT)
 
     def _webhook_session(self, session: _Session) -> dict[str, Any]:
         return {

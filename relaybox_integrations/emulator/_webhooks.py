@@ -84,11 +84,15 @@ class WebhookSender:
             first = sign_webhook(event, data, self._signing_key, event_id=event_id, session=session)
             delivery = WebhookDelivery(url, event, first.payload)
             self._record(delivery)
-            task = asyncio.ensure_future(self._deliver(delivery, f"emulator-webhook-{index}", session))
+            task = asyncio.ensure_future(
+                self._deliver(delivery, f"emulator-webhook-{index}", session)
+            )
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    async def _deliver(self, delivery: WebhookDelivery, webhook_id: str, session: dict[str, Any]) -> None:
+    async def _deliver(
+        self, delivery: WebhookDelivery, webhook_id: str, session: dict[str, Any]
+    ) -> None:
         if self._session is None:
             self._session = aiohttp.ClientSession(
                 timeout=aiohttp.ClientTimeout(total=self._timeout)
@@ -111,9 +115,11 @@ class WebhookSender:
                     delivery.status, delivery.error = response.status, None
             except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
                 delivery.status = None
-                delivery.error = "no answer within the timeout" if isinstance(
-                    exc, asyncio.TimeoutError
-                ) else f"{type(exc).__name__}: {exc}"
+                delivery.error = (
+                    "no answer within the timeout"
+                    if isinstance(exc, asyncio.TimeoutError)
+                    else f"{type(exc).__name__}: {exc}"
+                )
             if delivery.status is not None and delivery.status not in RETRY_STATUSES:
                 delivery.outcome = "delivered"
                 break

@@ -98,6 +98,7 @@ class RealtimeClient:
         self._http: aiohttp.ClientSession | None = None
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._reader: asyncio.Task[None] | None = None
+        self._reconnecting: asyncio.Task[None] | None = None
         self._pending: dict[str, asyncio.Future[Any]] = {}
         self._frames: list[tuple[str, Any]] = []
         self._changed = asyncio.Condition()
@@ -162,8 +163,13 @@ class RealtimeClient:
         try:
             first = await asyncio.wait_for(ws.receive(), _CONNECT_TIMEOUT)
             frame = json.loads(first.data) if first.type is aiohttp.WSMsgType.TEXT else None
-            if not isinstance(frame, dict) or frame.get("type") != "ds:server:connection:acknowledged":
-                raise ConnectionError(f"expected the connection acknowledgement; got {first.data!r}")
+            if (
+                not isinstance(frame, dict)
+                or frame.get("type") != "ds:server:connection:acknowledged"
+            ):
+                raise ConnectionError(
+                    f"expected the connection acknowledgement; got {first.data!r}"
+                )
         except BaseException:
             await ws.close()
             raise
@@ -194,7 +200,7 @@ class RealtimeClient:
                 self._frames.append((kind, body))
                 self._changed.notify_all()
         if not self._closing and self._reconnect:
-            asyncio.ensure_future(self._reconnect_loop())
+            self._reconnecting = asyncio.ensure_future(self._reconnect_loop())
 
     async def _reconnect_loop(self) -> None:
         for attempt in range(_RECONNECT_ATTEMPTS):
@@ -219,6 +225,8 @@ class RealtimeClient:
     async def close(self) -> None:
         """Close the connection (no reconnect) and the HTTP session."""
         self._closing = True
+        if self._reconnecting is not None:
+            self._reconnecting.cancel()
         if self._ws is not None:
             await self._ws.close()
         if self._reader is not None:
@@ -240,7 +248,12 @@ class RealtimeClient:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending[ack_id] = future
         now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
-        frame = {"type": kind, "body": {**body, "intiatedAt": now}, "ackId": ack_id, "createdAt": now}
+        frame = {
+            "type": kind,
+            "body": {**body, "intiatedAt": now},
+            "ackId": ack_id,
+            "createdAt": now,
+        }
         await self._ws.send_str(json.dumps(frame))
         try:
             return await asyncio.wait_for(future, timeout)
@@ -384,9 +397,7 @@ class Presence:
         await self._room.client.request("ds:client:room:presence:join", self._body(userData=data))
 
     async def update(self, data: Any) -> None:
-        await self._room.client.request(
-            "ds:client:room:presence:update", self._body(userData=data)
-        )
+        await self._room.client.request("ds:client:room:presence:update", self._body(userData=data))
 
     async def leave(self, data: Any = None) -> None:
         await self._room.client.request("ds:client:room:presence:leave", self._body(userData=data))

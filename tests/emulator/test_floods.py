@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import json
 import resource
 from typing import Any
 
@@ -51,8 +50,10 @@ def test_connect_disconnect_floods_leak_nothing(relaybox_emulator: Emulator, con
     async def flood(http: aiohttp.ClientSession, cycles: int) -> None:
         for start in range(0, cycles, BATCH):
             await asyncio.gather(
-                *(_cycle(http, relaybox_emulator.ws_url, query, n % 5 == 0)
-                  for n in range(start, start + BATCH))
+                *(
+                    _cycle(http, relaybox_emulator.ws_url, query, n % 5 == 0)
+                    for n in range(start, start + BATCH)
+                )
             )
 
     async def settled(tasks: int) -> dict[str, int]:
@@ -64,8 +65,11 @@ def test_connect_disconnect_floods_leak_nothing(relaybox_emulator: Emulator, con
         return relaybox_emulator.counts()
 
     async def scenario() -> tuple[dict[str, int], dict[str, int], int, int]:
-        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http, \
-                connect("steady") as steady, connect("watcher") as watcher:
+        async with (
+            aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http,
+            connect("steady") as steady,
+            connect("watcher") as watcher,
+        ):
             room = await steady.join("f")
             listener = await watcher.join("f")
             await listener.subscribe("tick")

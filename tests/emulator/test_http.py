@@ -164,9 +164,14 @@ def test_history_needs_a_valid_token(relaybox_emulator: Emulator) -> None:
     assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 
-@pytest.mark.parametrize(("path", "feature"), [("/state/rooms", "state service"),
-                                               ("/auth/users/me", "auth service"),
-                                               ("/core/rooms", "room list")])
+@pytest.mark.parametrize(
+    ("path", "feature"),
+    [
+        ("/state/rooms", "state service"),
+        ("/auth/users/me", "auth service"),
+        ("/core/rooms", "room list"),
+    ],
+)
 def test_missing_services_say_so(relaybox_emulator: Emulator, path: str, feature: str) -> None:
     response = httpx.get(f"{relaybox_emulator.url}{path}")
     assert response.status_code == 501

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-USER_TESTS = '''
+USER_TESTS = """
 from relaybox_integrations import RelayBox
 from relaybox_integrations.emulator import DEVELOPMENT_API_KEY
 
@@ -19,7 +19,7 @@ def test_publish(relaybox_emulator):
 
 def test_each_test_starts_empty(relaybox_emulator):
     assert relaybox_emulator.messages() == []
-'''
+"""
 
 # Makes ``import aiohttp`` fail, as where the [emulator] extra is not installed.
 WITHOUT_AIOHTTP = (

@@ -74,9 +74,10 @@ def test_leave_is_acknowledged_as_the_client_sends_it(connect: Any) -> None:
         async with connect("alice") as alice:
             await alice.join("r")
             assert await alice.request("ds:client:room:leave", {"roomId": "r"}) == "demo-app:r"
-            assert await alice.request(
-                "ds:client:room:presence:unsubscribe:all", {"roomId": "r"}
-            ) is True
+            assert (
+                await alice.request("ds:client:room:presence:unsubscribe:all", {"roomId": "r"})
+                is True
+            )
             assert (
                 await alice.request(
                     "ds:client:room:metrics:unsubscribe", {"roomId": "r", "event": "all"}

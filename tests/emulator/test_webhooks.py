@@ -100,11 +100,17 @@ def test_retries_then_delivers_with_the_same_id() -> None:
                 async with RealtimeClient(emulator.url, token=token):
                     pass
                 [delivery] = await asyncio.to_thread(emulator.wait_for_webhooks, 1)
-                assert (delivery.outcome, delivery.attempts, delivery.status) == ("delivered", 3, 200)
+                assert (delivery.outcome, delivery.attempts, delivery.status) == (
+                    "delivered",
+                    3,
+                    200,
+                )
 
     run(scenario())
-    ids = {verify_webhook(b, h["X-RelayBox-Webhook-Signature"], SIGNING_KEY).id
-           for b, h in receiver.requests}
+    ids = {
+        verify_webhook(b, h["X-RelayBox-Webhook-Signature"], SIGNING_KEY).id
+        for b, h in receiver.requests
+    }
     assert len(receiver.requests) == 3
     assert len(ids) == 1
 
@@ -119,7 +125,11 @@ def test_a_final_answer_is_not_retried() -> None:
                 async with RealtimeClient(emulator.url, token=token):
                     pass
                 [delivery] = await asyncio.to_thread(emulator.wait_for_webhooks, 1)
-                assert (delivery.outcome, delivery.attempts, delivery.status) == ("delivered", 1, 400)
+                assert (delivery.outcome, delivery.attempts, delivery.status) == (
+                    "delivered",
+                    1,
+                    400,
+                )
 
     run(scenario())
 
