@@ -64,7 +64,9 @@ async def _preflight(request: web.Request) -> web.Response:
 async def _core(request: web.Request) -> web.StreamResponse:
     hub = request.app[HUB]
     if request.headers.get("Upgrade", "").lower() != "websocket":
-        if request.match_info["tail"].strip("/") == "rooms":
+        # The client 3.0.1 asks for /core/rooms0 when it has no query (it writes the
+        # query's size into the path), /core/rooms?... otherwise.
+        if request.match_info["tail"].strip("/") in ("rooms", "rooms0"):
             return _not_implemented("rooms")
         return web.json_response(
             _http_error(404, "NotFoundError", f"no route {request.method} {request.path}"),

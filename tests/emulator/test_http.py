@@ -170,6 +170,7 @@ def test_history_needs_a_valid_token(relaybox_emulator: Emulator) -> None:
         ("/state/rooms", "state service"),
         ("/auth/users/me", "auth service"),
         ("/core/rooms", "room list"),
+        ("/core/rooms0", "room list"),
     ],
 )
 def test_missing_services_say_so(relaybox_emulator: Emulator, path: str, feature: str) -> None:
