@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
 import threading
 import time
@@ -29,6 +30,8 @@ DEVELOPMENT_API_KEY: Final = (
 DEVELOPMENT_WEBHOOK_SIGNING_KEY: Final = (
     "DEVELOPMENT-ONLY-webhook-signing-key-not-from-relaybox-0000"
 )
+#: Messages and webhook deliveries kept for :meth:`Emulator.messages` and ``webhooks``.
+MAX_RECORDED: Final = 10_000
 #: The browser client's offline-mode default port.
 DEFAULT_PORT: Final = 9000
 
@@ -93,8 +96,9 @@ class Emulator:
         except ConfigurationError as exc:
             raise exc.renamed("webhook_signing_key") from None
         self._signing_key = signing_key
-        self._messages: list[DeliveredMessage] = []
-        self._webhooks: list[WebhookDelivery] = []
+        # Bounded: a command-line emulator may run for days.
+        self._messages: collections.deque[DeliveredMessage] = collections.deque(maxlen=MAX_RECORDED)
+        self._webhooks: collections.deque[WebhookDelivery] = collections.deque(maxlen=MAX_RECORDED)
         self._changed = threading.Condition()
         self._hub = Hub(
             api_key,
@@ -155,7 +159,8 @@ class Emulator:
     def messages(
         self, room_id: str | None = None, event: str | None = None
     ) -> list[DeliveredMessage]:
-        """The messages delivered since the last :meth:`reset`, oldest first."""
+        """The messages delivered since the last :meth:`reset` (the last 10,000), oldest
+        first."""
         with self._changed:
             return [
                 m

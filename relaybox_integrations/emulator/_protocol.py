@@ -250,6 +250,9 @@ class Hub:
             "ds:client:room:member:type": "room membership management",
             "ds:client:room:intellect:subscribe": "intellect",
             "ds:client:room:intellect:unsubscribe": "intellect",
+            "ds:client:room:intellect:unsubscribe:all": "intellect",
+            # relaybox/core has no handler either; the client reads history over HTTP.
+            "ds:client:room:history:get": "history over the WebSocket",
             "ds:client:auth:user:subscribe": "auth-service users",
             "ds:client:auth:user:unsubscribe": "auth-service users",
             "ds:client:auth:user:unsubscribe:all": "auth-service users",
@@ -346,8 +349,8 @@ class Hub:
 
     def _inactive(self, session: _Session) -> None:
         session.leave_handle = None
-        for room_id, members in self._presence.items():
-            member = members.pop(session.connection_id, None)
+        for room_id in list(self._presence):
+            member = self._leave_presence(room_id, session)
             if member is not None:
                 body = {
                     "connectionId": session.connection_id,
@@ -370,9 +373,19 @@ class Hub:
         for topic in session.subscriptions:
             self._unsubscribe_topic(session, topic)
         session.subscriptions.clear()
-        for members in self._presence.values():
-            members.pop(session.connection_id, None)
+        for room_id in list(self._presence):
+            self._leave_presence(room_id, session)
         self._sessions.pop(session.connection_id, None)
+
+    def _leave_presence(self, room_id: str, session: _Session) -> dict[str, Any] | None:
+        """Remove ``session`` from the room's presence set; its entry, if it had one."""
+        members = self._presence.get(room_id)
+        if members is None:
+            return None
+        member = members.pop(session.connection_id, None)
+        if not members:
+            del self._presence[room_id]
+        return member
 
     def reset(self) -> None:
         """Forget every room, message and session state (open sockets stay open, blank)."""
@@ -427,7 +440,17 @@ class Hub:
                 )
             if not isinstance(body, dict):
                 raise _AckError("the frame's 'body' must be a JSON object", "ValidationError")
-            data = await handler(session, body)
+            try:
+                data = await handler(session, body)
+            except _AckError:
+                raise
+            except Exception as exc:  # a bug here must not leave the client waiting forever
+                logger.exception("failed on a %s frame", kind)
+                raise _AckError(
+                    f"the emulator failed on this frame ({type(exc).__name__}); its log "
+                    "has the details",
+                    "InternalError",
+                ) from None
         except _AckError as error:
             if ack_id is not None:
                 await self._send(
@@ -519,7 +542,7 @@ class Hub:
         nsp = self._nsp(room_id)
         for topic in [t for t, room in session.subscriptions.items() if room == room_id]:
             self._unsubscribe(session, topic)
-        member = self._presence.get(room_id, {}).pop(session.connection_id, None)
+        member = self._leave_presence(room_id, session)
         if member is not None:
             leave = {"clientId": session.client_id, "event": "leave", "timestamp": _iso_now()}
             await self._fan_out([f"{nsp}:$:presence:leave", f"{nsp}::{_CATCH_ALL}"], leave)
@@ -792,6 +815,8 @@ class Hub:
         members = self._presence.setdefault(room_id, {})
         if event == "leave":
             members.pop(session.connection_id, None)
+            if not members:
+                del self._presence[room_id]
         else:
             members.pop(session.connection_id, None)  # re-inserted: newest last
             members[session.connection_id] = {

@@ -85,10 +85,10 @@ async def _core(request: web.Request) -> web.StreamResponse:
     sockets = request.app[SOCKETS]
     sockets.add(ws)
     previous = session.socket
-    if isinstance(previous, web.WebSocketResponse):  # the same connectionId, open twice
-        await previous.close()
     try:
-        await hub.attach(session, ws)
+        await hub.attach(session, ws)  # the session is this socket's from here on
+        if isinstance(previous, web.WebSocketResponse):  # the same connectionId, open twice
+            await previous.close()
         async for message in ws:
             if message.type is WSMsgType.TEXT:
                 await hub.receive(session, ws, message.data)

@@ -281,3 +281,86 @@ def test_presence_leaves_five_seconds_after_a_drop(
             assert await watcher.presence.get() == []
 
     run(scenario())
+
+
+def test_the_same_connection_id_twice_moves_the_session(
+    relaybox_emulator: Emulator, connect: Any
+) -> None:
+    async def scenario() -> None:
+        first = connect("alice")
+        first._reconnect = False
+        await first.connect()
+        room = await first.join("r")
+        await room.subscribe("e")
+        second = connect("alice")
+        second.connection_id = first.connection_id
+        async with second:
+            assert second.connection_id == first.connection_id
+            await first._reader  # the server closed the first socket
+            moved = await second.join("r")
+            await moved.publish("e", "to the second socket")
+            await moved.wait_for_messages("e")
+            assert relaybox_emulator.counts()["sessions"] == 1
+        await first.close()
+
+    run(scenario())
+
+
+#: Every frame type the official client 3.0.1 can send (its ClientEvent enum).
+CLIENT_EVENTS = [
+    f"ds:client:{name}"
+    for name in (
+        "publish",
+        "room:join",
+        "room:leave",
+        "room:create",
+        "room:subscription:bind",
+        "room:subscription:unbind",
+        "room:presence:subscribe",
+        "room:presence:unsubscribe",
+        "room:presence:unsubscribe:all",
+        "room:presence:join",
+        "room:presence:leave",
+        "room:presence:update",
+        "room:presence:get",
+        "room:presence:count",
+        "room:metrics:subscribe",
+        "room:metrics:unsubscribe",
+        "room:password:update",
+        "room:member:add",
+        "room:member:remove",
+        "room:member:type",
+        "room:history:get",
+        "room:intellect:subscribe",
+        "room:intellect:unsubscribe",
+        "room:intellect:unsubscribe:all",
+        "auth:user:subscribe",
+        "auth:user:unsubscribe",
+        "auth:user:unsubscribe:all",
+        "auth:user:status:update",
+    )
+]
+MALFORMED_BODIES: list[Any] = [
+    {},
+    {"roomId": 5, "event": ["e"]},
+    {"roomId": "r", "event": None, "limit": "ten", "userData": {"deep": [1, {"x": None}]}},
+    {"roomId": "r" * 5000, "event": "e" * 5000, "data": None, "opts": "transient"},
+    {"roomId": "r", "event": "join", "visibility": 7, "limit": -1, "opts": {"transient": 1}},
+]
+
+
+def test_every_frame_with_an_ack_id_is_answered_whatever_its_body(connect: Any) -> None:
+    async def scenario() -> None:
+        failures: list[tuple[str, Any, str]] = []
+        async with connect("alice") as alice:
+            await alice.join("r")
+            for kind in CLIENT_EVENTS:
+                for body in MALFORMED_BODIES:
+                    try:
+                        await alice.request(kind, body, timeout=10)
+                    except AckError as error:
+                        failures.append((kind, body, error.name))
+            assert [f for f in failures if f[2] == "InternalError"] == []
+            await alice.join("still-working")
+
+    run(scenario())
