@@ -17,7 +17,7 @@ from ..errors import ConfigurationError
 from ..permissions import PermissionsInput, validate_permissions
 from ..webhooks import sign_webhook
 from ._protocol import DeliveredMessage, Hub
-from ._server import build_app, display_host, listen
+from ._server import build_app, close_all, display_host, listen
 from ._webhooks import DEFAULT_WEBHOOK_TIMEOUT, WebhookDelivery, WebhookSender
 
 __all__ = ["DEVELOPMENT_API_KEY", "DEVELOPMENT_WEBHOOK_SIGNING_KEY", "Emulator"]
@@ -251,9 +251,7 @@ class Emulator:
         connectionId, as after a network failure (their rooms and bindings are restored)."""
 
         async def close() -> None:
-            for socket in self._hub.sockets(client_id):
-                if isinstance(socket, web.WebSocketResponse):
-                    await socket.close(code=1012, message=b"dropped by the emulator")
+            await close_all(self._hub.sockets(client_id), 1012, b"dropped by the emulator")
 
         self._run(close)
 
@@ -261,9 +259,7 @@ class Emulator:
         """Forget rooms, presence, history, messages and webhooks; drop every connection."""
 
         async def reset() -> None:
-            for socket in self._hub.sockets():
-                if isinstance(socket, web.WebSocketResponse):
-                    await socket.close(code=1012, message=b"emulator reset")
+            await close_all(self._hub.sockets(), 1012, b"emulator reset")
             self._hub.reset()
             if self._sender is not None:
                 self._sender.cancel()

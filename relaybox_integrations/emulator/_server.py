@@ -10,9 +10,11 @@ routes and the WebSocket on one port without a second framework.
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import logging
 import socket
+from collections.abc import Iterable
 from typing import Final
 
 from aiohttp import WSMsgType, web
@@ -20,7 +22,7 @@ from aiohttp import WSMsgType, web
 from ..errors import ConfigurationError
 from ._protocol import Hub, Refused, _http_error
 
-__all__ = ["build_app", "listen"]
+__all__ = ["build_app", "close_all", "listen"]
 
 logger = logging.getLogger("relaybox_integrations.emulator")
 
@@ -29,6 +31,9 @@ logger = logging.getLogger("relaybox_integrations.emulator")
 MAX_MESSAGE_BYTES: Final = 1024 * 1024
 #: Seconds between WebSocket pings; a peer that does not answer is dropped.
 HEARTBEAT: Final = 30.0
+#: Seconds a close waits for the peer's closing frame: a reset between tests must not wait
+#: long for a page that stopped reading.
+CLOSE_TIMEOUT: Final = 2.0
 
 _CORS = {
     "Access-Control-Allow-Origin": "*",
@@ -80,7 +85,9 @@ async def _core(request: web.Request) -> web.StreamResponse:
         return web.json_response(_http_error(500, "InternalServerError", str(exc)), status=500)
     # No permessage-deflate, as relaybox/core: compressing each frame for each subscriber
     # would cost more than the loopback it saves.
-    ws = web.WebSocketResponse(heartbeat=HEARTBEAT, max_msg_size=MAX_MESSAGE_BYTES, compress=False)
+    ws = web.WebSocketResponse(
+        heartbeat=HEARTBEAT, max_msg_size=MAX_MESSAGE_BYTES, compress=False, timeout=CLOSE_TIMEOUT
+    )
     await ws.prepare(request)
     sockets = request.app[SOCKETS]
     sockets.add(ws)
@@ -128,8 +135,18 @@ async def _auth(request: web.Request) -> web.Response:
 
 async def _close_sockets(app: web.Application) -> None:
     sockets: set[web.WebSocketResponse] = app[SOCKETS]
-    for ws in list(sockets):
-        await ws.close(code=1001, message=b"server shutdown")
+    await close_all(list(sockets), 1001, b"server shutdown")
+
+
+async def close_all(sockets: Iterable[object], code: int, message: bytes) -> None:
+    """Close ``sockets`` together: each close may wait for its peer."""
+    await asyncio.gather(
+        *(
+            ws.close(code=code, message=message)
+            for ws in sockets
+            if isinstance(ws, web.WebSocketResponse)
+        )
+    )
 
 
 def build_app(hub: Hub) -> web.Application:
