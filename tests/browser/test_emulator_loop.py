@@ -28,9 +28,10 @@ BUNDLE = client_bundle()
 #: Long enough for a loaded machine, and for the emulator's 5 s grace before a closed tab's
 #: presence ends; a wait that runs out is a failure, never a pass.
 WAIT_MS = 30_000
-#: One example per page renderer (Django's, Flask's, the Starlette and FastAPI one) and per
-#: server (gunicorn beside the emulator, uvicorn in serve.py's own process).
-LOOP_EXAMPLES = ("django", "flask", "starlette")
+#: gunicorn run beside the emulator and uvicorn in serve.py's own process, Django's page and
+#: the one Starlette and FastAPI share (Flask's renders the same setting: see
+#: tests/examples/test_serve_emulator.py). Each run waits out the emulator's presence grace.
+LOOP_EXAMPLES = ("django", "starlette")
 
 
 @pytest.fixture(scope="module", params=LOOP_EXAMPLES)
