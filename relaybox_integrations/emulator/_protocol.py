@@ -1,9 +1,9 @@
 """The realtime protocol's state, as relaybox/core and its services keep it, in one process.
 
 Rooms, connections, subscriptions, presence, history and metrics live in plain dicts here
-where the hosted service keeps them in Redis, Postgres and RabbitMQ. Nothing here touches the
-network: a connection is anything with aiohttp's ``send_frame``; the server module feeds
-frames in.
+where the hosted service keeps them in Redis, Postgres and RabbitMQ. Nothing here opens a
+socket: the server module hands each connection in (aiohttp's WebSocket and its transport)
+and feeds its frames in.
 """
 
 from __future__ import annotations
@@ -48,6 +48,8 @@ PRESENCE_GRACE: Final = 5.0
 SESSION_GRACE: Final = 120.0
 #: relaybox/core caps ``presence:get`` at this many members.
 PRESENCE_GET_CAP: Final = 10
+#: Bytes unsent to a subscriber beyond which fan-out skips it (uWebSockets' maxBackpressure).
+MAX_BACKPRESSURE: Final = 1024 * 1024
 #: Messages kept per room for history; older ones are dropped.
 HISTORY_PER_ROOM: Final = 1000
 HISTORY_MAX_LIMIT: Final = 100
@@ -60,6 +62,9 @@ _JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 class Socket(Protocol):
     """What the hub needs of a WebSocket: aiohttp's ``WebSocketResponse`` fits."""
+
+    @property
+    def closed(self) -> bool: ...
 
     async def send_frame(
         self, message: bytes, opcode: WSMsgType, compress: int | None = None
@@ -76,6 +81,18 @@ class _AckError(Exception):
     def __init__(self, message: str, name: str = "Error") -> None:
         super().__init__(message)
         self.name, self.message = name, message
+
+
+def _text_frame(payload: bytes) -> bytes:
+    """A final, unmasked WebSocket text frame (RFC 6455 section 5.2) holding ``payload``."""
+    length = len(payload)
+    if length < 126:
+        header = bytes((0x81, length))
+    elif length < 1 << 16:
+        header = bytes((0x81, 126)) + length.to_bytes(2, "big")
+    else:
+        header = bytes((0x81, 127)) + length.to_bytes(8, "big")
+    return header + payload
 
 
 def _iso_now() -> str:
@@ -170,6 +187,7 @@ class _Session:
         "socket_id",
         "subscriptions",
         "timestamp",
+        "transport",
     )
 
     def __init__(
@@ -181,6 +199,8 @@ class _Session:
         self.exp = exp
         self.timestamp = _iso_now()
         self.socket: Socket | None = None
+        #: The socket's connection, which fan-out writes whole frames to.
+        self.transport: asyncio.Transport | None = None
         self.socket_id = ""
         #: room id -> when it was joined
         self.rooms: dict[str, str] = {}
@@ -223,8 +243,6 @@ class Hub:
         self._rooms: dict[str, str] = {}  # room id -> uuid
         self._presence: dict[str, dict[str, dict[str, Any]]] = {}  # room -> connection -> member
         self._history: dict[str, collections.deque[dict[str, Any]]] = {}
-        #: Broadcasts started by timers, referenced until done.
-        self._background: set[asyncio.Task[None]] = set()
         self._handlers: dict[str, Callable[[_Session, dict[str, Any]], Awaitable[Any]]] = {
             "ds:client:room:join": self._join,
             "ds:client:room:create": self._create,
@@ -301,13 +319,15 @@ class Hub:
         self._sessions[connection_id] = session
         return session
 
-    async def attach(self, session: _Session, socket: Socket) -> None:
+    async def attach(
+        self, session: _Session, socket: Socket, transport: asyncio.Transport | None
+    ) -> None:
         """Open ``socket`` for ``session``: restore a reconnect's state, then acknowledge."""
         for handle in (session.leave_handle, session.destroy_handle):
             if handle is not None:
                 handle.cancel()
         session.leave_handle = session.destroy_handle = None
-        session.socket = socket
+        session.socket, session.transport = socket, transport
         session.socket_id = str(uuid.uuid4())
         restored = f" (restored {len(session.rooms)} rooms)" if session.rooms else ""
         logger.info(
@@ -330,7 +350,7 @@ class Hub:
         """``socket`` closed: keep the session for a reconnect, for a while."""
         if session.socket is not socket:  # already replaced by a reconnect
             return
-        session.socket = None
+        session.socket = session.transport = None
         logger.info("disconnected %s", session.connection_id)
         if not session.rooms and not session.subscriptions:
             self._sessions.pop(session.connection_id, None)  # nothing for a reconnect to keep
@@ -359,10 +379,7 @@ class Hub:
                     "timestamp": _iso_now(),
                     "user": None,
                 }
-                topic = f"{self._nsp(room_id)}:$:presence:leave"
-                task = asyncio.ensure_future(self._fan_out([topic], body))
-                self._background.add(task)
-                task.add_done_callback(self._background.discard)
+                self._fan_out([f"{self._nsp(room_id)}:$:presence:leave"], body)
 
     def _destroy(self, session: _Session) -> None:
         session.destroy_handle = None
@@ -510,7 +527,7 @@ class Hub:
         session.rooms.setdefault(room_id, _iso_now())
         logger.info("join %s -> %s", session.connection_id, room_id)
         self._on_webhook("room:join", {"roomId": room_id}, self._webhook_session(session))
-        await self._push_metrics(room_id)
+        self._push_metrics(room_id)
         return {
             "uuid": room_uuid,
             "nspRoomId": self._nsp(room_id),
@@ -545,11 +562,11 @@ class Hub:
         member = self._leave_presence(room_id, session)
         if member is not None:
             leave = {"clientId": session.client_id, "event": "leave", "timestamp": _iso_now()}
-            await self._fan_out([f"{nsp}:$:presence:leave", f"{nsp}::{_CATCH_ALL}"], leave)
+            self._fan_out([f"{nsp}:$:presence:leave", f"{nsp}::{_CATCH_ALL}"], leave)
         if session.rooms.pop(room_id, None) is not None:
             logger.info("leave %s <- %s", session.connection_id, room_id)
             self._on_webhook("room:leave", {"roomId": room_id}, self._webhook_session(session))
-            await self._push_metrics(room_id)
+            self._push_metrics(room_id)
         return nsp
 
     async def _bind(self, session: _Session, body: dict[str, Any]) -> Any:
@@ -603,7 +620,7 @@ class Hub:
     async def dispatch(self, room_id: str, message: dict[str, Any], transient: bool) -> None:
         """Fan ``message`` out to the event's and the room's catch-all subscribers."""
         nsp = self._nsp(room_id)
-        await self._fan_out([f"{nsp}::{message['event']}", f"{nsp}::{_CATCH_ALL}"], message)
+        self._fan_out([f"{nsp}::{message['event']}", f"{nsp}::{_CATCH_ALL}"], message)
         if not transient:
             history = self._history.get(room_id)
             if history is None:
@@ -759,7 +776,7 @@ class Hub:
         self._member_guard(session, room_id)
         topic = f"{self._nsp(room_id)}:$:presence:{event}"
         self._subscribe(session, topic, room_id)
-        await self._push_metrics(room_id)
+        self._push_metrics(room_id)
         return topic
 
     async def _presence_unsubscribe(self, session: _Session, body: dict[str, Any]) -> Any:
@@ -830,13 +847,13 @@ class Hub:
         nsp = self._nsp(room_id)
         topic = f"{nsp}:$:presence:{event}"
         broadcast = {"clientId": client_id, "data": data, "timestamp": timestamp, "event": event}
-        await self._fan_out([topic, f"{nsp}::{_CATCH_ALL}"], broadcast)
+        self._fan_out([topic, f"{nsp}::{_CATCH_ALL}"], broadcast)
         self._on_webhook(
             f"presence:{event}",
             {"roomId": room_id, "userData": data},
             self._webhook_session(session),
         )
-        await self._push_metrics(room_id)
+        self._push_metrics(room_id)
         return topic
 
     async def _presence_get(self, session: _Session, body: dict[str, Any]) -> Any:
@@ -873,7 +890,7 @@ class Hub:
         self._unsubscribe(session, topic)
         return topic
 
-    async def _push_metrics(self, room_id: str) -> None:
+    def _push_metrics(self, room_id: str) -> None:
         nsp = self._nsp(room_id)
         topic = f"{nsp}:$:metrics:all"
         if not self._topics.get(topic):
@@ -891,7 +908,7 @@ class Hub:
             ),
             "presenceMember": len(self._presence.get(room_id, {})),
         }
-        await self._fan_out([topic, f"{nsp}::{_CATCH_ALL}"], counts)
+        self._fan_out([topic, f"{nsp}::{_CATCH_ALL}"], counts)
 
     # --- topics and sending --------------------------------------------------------------
 
@@ -910,20 +927,26 @@ class Hub:
             if not subscribers:
                 del self._topics[topic]
 
-    async def _fan_out(self, topics: Iterable[str], body: Any) -> None:
+    def _fan_out(self, topics: Iterable[str], body: Any) -> None:
+        """Push ``body`` to every subscriber of ``topics``. Server frames are unmasked, so one
+        frame's bytes serve every subscriber: built once, written to each transport. A
+        subscriber with over 1 MiB unsent is skipped until it catches up, as uWebSockets
+        (relaybox/core's server) skips slow receivers."""
         for topic in topics:
             subscribers = self._topics.get(topic)
             if not subscribers:
                 continue
-            # Encoded once for every subscriber (send_str would encode it for each).
-            data = _JSON.encode({"type": topic, "body": body}).encode()
-            for session in list(subscribers):
-                socket = session.socket
-                if socket is not None:
-                    try:  # noqa: SIM105 - the hot path: try costs less than suppress()
-                        await socket.send_frame(data, WSMsgType.TEXT)
-                    except (ConnectionError, RuntimeError):  # closing under us: dropped next
-                        pass
+            frame = _text_frame(_JSON.encode({"type": topic, "body": body}).encode())
+            for session in subscribers:
+                transport, socket = session.transport, session.socket
+                if (
+                    transport is not None
+                    and socket is not None
+                    and not socket.closed  # nothing may follow a close frame
+                    and not transport.is_closing()
+                    and transport.get_write_buffer_size() <= MAX_BACKPRESSURE
+                ):
+                    transport.write(frame)
 
     @staticmethod
     async def _send(socket: Socket, frame: dict[str, Any]) -> None:

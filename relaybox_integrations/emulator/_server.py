@@ -93,7 +93,7 @@ async def _core(request: web.Request) -> web.StreamResponse:
     sockets.add(ws)
     previous = session.socket
     try:
-        await hub.attach(session, ws)  # the session is this socket's from here on
+        await hub.attach(session, ws, request.transport)  # the session's from here on
         if isinstance(previous, web.WebSocketResponse):  # the same connectionId, open twice
             await previous.close()
         async for message in ws:
