@@ -3,6 +3,7 @@ upgrade, CORS, and the services the emulator does not have."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -183,3 +184,23 @@ def test_localhost_answers_on_ipv4_and_ipv6(relaybox_emulator: Emulator) -> None
     for host in ("127.0.0.1", "[::1]"):
         response = httpx.get(f"http://{host}:{relaybox_emulator.port}/state")
         assert response.status_code == 501
+
+
+def test_large_server_publishes_reach_subscribers_whole(
+    relaybox_emulator: Emulator, connect: Any
+) -> None:
+    """Over 64 KiB the pushed frame takes the 8-byte length form; over HTTP nothing refuses
+    such a body (relaybox/core limits only WebSocket frames)."""
+
+    async def scenario() -> None:
+        async with connect("alice") as alice:
+            room = await alice.join("big")
+            await room.subscribe("blob")
+            for size in (10, 1_000, 100_000):
+                body = _body(roomId="big", event="blob", data="x" * size)
+                response = await asyncio.to_thread(_post, relaybox_emulator, body, **_signed(body))
+                assert response.status_code == 200, response.text
+            received = await room.wait_for_messages("blob", count=3)
+            assert [len(m["body"]) for m in received] == [10, 1_000, 100_000]
+
+    run(scenario())
