@@ -176,10 +176,9 @@ def _free_port_after(host: str, port: int) -> int | None:
 def start_emulator(port: int, webhook_url: str) -> subprocess.Popen[bytes]:
     """The local Relaybox emulator on ``localhost``:``port``, once it listens.
 
-    It runs as a child process, so that the example's server (gunicorn replaces this
-    process) and the emulator stop together, and its lines (connections, joins, publishes,
-    webhooks) show beside the server's. It takes the key from the environment as the example
-    does: with ``RELAYBOX_API_KEY`` unset both use the examples' development key, and both
+    It runs as a child process, whose lines (connections, joins, publishes, webhooks) show
+    beside the server's, and which this script stops when the server stops (see
+    :func:`run_beside`). It takes the key from the environment as the example does: with ``RELAYBOX_API_KEY`` unset both use the examples' development key, and both
     sign and check webhooks with ``RELAYBOX_WEBHOOK_SIGNING_KEY`` or its development default.
     """
     command = [
