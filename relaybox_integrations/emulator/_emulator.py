@@ -152,6 +152,7 @@ class Emulator:
 
     @property
     def public_key(self) -> str:
+        """``appPid.keyId`` of the key it accepts; safe to show."""
         return f"{self._hub.app_pid}.{self._hub.key_id}"
 
     # --- what happened -------------------------------------------------------------------

@@ -52,6 +52,7 @@ class WebhookDelivery:
 
     @property
     def data(self) -> Any:
+        """The event's data, as in the payload."""
         return self.payload["data"]
 
 

@@ -394,19 +394,24 @@ class Presence:
             )
 
     async def enter(self, data: Any = None) -> None:
+        """Join the presence set with ``data`` (``room.presence.join``); needs a clientId."""
         await self._room.client.request("ds:client:room:presence:join", self._body(userData=data))
 
     async def update(self, data: Any) -> None:
+        """Replace this connection's presence data; only once it has entered."""
         await self._room.client.request("ds:client:room:presence:update", self._body(userData=data))
 
     async def leave(self, data: Any = None) -> None:
+        """Leave the presence set."""
         await self._room.client.request("ds:client:room:presence:leave", self._body(userData=data))
 
     async def get(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """The members, newest first, one per clientId (at most 10, as Relaybox)."""
         body = self._body() if limit is None else self._body(limit=limit)
         return list(await self._room.client.request("ds:client:room:presence:get", body))
 
     async def count(self) -> int:
+        """How many connections are in the presence set."""
         return int(await self._room.client.request("ds:client:room:presence:count", self._body()))
 
     def events(self, event: str) -> list[dict[str, Any]]:
