@@ -357,7 +357,7 @@ PRESENCE_SUBSCRIBE = """async (roomId) => {
 }"""
 
 
-def test_presence_join_get_count_and_leave(visit: Callable[..., Visitor]) -> None:
+def test_presence_join_get_count_update_and_leave(visit: Callable[..., Visitor]) -> None:
     alice, bob = visit("alice"), visit("bob")
     room = new_room()
     alice.run(JOIN, room)
@@ -379,9 +379,20 @@ def test_presence_join_get_count_and_leave(visit: Callable[..., Visitor]) -> Non
     ]
     assert alice.run("async (roomId) => window.rooms[roomId].presence.getCount()", room) == 1
 
-    bob.run("async (roomId) => window.rooms[roomId].presence.leave()", room)
+    bob.run("async (roomId) => window.rooms[roomId].presence.update({name: 'Robert'})", room)
     alice.wait_for("() => window.presenceEvents.length >= 3")
-    left = alice.run("() => window.presenceEvents[2]")
+    updated = alice.run("() => window.presenceEvents[2]")
+    assert (updated["event"], updated["clientId"], updated["data"]) == (
+        "update",
+        "bob",
+        {"name": "Robert"},
+    )
+    members = alice.run("async (roomId) => window.rooms[roomId].presence.get()", room)
+    assert [(m["clientId"], m["data"]) for m in members] == [("bob", {"name": "Robert"})]
+
+    bob.run("async (roomId) => window.rooms[roomId].presence.leave()", room)
+    alice.wait_for("() => window.presenceEvents.length >= 4")
+    left = alice.run("() => window.presenceEvents[3]")
     assert (left["event"], left["clientId"]) == ("leave", "bob")
     assert alice.run("async (roomId) => window.rooms[roomId].presence.get()", room) == []
     assert alice.run("async (roomId) => window.rooms[roomId].presence.getCount()", room) == 0
