@@ -583,3 +583,28 @@ def test_the_room_list_says_the_emulator_lacks_it(visit: Callable[..., Visitor])
     )
     assert outcome.startswith("NotImplementedError: "), outcome
     assert "does not implement the room list" in outcome, outcome
+
+
+def test_deleting_a_history_message_says_the_emulator_lacks_it(
+    visit: Callable[..., Visitor],
+) -> None:
+    """3.0.1's ``room.history.delete(id)`` sends ``DELETE <state>/messages/<id>`` (to the
+    state service, which the reference does not list); the emulator must name that feature,
+    message deletion, rather than only the state service's rooms."""
+    alice = visit("alice")
+    room = new_room()
+    alice.run(JOIN, room)
+    sent = alice.run(PUBLISH, [room, "line", {"n": 1}])
+    outcome = alice.run(
+        """async ([roomId, id]) => {
+          try {
+            await window.rooms[roomId].history.delete(id);
+            return 'deleted';
+          } catch (error) {
+            return `${error.name}: ${error.message}`;
+          }
+        }""",
+        [room, sent["id"]],
+    )
+    assert outcome.startswith("NotImplementedError: "), outcome
+    assert "delet" in outcome.lower(), outcome
