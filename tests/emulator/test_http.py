@@ -180,6 +180,14 @@ def test_missing_services_say_so(relaybox_emulator: Emulator, path: str, feature
     assert feature in response.json()["message"]
 
 
+def test_deleting_a_history_message_says_the_emulator_lacks_it(
+    relaybox_emulator: Emulator,
+) -> None:
+    response = httpx.delete(f"{relaybox_emulator.url}/state/messages/some-id")
+    assert response.status_code == 501
+    assert "deleting messages from a room's history" in response.json()["message"]
+
+
 def test_localhost_answers_on_ipv4_and_ipv6(relaybox_emulator: Emulator) -> None:
     for host in ("127.0.0.1", "[::1]"):
         response = httpx.get(f"http://{host}:{relaybox_emulator.port}/state")
