@@ -178,8 +178,9 @@ def start_emulator(port: int, webhook_url: str) -> subprocess.Popen[bytes]:
 
     It runs as a child process, whose lines (connections, joins, publishes, webhooks) show
     beside the server's, and which this script stops when the server stops (see
-    :func:`run_beside`). It takes the key from the environment as the example does: with ``RELAYBOX_API_KEY`` unset both use the examples' development key, and both
-    sign and check webhooks with ``RELAYBOX_WEBHOOK_SIGNING_KEY`` or its development default.
+    :func:`run_beside`). It takes the key from the environment as the example does: with
+    ``RELAYBOX_API_KEY`` unset both use the examples' development key, and both sign and
+    check webhooks with ``RELAYBOX_WEBHOOK_SIGNING_KEY`` or its development default.
     """
     command = [
         sys.executable, "-m", "relaybox_integrations", "emulator",
