@@ -401,6 +401,11 @@ def main(argv: list[str] | None = None) -> None:
             flush=True,
         )
     if server == "uvicorn":
+        if emulator is not None:
+            # Once it has shut down, uvicorn raises the SIGTERM it caught again, for the
+            # handler it found: the default one would end the process before the emulator
+            # is stopped below.
+            signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
         try:
             run_uvicorn(application, args)
         finally:

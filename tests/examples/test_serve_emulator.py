@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -47,9 +49,13 @@ def listening(port: int) -> bool:
     return True
 
 
+def environment_without_api_key() -> dict[str, str]:
+    return {name: value for name, value in os.environ.items() if name != "RELAYBOX_API_KEY"}
+
+
 def without_api_key(*args: str) -> subprocess.CompletedProcess[str]:
     """serve.py with ``args`` and no RELAYBOX_API_KEY, expected to stop by itself."""
-    env = {name: value for name, value in os.environ.items() if name != "RELAYBOX_API_KEY"}
+    env = environment_without_api_key()
     return subprocess.run(
         [sys.executable, str(SERVE), *args],
         env=env,
@@ -135,3 +141,29 @@ def test_no_emulator_serves_the_development_key_without_it() -> None:
         # run_example passes --no-emulator unless given an emulator port.
         login(client)
         assert emulator_meta(client.get("/").text) == ""
+
+
+@pytest.mark.parametrize("example", ["flask", "starlette"])
+def test_a_sigterm_to_serve_py_alone_stops_the_emulator_too(example: str) -> None:
+    """A process manager stops serve.py by its pid, not its process group: the emulator must
+    not outlive it (gunicorn is serve.py's child then; uvicorn runs inside it)."""
+    port, emulator_port = free_port(), free_port()
+    command = [
+        sys.executable, str(SERVE), example, "--port", str(port),
+        "--emulator-port", str(emulator_port), "--no-access-log",
+    ]  # fmt: skip
+    serve = subprocess.Popen(command, env=environment_without_api_key(), start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not listening(emulator_port) or not listening(port):
+            assert serve.poll() is None, f"serve.py exited with {serve.returncode}"
+            assert time.monotonic() < deadline, "serve.py did not start in 60 s"
+            time.sleep(0.1)
+        serve.send_signal(signal.SIGTERM)
+        serve.wait(timeout=30)
+        assert not listening(emulator_port), "the emulator outlived serve.py"
+        assert not listening(port)
+    finally:
+        if serve.poll() is None or listening(emulator_port):
+            os.killpg(serve.pid, signal.SIGKILL)
+            serve.wait()
