@@ -15,6 +15,13 @@ a port already taken, stops the script before any server starts, naming what to 
 ``RELAYBOX_CORE_URL`` says where the chat publishes (Relaybox's own service when unset), and
 ``REDIS_URL`` gives the workers a shared Redis to deduplicate webhooks in: set it with
 ``--workers`` above 1.
+
+Without ``RELAYBOX_API_KEY`` the development key is in use, which Relaybox's service refuses;
+so the script first starts the local Relaybox emulator (``relaybox emulator``, the
+``[emulator]`` extra) on ``localhost`` (port 9000, ``--emulator-port``) and points the example
+at it: the page's client connects to it in offline mode, the chat publishes to it, and it
+sends its webhooks to the example. ``--no-emulator`` serves without it, as with a real key.
+The emulator stops with the example (Ctrl-C, or a signal to the process group).
 """
 
 from __future__ import annotations
@@ -23,9 +30,11 @@ import argparse
 import errno
 import importlib
 import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -50,6 +59,14 @@ SESSION_KEY_SETTINGS = {
 }
 WEBHOOK_KEY_SETTING = "RELAYBOX_WEBHOOK_SIGNING_KEY"
 DEFAULT_PORT = 8000
+#: The official client's default port in offline mode (``offline: {enabled: true}``).
+DEFAULT_EMULATOR_PORT = 9000
+#: Where the emulator listens: the official client's offline mode connects to localhost.
+EMULATOR_HOST = "localhost"
+#: What tells the example's page to connect to the emulator, and on which port.
+EMULATOR_PORT_SETTING = "RELAYBOX_EMULATOR_PORT"
+#: How long the emulator may take to listen (a cold start on a loaded machine).
+EMULATOR_START_TIMEOUT = 30.0
 #: Threads per gunicorn worker: how many slow clients it takes to hold every thread.
 DEFAULT_THREADS = 8
 
@@ -110,8 +127,9 @@ def check_webhook_signing_key() -> None:
         sys.exit(f"{WEBHOOK_KEY_SETTING} is malformed: {exc}")
 
 
-def check_port(host: str, port: int) -> None:
-    """Exit with advice when the server could not listen on ``host``:``port``.
+def check_port(host: str, port: int, option: str = "--port", default: int = DEFAULT_PORT) -> None:
+    """Exit with advice when the server could not listen on ``host``:``port``, naming the
+    ``option`` that chose the port (whose default is ``default``).
 
     The servers find out only after the application is prepared and the "Serving" line is
     printed, then stop with an error of their own; a test bind, as they bind, says it first.
@@ -123,17 +141,17 @@ def check_port(host: str, port: int) -> None:
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             free = _free_port_after(host, port)
-            suggestion = f", e.g. --port {free}" if free is not None else ""
+            suggestion = f", e.g. {option} {free}" if free is not None else ""
             sys.exit(
                 f"Port {port} on {host} is already in use (another server, or this script "
-                f"still running elsewhere?). Choose another port with --port{suggestion}."
+                f"still running elsewhere?). Choose another port with {option}{suggestion}."
             )
         if exc.errno == errno.EACCES:
             sys.exit(
                 f"Port {port} needs administrator rights on this machine. Choose a port "
-                "above 1023 with --port, e.g. --port 8000."
+                f"above 1023 with {option}, e.g. {option} {default}."
             )
-        sys.exit(f"Cannot listen on {host}:{port} ({exc.strerror}). Check --host and --port.")
+        sys.exit(f"Cannot listen on {host}:{port} ({exc.strerror}). Check --host and {option}.")
 
 
 def _bind(host: str, port: int) -> None:
@@ -153,6 +171,74 @@ def _free_port_after(host: str, port: int) -> int | None:
             continue
         return candidate
     return None
+
+
+def start_emulator(port: int, webhook_url: str) -> subprocess.Popen[bytes]:
+    """The local Relaybox emulator on ``localhost``:``port``, once it listens.
+
+    It runs as a child process, whose lines (connections, joins, publishes, webhooks) show
+    beside the server's, and which this script stops when the server stops (see
+    :func:`run_beside`). It takes the key from the environment as the example does: with
+    ``RELAYBOX_API_KEY`` unset both use the examples' development key, and both sign and
+    check webhooks with ``RELAYBOX_WEBHOOK_SIGNING_KEY`` or its development default.
+    """
+    command = [
+        sys.executable, "-m", "relaybox_integrations", "emulator",
+        "--host", EMULATOR_HOST, "--port", str(port), "--webhook-url", webhook_url,
+    ]  # fmt: skip
+    emulator = subprocess.Popen(command)
+    deadline = time.monotonic() + EMULATOR_START_TIMEOUT
+    while emulator.poll() is None:
+        try:
+            socket.create_connection((EMULATOR_HOST, port), timeout=1).close()
+        except OSError:
+            if time.monotonic() > deadline:
+                stop(emulator)
+                sys.exit(f"The Relaybox emulator did not listen on port {port} in time.")
+            time.sleep(0.1)
+        else:
+            return emulator
+    sys.exit(
+        "The Relaybox emulator stopped before it listened (its message is above). Install "
+        'it with pip install ".[emulator]", or serve without it: --no-emulator.'
+    )
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop ``process`` (SIGTERM, then SIGKILL after 10 s) and reap it."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def webhook_url(host: str, port: int) -> str:
+    """Where the emulator posts its webhooks: this example, on an address it listens on."""
+    local = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    return f"http://{f'[{local}]' if ':' in local else local}:{port}/relaybox/webhooks"
+
+
+def run_beside(command: list[str], emulator: subprocess.Popen[bytes]) -> int:
+    """Run ``command`` as a child until it exits, then stop ``emulator``.
+
+    The server cannot replace this process (as it does without the emulator): then nothing
+    would be left to stop the emulator when the server exits. SIGTERM and SIGINT sent to
+    this process alone are passed on to the server.
+    """
+    server = subprocess.Popen(command)
+
+    def forward(signum: int, frame: object) -> None:
+        server.send_signal(signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    try:
+        return server.wait()
+    finally:
+        stop(emulator)
 
 
 def gunicorn_command(application: str, args: argparse.Namespace) -> list[str]:
@@ -238,6 +324,20 @@ def argument_parser() -> argparse.ArgumentParser:
         "each rather than the whole worker (default: %(default)s)",
     )
     parser.add_argument(
+        "--emulator-port",
+        type=int,
+        default=DEFAULT_EMULATOR_PORT,
+        help="the port of the Relaybox emulator started beside the example when "
+        "RELAYBOX_API_KEY is unset; the page connects to it on localhost (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--no-emulator",
+        dest="emulator",
+        action="store_false",
+        help="do not start the emulator: the page and the chat use Relaybox's service, or "
+        "RELAYBOX_CORE_URL (default: start it when RELAYBOX_API_KEY is unset)",
+    )
+    parser.add_argument(
         "--no-access-log",
         dest="access_log",
         action="store_false",
@@ -253,14 +353,23 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--workers must be at least 1")
     if args.threads < 1:
         parser.error("--threads must be at least 1")
-    if not 1 <= args.port <= 65535:
-        parser.error("--port must be between 1 and 65535")
+    for option, port in (("--port", args.port), ("--emulator-port", args.emulator_port)):
+        if not 1 <= port <= 65535:
+            parser.error(f"{option} must be between 1 and 65535")
+    with_emulator = args.emulator and "RELAYBOX_API_KEY" not in os.environ
+    if with_emulator and args.emulator_port == args.port:
+        parser.error("--emulator-port must differ from --port")
 
     check_api_key()
     check_webhook_signing_key()
     check_port(args.host, args.port)
+    if with_emulator:
+        check_port(EMULATOR_HOST, args.emulator_port, "--emulator-port", DEFAULT_EMULATOR_PORT)
     for warning in development_key_warnings(args.example, dict(os.environ)):
         print(warning, file=sys.stderr)
+    if with_emulator:  # read by the example's settings, so set before they are imported
+        os.environ["RELAYBOX_CORE_URL"] = f"http://{EMULATOR_HOST}:{args.emulator_port}/core"
+        os.environ[EMULATOR_PORT_SETTING] = str(args.emulator_port)
     folder_name, server, application, setup = EXAMPLES[args.example]
     folder = HERE / folder_name
     if setup is not None and subprocess.run([sys.executable, setup], cwd=folder).returncode:
@@ -275,15 +384,37 @@ def main(argv: list[str] | None = None) -> None:
         importlib.import_module(application.split(":")[0])
     except ConfigurationError as exc:  # its message names the setting, never a secret
         sys.exit(f"The {args.example} example's settings are wrong: {exc}")
+    emulator = None
+    if with_emulator:
+        emulator = start_emulator(args.emulator_port, webhook_url(args.host, args.port))
     print(
         f"Serving the {args.example} example on http://{args.host}:{args.port}/ "
         "(log in as demo / demo-password)",
         file=sys.stderr,
         flush=True,
     )
-    if server == "gunicorn":
+    if emulator is not None:
+        print(
+            f"The page and the chat use the Relaybox emulator on {EMULATOR_HOST}:"
+            f"{args.emulator_port}, which sends its webhooks to the example.",
+            file=sys.stderr,
+            flush=True,
+        )
+    if server == "uvicorn":
+        if emulator is not None:
+            # Once it has shut down, uvicorn raises the SIGTERM it caught again, for the
+            # handler it found: the default one would end the process before the emulator
+            # is stopped below.
+            signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+        try:
+            run_uvicorn(application, args)
+        finally:
+            if emulator is not None:
+                stop(emulator)
+    elif emulator is not None:
+        sys.exit(run_beside(gunicorn_command(application, args), emulator))
+    else:
         os.execv(sys.executable, gunicorn_command(application, args))
-    run_uvicorn(application, args)
 
 
 if __name__ == "__main__":

@@ -44,12 +44,32 @@ def _parser() -> argparse.ArgumentParser:
     publish.add_argument(
         "--transient", action="store_true", help="keep it out of the room's history"
     )
+    emulator = commands.add_parser(
+        "emulator", help="run a local Relaybox (needs the [emulator] extra)"
+    )
+    try:
+        from .emulator._cli import add_arguments
+    except ImportError:
+        emulator.set_defaults(emulator_missing=True)
+    else:
+        add_arguments(emulator)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
+    if args.command == "emulator":
+        if getattr(args, "emulator_missing", False):
+            print(
+                "relaybox: error: the emulator needs the [emulator] extra: "
+                "pip install 'relaybox-integrations[emulator]'",
+                file=sys.stderr,
+            )
+            return 1
+        from .emulator._cli import run as run_emulator
+
+        return run_emulator(args)
     try:
         relaybox = RelayBox.from_env()
         if args.command == "token":

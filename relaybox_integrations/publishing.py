@@ -573,9 +573,14 @@ class Publisher:
     def signed(self, message: _Message) -> tuple[bytes, dict[str, str]]:
         """The body with the current time, and its headers; made afresh for each attempt."""
         body = message.head + str(int(self._clock() * 1000)).encode() + message.tail
+        return body, {**self._base_headers, "X-Ds-Req-Signature": self.signature(body)}
+
+    def signature(self, body: bytes) -> str:
+        """``X-Ds-Req-Signature`` for ``body``: the lowercase hex HMAC-SHA256 under the secret
+        (also what the emulator checks ``POST /events`` against)."""
         mac = self._mac.copy()
         mac.update(body)
-        return body, {**self._base_headers, "X-Ds-Req-Signature": mac.hexdigest()}
+        return mac.hexdigest()
 
     # --- sending -------------------------------------------------------------------------
 

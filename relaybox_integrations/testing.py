@@ -123,3 +123,24 @@ else:
         """The publishes this test made, captured instead of sent."""
         with capture_publishes() as outbox:
             yield outbox
+
+    @pytest.fixture(scope="session")
+    def relaybox_emulator_options() -> dict[str, Any]:
+        """Keyword arguments for the session's :class:`~relaybox_integrations.emulator.Emulator`
+        (``api_key``, ``permissions``, ``webhook_urls``...); override it in a conftest.py."""
+        return {}
+
+    @pytest.fixture(scope="session")
+    def _relaybox_emulator_session(relaybox_emulator_options: dict[str, Any]) -> Iterator[Any]:
+        try:  # imported here: pytest loads this plugin where the extra is not installed too
+            from .emulator import Emulator
+        except ImportError as exc:
+            pytest.fail(f"the relaybox_emulator fixture needs the [emulator] extra: {exc}")
+        with Emulator(**relaybox_emulator_options) as emulator:
+            yield emulator
+
+    @pytest.fixture
+    def relaybox_emulator(_relaybox_emulator_session: Any) -> Any:
+        """A local Relaybox (one per test session), emptied before each test."""
+        _relaybox_emulator_session.reset()
+        return _relaybox_emulator_session

@@ -6,6 +6,8 @@ of these here (each puts this folder on ``sys.path``). Settings come from the en
 - ``RELAYBOX_API_KEY``: your Relaybox API key (a development key is used when unset);
 - ``RELAYBOX_TOKEN_EXPIRES_IN``: token lifetime in seconds (default 900);
 - ``RELAYBOX_CORE_URL``: where to publish the chat (Relaybox's own service by default);
+- ``RELAYBOX_EMULATOR_PORT``: set by serve.py when it starts the Relaybox emulator, whose
+  port the page's client then connects to on localhost (offline mode);
 - ``RELAYBOX_WEBHOOK_SIGNING_KEY`` and ``REDIS_URL``: see ``webhook_demo.py``;
 - ``SESSION_SECRET_KEY``: the key signing session cookies (a development key when unset);
 - ``CORS_ALLOWED_ORIGINS``: comma-separated origins allowed to call the endpoint with
@@ -46,6 +48,7 @@ try:
 except ValueError:
     raise SystemExit("RELAYBOX_TOKEN_EXPIRES_IN must be a whole number of seconds") from None
 CORE_URL = os.environ.get("RELAYBOX_CORE_URL") or DEFAULT_CORE_URL
+EMULATOR_PORT = os.environ.get("RELAYBOX_EMULATOR_PORT", "")
 # Shared by every worker when REDIS_URL is set: deduplication and the received list alike.
 REDIS = webhook_demo.async_redis_client()
 #: None: the endpoint's in-memory store, which holds for one worker only.
@@ -101,6 +104,7 @@ def home_page(framework: str, username: str, urls: Mapping[str, str]) -> str:
             webhook_demo.SIGNING_KEY == webhook_demo.DEVELOPMENT_SIGNING_KEY
         ),
         SESSION_KEY_SETTING=SESSION_KEY_SETTING,
+        EMULATOR_PORT=EMULATOR_PORT,
     )
 
 

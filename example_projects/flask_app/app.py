@@ -10,7 +10,8 @@ default), ``RELAYBOX_WEBHOOK_SIGNING_KEY`` and ``REDIS_URL`` (see
 ``../common/webhook_demo.py``), ``CORS_ALLOWED_ORIGINS`` (comma-separated origins allowed to
 call the auth endpoint with cookies; none by default; exact origins only, see
 ``../common/origins.py``), and any ``FLASK_*`` config key, e.g. ``FLASK_SECRET_KEY`` (a
-development key otherwise).
+development key otherwise). ``RELAYBOX_EMULATOR_PORT``, which serve.py sets when it starts
+the Relaybox emulator, makes the page's client connect to it on localhost (offline mode).
 """
 
 from __future__ import annotations
@@ -105,6 +106,7 @@ def create_app() -> Flask:
         RELAYBOX_TOKEN_EXPIRES_IN=expires_in,
         RELAYBOX_CORE_URL=os.environ.get("RELAYBOX_CORE_URL") or DEFAULT_CORE_URL,
         RELAYBOX_WEBHOOK_SIGNING_KEY=webhook_demo.SIGNING_KEY,
+        RELAYBOX_EMULATOR_PORT=os.environ.get("RELAYBOX_EMULATOR_PORT", ""),
         # None: the extension's in-memory store, which holds for one worker only.
         RELAYBOX_WEBHOOK_STORE=RedisWebhookStore(REDIS) if REDIS is not None else None,
     )
@@ -164,6 +166,7 @@ def home() -> str:
             == webhook_demo.DEVELOPMENT_SIGNING_KEY
         ),
         "__SESSION_KEY_SETTING__": SESSION_KEY_SETTING,
+        "__EMULATOR_PORT__": current_app.config["RELAYBOX_EMULATOR_PORT"],
     }
     return _fill(HOME_PAGE, replacements)
 

@@ -157,6 +157,7 @@ def front_end_page(auth_endpoint: str) -> str:
         "__DEVELOPMENT_SESSION_KEY__": "no",
         "__DEVELOPMENT_WEBHOOK_KEY__": "no",
         "__SESSION_KEY_SETTING__": "",
+        "__EMULATOR_PORT__": "",
     }
     for placeholder, value in values.items():
         page = page.replace(placeholder, html.escape(value))

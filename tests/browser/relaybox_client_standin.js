@@ -31,8 +31,12 @@
  * acknowledged socket call fails) returns a room whose `subscribe(event, handler)` and
  * `subscribe(handler)` (every event) register handlers, and `unsubscribe` and `leave` drop
  * them. Handlers get what Relaybox relays for a message, `{id, body, sender: {clientId,
- * connectionId, user}, timestamp, event}` (`body` being the published data). Presence,
- * metrics, history and publishing from the browser are not reproduced, and fail loudly.
+ * connectionId, user}, timestamp, event}` (`body` being the published data). Of presence,
+ * what the page's "who is here" list needs, with no service behind it: `room.presence`'s
+ * `subscribe(handler)` (the handler is called once, with nothing, as the real client does),
+ * `join(userData)` (which calls the handlers as Relaybox's join broadcast would), and `get()`
+ * and `getCount()`, which see only this page's own joins (the token's clientId, `userData`). Metrics, history and publishing from the browser are not
+ * reproduced, and fail loudly.
  *
  * For the tests:
  *   - every auth request and its outcome is recorded in `window.__relayboxStandIn.requests`:
@@ -43,6 +47,8 @@
  *     `authParams`) sets `window.__relayboxStandInOptions` to a function before the page
  *     loads; the stand-in builds its client from what that function returns for the page's
  *     options. The example pages have no such setting: their options come from the server;
+ *   - presence joins are listed in `window.__relayboxStandIn.presence` (`{roomId, clientId,
+ *     data}`);
  *   - the rooms joined are listed in `window.__relayboxStandIn.rooms`, the subscriptions in
  *     `.subscriptions` (`roomId::event`, `$:subscribe:all` for every event), and
  *     `window.__relayboxStandIn.deliver(roomId, event, message)` hands `message` to the
@@ -59,6 +65,7 @@ const SUBSCRIBE_ALL = '$:subscribe:all';
 const log = (window.__relayboxStandIn = window.__relayboxStandIn || { requests: [] });
 log.rooms = log.rooms || [];
 log.subscriptions = log.subscriptions || [];
+log.presence = log.presence || [];
 /** `roomId::event` -> the handlers subscribed, across every client on the page. */
 const handlers = new Map();
 log.deliver = (roomId, event, message) => {
@@ -273,7 +280,7 @@ class RelayBox {
       throw new Error(`Attempt to join room "${roomId}" when socket is not connected`);
     }
     log.rooms.push(roomId);
-    return new Room(roomId);
+    return new Room(roomId, claims(this.authToken).clientId);
   }
 
   disconnect() {
@@ -286,11 +293,47 @@ class RelayBox {
   }
 }
 
-/** A joined room: subscriptions only (see the header comment). */
-class Room {
-  constructor(roomId) {
+/** The claims of a token (a JWT), unchecked: the stand-in only needs its clientId. */
+function claims(token) {
+  const payload = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+  return JSON.parse(atob(payload));
+}
+
+/** A joined room's presence set, as far as this page can see it (see the header comment). */
+class RoomPresence {
+  constructor(roomId, clientId) {
     this.roomId = roomId;
-    this.presence = null;
+    this.clientId = clientId;
+    this.handlers = [];
+  }
+
+  async subscribe(handler) {
+    this.handlers.push(handler);
+    handler();
+  }
+
+  async join(data) {
+    const member = { clientId: this.clientId, data, timestamp: new Date().toISOString() };
+    log.presence.push({ roomId: this.roomId, ...member });
+    for (const handler of this.handlers) handler({ ...member, event: 'join' });
+  }
+
+  async get() {
+    return log.presence
+      .filter((member) => member.roomId === this.roomId)
+      .map(({ clientId, data, timestamp }) => ({ clientId, data, timestamp, event: 'join' }));
+  }
+
+  async getCount() {
+    return (await this.get()).length;
+  }
+}
+
+/** A joined room: subscriptions and a little presence (see the header comment). */
+class Room {
+  constructor(roomId, clientId) {
+    this.roomId = roomId;
+    this.presence = new RoomPresence(roomId, clientId);
     this.metrics = null;
     this.history = null;
     this.events = new Map();

@@ -4,7 +4,9 @@
 waits until it answers, and stops the whole process group afterwards. It runs with a test
 API key, a test webhook signing key and test session keys, as a deployment would;
 ``env={"RELAYBOX_API_KEY": None}`` leaves a variable unset, so the example falls back to its
-development key.
+development key. serve.py's Relaybox emulator stays off unless a test gives it a port
+(``emulator_port=``; it starts only with ``RELAYBOX_API_KEY`` unset), so that runs in parallel
+never contend for its default port.
 """
 
 from __future__ import annotations
@@ -88,6 +90,7 @@ def run_example(
     env: Mapping[str, str | None] | None = None,
     workers: int = 1,
     access_log: bool = True,
+    emulator_port: int | None = None,
     timeout: float = 60.0,
     stderr: int | IO[bytes] | None = None,
 ) -> Iterator[str]:
@@ -100,6 +103,10 @@ def run_example(
     ]  # fmt: skip
     if not access_log:
         command.append("--no-access-log")
+    if emulator_port is None:
+        command.append("--no-emulator")
+    else:
+        command += ["--emulator-port", str(emulator_port)]
     base_url = f"http://{host}:{port}"
     settings = {
         "RELAYBOX_API_KEY": TEST_API_KEY,

@@ -3,6 +3,8 @@
 Everything comes from the environment, with defaults that run the demo with no set-up;
 ``../common/webhook_demo.py`` describes ``RELAYBOX_WEBHOOK_SIGNING_KEY`` and ``REDIS_URL``,
 and ``RELAYBOX_CORE_URL`` says where to publish (Relaybox's own service when unset).
+``RELAYBOX_EMULATOR_PORT``, which serve.py sets when it starts the Relaybox emulator, makes
+the page's client connect to it on localhost (offline mode).
 """
 
 import os
@@ -119,6 +121,7 @@ RELAYBOX = {
     "WEBHOOK_CACHE": "webhooks",
 }
 DEVELOPMENT_WEBHOOK_SIGNING_KEY = webhook_demo.DEVELOPMENT_SIGNING_KEY
+RELAYBOX_EMULATOR_PORT = os.environ.get("RELAYBOX_EMULATOR_PORT", "")
 # The chat gets its CSRF failures as JSON, like its other answers; forms get Django's page.
 CSRF_FAILURE_VIEW = "project.views.csrf_failure"
 

@@ -85,6 +85,7 @@ def home(request: HttpRequest) -> HttpResponse:
             relaybox["WEBHOOK_SIGNING_KEY"] == webhook_demo.DEVELOPMENT_SIGNING_KEY
         ),
         SESSION_KEY_SETTING=settings.SESSION_KEY_SETTING,
+        EMULATOR_PORT=settings.RELAYBOX_EMULATOR_PORT,
     )
     return HttpResponse(page)
 
