@@ -6,44 +6,58 @@ Canonicalization Scheme: keys sorted by UTF-16 code units, numbers written as Ja
 writes them, no whitespace), then that text JSON-encoded once more. The body it sends is
 ``JSON.stringify(payload)``, so the payload is what ``JSON.parse`` reads from the body.
 
-The canonical form comes from the ``rfc8785`` package (Trail of Bits; pure Python, typed,
-the implementation sigstore relies on; ``jcs``, the other candidate, was last released in
-2022). It takes about four times as long as the rest of a verification, so most payloads take
-a faster path instead: ``orjson`` with sorted keys writes exactly the same bytes whenever the
-payload holds no floats, no integer beyond 2**53 - 1, no unpaired surrogate, and only keys
-below U+D800 (where code-point order and UTF-16 order agree). The test suite checks both paths
-against each other and against Node.
+json-canonicalize departs from RFC 8785 where JavaScript does, and the text here follows it:
+integers beyond 2**53 - 1 are the doubles ``JSON.parse`` makes of them, an unpaired surrogate
+is written ``\\udxxx`` as ``JSON.stringify`` writes it (in keys too), a number too large for a
+double is ``null``, and an object with a non-null ``toJSON`` member is written by plain
+``JSON.stringify``: its keys, and those of everything inside it, in JavaScript's property
+order (integer-like keys ascending, then the others as they came), not sorted.
 
-Where json-canonicalize is more lenient than RFC 8785, the payload is handed to ``rfc8785``
-as JavaScript reads it: integers beyond 2**53 - 1 become the doubles ``JSON.parse`` makes of
-them, and an unpaired surrogate in a string is written ``\\udxxx``, as ``JSON.stringify``
-writes it. ``orjson`` parses; the standard library takes over for the escaped unpaired
-surrogates it refuses.
+The body is not yet authenticated when this runs, so its cost is bounded: ``orjson`` writes the
+whole payload with sorted keys, in C, and that is the answer unless the text shows something
+orjson writes differently from JavaScript (an integral float ``3.0``, the exponent forms
+``1e+16`` to ``1e+20`` and ``1.5e-6``, which JavaScript writes ``3``, ``10000000000000000``
+and ``0.0000015``), a ``toJSON`` key, or key characters whose UTF-16 order may differ from code
+point order; or orjson refuses the payload (an integer beyond 2**53 - 1, an unpaired
+surrogate). Only then is the payload walked in Python and the differing parts handed to
+orjson already written. Python's ``repr`` of a float is the shortest text that reads back as
+the same double, as JavaScript's is, so no float needs more than its notation changed. The test
+suite checks both paths against Node's json-canonicalize.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any, Final
 
 import orjson
-import rfc8785
 
 __all__ = ["MAX_NESTING", "InvalidPayload", "canonical_json", "parse_json", "signed_text"]
 
 #: Arrays and objects nested deeper than this are refused: no Relaybox event comes close, and
-#: the reference serialiser recurses once per level.
-MAX_NESTING: Final = 100
+#: it is as deep as orjson writes (the slow path recurses once per level, in Python).
+MAX_NESTING: Final = 254
 _SAFE_INTEGER = 2**53 - 1
-_FAST_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER
 _FIRST_SURROGATE = "\ud800"
 _SURROGATE = re.compile("[\ud800-\udfff]")
-# Stands in for an unpaired surrogate (followed by its four hex digits) while rfc8785, which
-# refuses surrogates, writes the rest; a payload that already holds it is refused.
-_MARK = "\uffff"
-_MARKED = re.compile(re.escape(_MARK.encode()) + rb"([0-9a-f]{4})")
+_SORTED = orjson.OPT_SORT_KEYS
+_SORTED_SAFE_INTEGERS = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER
+#: What in orjson's text sends the payload down the slow path: the exponent forms JavaScript
+#: writes out in full (e+16 to e+20, e-6; the marks also find e+100 to e+209 and e-60 to
+#: e-69, which costs time, not correctness), a ``"toJSON":`` key (inside a string its quotes
+#: are escaped), and the UTF-8 lead bytes of both U+E000 to U+FFFF and characters beyond
+#: U+FFFF, keys holding which may sort differently in UTF-16 and in code point order (orjson
+#: sorts by code point).
+_WALK_MARKS: Final = (b"e+1", b"e+20", b"e-6", b'"toJSON":')
+_HIGH_BMP_LEADS: Final = (b"\xee", b"\xef")
+_ASTRAL_LEADS: Final = (b"\xf0", b"\xf1", b"\xf2", b"\xf3", b"\xf4")
+#: An integral float orjson writes ``3.0`` (``-0.0``), JavaScript ``3`` (``0``), followed by
+#: the delimiters that can follow a number in compact JSON.
+_INTEGRAL_FLOAT_ENDS: Final = ((b".0,", b","), (b".0]", b"]"), (b".0}", b"}"))
+_NEGATIVE_ZERO: Final = ((b"-0,", b"0,"), (b"-0]", b"0]"), (b"-0}", b"0}"))
 
 
 class InvalidPayload(ValueError):
@@ -57,7 +71,8 @@ def parse_json(body: bytes) -> Any:
     except orjson.JSONDecodeError:
         pass
     # orjson refuses escaped unpaired surrogates ("\ud83d"), which JSON.parse reads and
-    # JSON.stringify writes; the standard library reads them too.
+    # JSON.stringify writes, and numbers beyond a double's range, which JSON.parse reads as
+    # Infinity; the standard library reads both.
     try:
         text = body.decode()
     except UnicodeDecodeError as exc:
@@ -90,75 +105,139 @@ def signed_text(payload: dict[str, Any]) -> bytes:
 
 def canonical_json(value: Any) -> bytes:
     """``canonicalize(value)`` as json-canonicalize writes it, UTF-8 encoded."""
-    if _fast_path_applies(value, 1):
-        try:
-            return orjson.dumps(value, option=_FAST_OPTIONS)
-        except orjson.JSONEncodeError:  # an integer beyond 2**53 - 1, or an unpaired surrogate
-            pass
-    marked = holds_mark = False
-
-    def as_javascript_reads_it(item: Any, depth: int) -> Any:
-        nonlocal marked, holds_mark
-        kind = type(item)
-        if kind is str:
-            holds_mark = holds_mark or _MARK in item
-            if _SURROGATE.search(item) is None:
-                return item
-            marked = True
-            return _SURROGATE.sub(lambda match: f"{_MARK}{ord(match[0]):04x}", item)
-        if kind is int and not -_SAFE_INTEGER <= item <= _SAFE_INTEGER:
-            try:
-                return float(item)
-            except OverflowError:
-                raise InvalidPayload("a number is too large for JavaScript") from None
-        if kind is not dict and kind is not list:
-            return item
-        if depth > MAX_NESTING:
-            raise InvalidPayload(f"arrays and objects nest more than {MAX_NESTING} deep")
-        if kind is list:
-            return [as_javascript_reads_it(element, depth + 1) for element in item]
-        for key in item:
-            if _SURROGATE.search(key):
-                raise InvalidPayload("an object key holds an unpaired surrogate")
-            holds_mark = holds_mark or _MARK in key
-        return {key: as_javascript_reads_it(element, depth + 1) for key, element in item.items()}
-
-    prepared = as_javascript_reads_it(value, 1)
-    if marked and holds_mark:
-        raise InvalidPayload("a payload with unpaired surrogates also holds U+FFFF")
     try:
-        canonical = rfc8785.dumps(prepared)
-    except rfc8785.CanonicalizationError as exc:  # NaN or infinity from a lenient parser
-        raise InvalidPayload(str(exc)) from None
-    if marked:
-        canonical = _MARKED.sub(rb"\\u\1", canonical)
-    return canonical
-
-
-def _fast_path_applies(container: Any, depth: int) -> bool:
-    """Whether ``orjson`` with sorted keys writes ``container`` exactly as RFC 8785 does.
-
-    Integers beyond 2**53 - 1 and unpaired surrogates are left to ``orjson`` to refuse. Raises
-    :class:`InvalidPayload` when the nesting is too deep.
-    """
-    if type(container) is dict:
-        keys = "".join(container)
-        if not (keys.isascii() or max(keys) < _FIRST_SURROGATE):
-            return False
-        values: Iterable[Any] = container.values()
-    elif type(container) is list:
-        values = container
+        text = orjson.dumps(value, option=_SORTED_SAFE_INTEGERS)
+    except orjson.JSONEncodeError:  # an integer beyond 2**53 - 1, a surrogate, deep nesting
+        pass
     else:
-        return type(container) is not float
-    if depth > MAX_NESTING:
+        if not _needs_walking(text):
+            return _integral_floats_as_integers(text)
+    try:
+        return orjson.dumps(_as_javascript_writes_it(value, 0, False), option=_SORTED)
+    except orjson.JSONEncodeError as exc:  # not JSON data: canonical_json's callers' bug
+        raise InvalidPayload(str(exc)) from None
+
+
+def _needs_walking(text: bytes) -> bool:
+    """Whether orjson's sorted ``text`` may differ from json-canonicalize's other than in
+    integral floats; C-speed substring searches, false positives only cost time."""
+    return any(mark in text for mark in _WALK_MARKS) or (
+        any(lead in text for lead in _HIGH_BMP_LEADS)
+        and any(lead in text for lead in _ASTRAL_LEADS)
+    )
+
+
+def _integral_floats_as_integers(text: bytes) -> bytes:
+    """``text`` with orjson's ``3.0`` and ``-0.0`` written ``3`` and ``0``, outside strings.
+
+    Strings are set aside by splitting at their quotes, once escaped backslashes and quotes
+    are hidden behind bytes UTF-8 never holds; everything here runs in C, whatever the body.
+    """
+    if not (any(end in text for end, _ in _INTEGRAL_FLOAT_ENDS) or text.endswith(b".0")):
+        return text
+    hidden = text.replace(b"\\\\", b"\xff").replace(b'\\"', b"\xfe")
+    parts = hidden.split(b'"')
+    outside = b'"'.join(parts[0::2]) + b","  # the comma ends a bare top-level number
+    for old, new in (*_INTEGRAL_FLOAT_ENDS, *_NEGATIVE_ZERO):
+        outside = outside.replace(old, new)
+    parts[0::2] = outside[:-1].split(b'"')
+    return b'"'.join(parts).replace(b"\xfe", b'\\"').replace(b"\xff", b"\\\\")
+
+
+def _as_javascript_writes_it(value: Any, depth: int, stringify: bool) -> Any:
+    """``value`` made ready for orjson: whatever orjson would write differently is written.
+
+    ``stringify`` is plain ``JSON.stringify`` (inside an object with a ``toJSON`` member):
+    keys in JavaScript's property order, dumped unsorted. Otherwise json-canonicalize's rules,
+    keys left to orjson to sort unless UTF-16 order differs from code point order.
+    """
+    kind = type(value)
+    if kind is str:
+        if _SURROGATE.search(value) is None:
+            return value
+        return orjson.Fragment(_string(value))
+    if kind is float:
+        return _number(value)
+    if kind is int:
+        return value if -_SAFE_INTEGER <= value <= _SAFE_INTEGER else _number(_double(value))
+    if kind is not list and kind is not dict:
+        return value
+    if depth >= MAX_NESTING:
         raise InvalidPayload(f"arrays and objects nest more than {MAX_NESTING} deep")
-    for value in values:
-        kind = type(value)
-        if kind is str:
-            continue
-        if kind is dict or kind is list:
-            if not _fast_path_applies(value, depth + 1):
-                return False
-        elif kind is float:
-            return False
-    return True
+    if kind is list:
+        return [
+            item
+            if type(item) is bool or item is None
+            else _as_javascript_writes_it(item, depth + 1, stringify)
+            for item in value
+        ]
+    if not stringify and value.get("toJSON") is not None:
+        return orjson.Fragment(orjson.dumps(_as_javascript_writes_it(value, depth, True)))
+    keys = "".join(value)
+    explicit_order = not keys.isascii() and max(keys) >= _FIRST_SURROGATE
+    if stringify:
+        order = sorted(value, key=_property_order)
+    elif explicit_order:
+        order = sorted(value, key=_utf16)
+    else:  # orjson sorts these keys as json-canonicalize does
+        return {
+            key: _as_javascript_writes_it(item, depth + 1, False) for key, item in value.items()
+        }
+    prepared = {key: _as_javascript_writes_it(value[key], depth + 1, stringify) for key in order}
+    if not explicit_order:
+        return prepared  # plain JSON.stringify order, dumped unsorted by the Fragment above
+    option = 0 if stringify else _SORTED
+    return orjson.Fragment(
+        b"{"
+        + b",".join(
+            _string(key) + b":" + orjson.dumps(item, option=option)
+            for key, item in prepared.items()
+        )
+        + b"}"
+    )
+
+
+def _string(text: str) -> bytes:
+    """``JSON.stringify(text)``, unpaired surrogates written ``\\udxxx``."""
+    return json.dumps(text, ensure_ascii=False).encode("utf-8", "backslashreplace")
+
+
+def _utf16(key: str) -> bytes:
+    return key.encode("utf-16-be", "surrogatepass")
+
+
+def _property_order(key: str) -> tuple[int, int]:
+    """JavaScript's own-property order: array indices (0 to 2**32 - 2) ascending first, then
+    the other keys in the order they were added (``sorted`` is stable)."""
+    if key.isascii() and key.isdigit() and (key == "0" or key[0] != "0"):
+        index = int(key)
+        if index <= 2**32 - 2:
+            return (0, index)
+    return (1, 0)
+
+
+def _double(integer: int) -> float:
+    """The double ``JSON.parse`` reads an integer as; Infinity beyond a double's range."""
+    try:
+        return float(integer)
+    except OverflowError:
+        return float("inf") if integer > 0 else float("-inf")
+
+
+@functools.lru_cache(maxsize=1024)
+def _number(number: float) -> Any:
+    """``number`` as orjson writes ``Number.prototype.toString``'s text (``null`` for
+    Infinity, as ``JSON.stringify`` writes it, which orjson also does).
+
+    Cached: a body repeating one number costs one conversion (``-0.0 == 0.0``, and both are
+    written ``0``).
+    """
+    size = abs(number)
+    if number.is_integer() and size < 1e21:
+        if size < 1e16:  # every integral double below 1e16 is its own shortest spelling
+            return int(number)
+    elif not 1e-6 <= size < 1e-5:  # orjson writes 1.5e-6; JavaScript 0.0000015
+        return number
+    # repr is the shortest text that reads back as the same double, as JavaScript's is;
+    # Decimal writes its digits out in full.
+    return orjson.Fragment(format(Decimal(repr(number)), "f").encode())

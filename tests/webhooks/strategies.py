@@ -18,6 +18,15 @@ awkward_keys = st.text(
 #: Numbers whose JavaScript spelling differs from Python's.
 awkward_numbers = st.sampled_from(
     [0.1, 1e21, 1e-7, -0.0, 3.0, 12345678.9, 1e16, 5e-324, 2.5e-7, 1.7976931348623157e308]
+    + [1.5e-6, 1e20, -1.0, 2.0**60]
+)
+#: Keys json-canonicalize treats apart: ``toJSON`` hands its object to JSON.stringify, which
+#: puts integer-like keys (array indices, up to 2**32 - 2) first.
+javascript_keys = (
+    st.text(max_size=6)
+    | awkward_keys
+    | javascript_text
+    | st.sampled_from(["toJSON", "0", "1", "10", "01", "4294967294", "4294967295"])
 )
 
 
@@ -45,17 +54,11 @@ rfc8785_domain = json_values(
     integers=st.integers(-SAFE_INTEGER, SAFE_INTEGER),
     floats=True,
 )
-#: Where the orjson fast path must apply: no floats, keys below U+D800.
-fast_path_domain = json_values(
-    keys=st.text(st.characters(max_codepoint=0xD7FF), max_size=6),
-    text=st.text(max_size=12),
-    integers=st.integers(-SAFE_INTEGER, SAFE_INTEGER),
-    floats=False,
-)
 #: Everything a Relaybox payload's data can hold once JavaScript has parsed it: unpaired
-#: surrogates in strings, integers beyond 2**53 (rounded to doubles by JavaScript).
+#: surrogates in strings and keys, integers beyond 2**53 (rounded to doubles by JavaScript),
+#: objects with a ``toJSON`` member.
 javascript_data = json_values(
-    keys=st.text(max_size=6) | awkward_keys,
+    keys=javascript_keys,
     text=javascript_text,
     integers=st.integers(-(2**64), 2**64),
     floats=True,

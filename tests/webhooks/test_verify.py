@@ -20,6 +20,7 @@ from relaybox_integrations import (
     sign_webhook,
     verify_webhook,
 )
+from relaybox_integrations._canonical import MAX_NESTING
 from tests.webhooks.conftest import SIGNING_KEY, iso, relaybox_payload
 from tests.webhooks.node import node_sign
 
@@ -108,9 +109,11 @@ def test_a_wrong_signature() -> None:
         (b"[1, 2]", "not an object"),
         (b'"text"', "not an object"),
         (b"null", "not an object"),
-        (b'{"a":' * 101 + b"1" + b"}" * 101, "nest more than 100 deep"),
+        (
+            b'{"a":' * (MAX_NESTING + 1) + b"1" + b"}" * (MAX_NESTING + 1),
+            f"nest more than {MAX_NESTING} deep",
+        ),
         (b"[" * 50_000 + b"]" * 50_000, "nest too deeply"),
-        (b'{"a": 1e400}', "not representable"),
         ({"id": "parsed already"}, "got dict"),
         (None, "got NoneType"),
     ],
@@ -217,7 +220,6 @@ def test_sign_webhook_builds_relaybox_deliveries() -> None:
         {"event": ""},
         {"data": {1, 2}},
         {"data": float("nan")},
-        {"data": {"\ud800": 1}},
         {"event_id": 7},
         {"timestamp": datetime.datetime(2025, 1, 1)},  # naive
         {"session": "me"},
