@@ -45,15 +45,10 @@ _FIRST_SURROGATE = "\ud800"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _SORTED = orjson.OPT_SORT_KEYS
 _SORTED_SAFE_INTEGERS = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER
-#: What in orjson's text sends the payload down the slow path: the exponent forms JavaScript
-#: writes out in full (e+16 to e+20, e-6; the marks also find e+100 to e+209 and e-60 to
-#: e-69, which costs time, not correctness), a ``"toJSON":`` key (inside a string its quotes
-#: are escaped), and the UTF-8 lead bytes of both U+E000 to U+FFFF and characters beyond
-#: U+FFFF, keys holding which may sort differently in UTF-16 and in code point order (orjson
-#: sorts by code point).
-_WALK_MARKS: Final = (b"e+1", b"e+20", b"e-6", b'"toJSON":')
-_HIGH_BMP_LEADS: Final = (b"\xee", b"\xef")
-_ASTRAL_LEADS: Final = (b"\xf0", b"\xf1", b"\xf2", b"\xf3", b"\xf4")
+#: A key JavaScript puts first in an object's own-property order (an array index), and so
+#: in JSON.stringify's text; a match inside a string only costs time.
+_INDEX_KEY: Final = re.compile(rb'"(?:0|[1-9][0-9]*)":')
+_PLAIN: Final = frozenset({bool, type(None)})
 #: An integral float orjson writes ``3.0`` (``-0.0``), JavaScript ``3`` (``0``), followed by
 #: the delimiters that can follow a number in compact JSON.
 _INTEGRAL_FLOAT_ENDS: Final = ((b".0,", b","), (b".0]", b"]"), (b".0}", b"}"))
@@ -113,18 +108,38 @@ def canonical_json(value: Any) -> bytes:
         if not _needs_walking(text):
             return _integral_floats_as_integers(text)
     try:
-        return orjson.dumps(_as_javascript_writes_it(value, 0, False), option=_SORTED)
+        return orjson.dumps(_Walk(value).prepared(value, 0, False), option=_SORTED)
     except orjson.JSONEncodeError as exc:  # not JSON data: canonical_json's callers' bug
         raise InvalidPayload(str(exc)) from None
 
 
 def _needs_walking(text: bytes) -> bool:
     """Whether orjson's sorted ``text`` may differ from json-canonicalize's other than in
-    integral floats; C-speed substring searches, false positives only cost time."""
-    return any(mark in text for mark in _WALK_MARKS) or (
-        any(lead in text for lead in _HIGH_BMP_LEADS)
-        and any(lead in text for lead in _ASTRAL_LEADS)
+    integral floats: it holds the exponent forms JavaScript writes out in full, a
+    ``"toJSON":`` key (inside a string its quotes are escaped), or the UTF-8 lead bytes of
+    both U+E000 to U+FFFF and characters beyond U+FFFF, keys holding which may sort otherwise
+    in UTF-16 than in the code point order orjson sorts by. Substring searches in C; a match
+    inside a string only costs time."""
+    return (
+        _has_exponent_marks(text)
+        or b'"toJSON":' in text
+        or (
+            (b"\xee" in text or b"\xef" in text)
+            and (
+                b"\xf0" in text
+                or b"\xf1" in text
+                or b"\xf2" in text
+                or b"\xf3" in text
+                or b"\xf4" in text
+            )
+        )
     )
+
+
+def _has_exponent_marks(text: bytes) -> bool:
+    """Whether ``text`` may hold a number orjson writes in another notation than JavaScript
+    (``1e+16`` to ``1e+20``, ``1.5e-6``; also found: e+100 to e+209, e-60 to e-69)."""
+    return b"e+1" in text or b"e+20" in text or b"e-6" in text
 
 
 def _integral_floats_as_integers(text: bytes) -> bytes:
@@ -133,7 +148,9 @@ def _integral_floats_as_integers(text: bytes) -> bytes:
     Strings are set aside by splitting at their quotes, once escaped backslashes and quotes
     are hidden behind bytes UTF-8 never holds; everything here runs in C, whatever the body.
     """
-    if not (any(end in text for end, _ in _INTEGRAL_FLOAT_ENDS) or text.endswith(b".0")):
+    if not (
+        b".0," in text or b".0]" in text or b".0}" in text or text.endswith(b".0")
+    ):  # integral floats: orjson writes 3.0 and -0.0
         return text
     hidden = text.replace(b"\\\\", b"\xff").replace(b'\\"', b"\xfe")
     parts = hidden.split(b'"')
@@ -144,57 +161,103 @@ def _integral_floats_as_integers(text: bytes) -> bytes:
     return b'"'.join(parts).replace(b"\xfe", b'\\"').replace(b"\xff", b"\\\\")
 
 
-def _as_javascript_writes_it(value: Any, depth: int, stringify: bool) -> Any:
-    """``value`` made ready for orjson: whatever orjson would write differently is written.
+class _Walk:
+    """A payload made ready for orjson, in Python: each part orjson would write differently
+    from JavaScript is handed to it already written (an ``orjson.Fragment``).
 
-    ``stringify`` is plain ``JSON.stringify`` (inside an object with a ``toJSON`` member):
-    keys in JavaScript's property order, dumped unsorted. Otherwise json-canonicalize's rules,
-    keys left to orjson to sort unless UTF-16 order differs from code point order.
+    The slow path, so the common parts cost one type test each, in the comprehensions: plain
+    values and safe integers, and strings too when the payload holds no unpaired surrogate.
     """
-    kind = type(value)
-    if kind is str:
-        if _SURROGATE.search(value) is None:
+
+    __slots__ = ("plain",)
+
+    def __init__(self, payload: Any) -> None:
+        try:  # unsorted and lenient with integers: only an unpaired surrogate (or deep nesting)
+            orjson.dumps(payload)
+        except orjson.JSONEncodeError:
+            self.plain = _PLAIN
+        else:
+            self.plain = _PLAIN | {str}
+
+    def prepared(self, value: Any, depth: int, stringify: bool) -> Any:
+        """``value`` ready for orjson to write as json-canonicalize does.
+
+        ``stringify`` is plain ``JSON.stringify`` (inside an object with a ``toJSON``
+        member): keys in JavaScript's property order, dumped unsorted. Otherwise keys are left
+        to orjson to sort, unless UTF-16 order may differ from its code point order.
+        """
+        kind = type(value)
+        if kind is str:
+            return value if _SURROGATE.search(value) is None else _escaped(value)
+        if kind is float:
+            return _number(value)
+        if kind is int:
+            return value if -_SAFE_INTEGER <= value <= _SAFE_INTEGER else _number(_double(value))
+        if kind is not list and kind is not dict:
             return value
-        return orjson.Fragment(_string(value))
-    if kind is float:
-        return _number(value)
-    if kind is int:
-        return value if -_SAFE_INTEGER <= value <= _SAFE_INTEGER else _number(_double(value))
-    if kind is not list and kind is not dict:
-        return value
-    if depth >= MAX_NESTING:
-        raise InvalidPayload(f"arrays and objects nest more than {MAX_NESTING} deep")
-    if kind is list:
-        return [
-            item
-            if type(item) is bool or item is None
-            else _as_javascript_writes_it(item, depth + 1, stringify)
-            for item in value
-        ]
-    if not stringify and value.get("toJSON") is not None:
-        return orjson.Fragment(orjson.dumps(_as_javascript_writes_it(value, depth, True)))
-    keys = "".join(value)
-    explicit_order = not keys.isascii() and max(keys) >= _FIRST_SURROGATE
-    if stringify:
-        order = sorted(value, key=_property_order)
-    elif explicit_order:
-        order = sorted(value, key=_utf16)
-    else:  # orjson sorts these keys as json-canonicalize does
-        return {
-            key: _as_javascript_writes_it(item, depth + 1, False) for key, item in value.items()
+        if depth >= MAX_NESTING:
+            raise InvalidPayload(f"arrays and objects nest more than {MAX_NESTING} deep")
+        plain, depth = self.plain, depth + 1
+        if kind is list:
+            return [
+                item
+                if (item_kind := type(item)) in plain
+                or (item_kind is int and -_SAFE_INTEGER <= item <= _SAFE_INTEGER)
+                else self.prepared(item, depth, stringify)
+                for item in value
+            ]
+        if not stringify and value.get("toJSON") is not None:
+            return orjson.Fragment(self.stringified(value, depth - 1))
+        keys = "".join(value)
+        if stringify:
+            explicit = _SURROGATE.search(keys) is not None  # keys orjson cannot write
+            digits = any(map(str.isdigit, value))
+            pairs = (
+                [(key, value[key]) for key in sorted(value, key=_property_order)]
+                if digits
+                else value.items()
+            )
+        else:
+            explicit = not keys.isascii() and max(keys) >= _FIRST_SURROGATE
+            pairs = (
+                [(key, value[key]) for key in sorted(value, key=_utf16)]
+                if explicit
+                else value.items()
+            )
+        prepared = {
+            key: item
+            if (item_kind := type(item)) in plain
+            or (item_kind is int and -_SAFE_INTEGER <= item <= _SAFE_INTEGER)
+            else self.prepared(item, depth, stringify)
+            for key, item in pairs
         }
-    prepared = {key: _as_javascript_writes_it(value[key], depth + 1, stringify) for key in order}
-    if not explicit_order:
-        return prepared  # plain JSON.stringify order, dumped unsorted by the Fragment above
-    option = 0 if stringify else _SORTED
-    return orjson.Fragment(
-        b"{"
-        + b",".join(
-            _string(key) + b":" + orjson.dumps(item, option=option)
-            for key, item in prepared.items()
+        if not explicit:
+            return prepared  # sorted by orjson, or unsorted under a toJSON Fragment
+        option = 0 if stringify else _SORTED
+        return orjson.Fragment(
+            b"{"
+            + b",".join(
+                _string(key) + b":" + orjson.dumps(item, option=option)
+                for key, item in prepared.items()
+            )
+            + b"}"
         )
-        + b"}"
-    )
+
+    def stringified(self, value: dict[str, Any], depth: int) -> bytes:
+        """``JSON.stringify(value)``: orjson's unsorted text when JavaScript's is the same."""
+        try:
+            text = orjson.dumps(value, option=orjson.OPT_STRICT_INTEGER)
+        except orjson.JSONEncodeError:
+            pass
+        else:
+            if not _has_exponent_marks(text) and not _INDEX_KEY.search(text):
+                return _integral_floats_as_integers(text)
+        return orjson.dumps(self.prepared(value, depth, True))
+
+
+@functools.lru_cache(maxsize=1024)
+def _escaped(text: str) -> orjson.Fragment:
+    return orjson.Fragment(_string(text))
 
 
 def _string(text: str) -> bytes:
