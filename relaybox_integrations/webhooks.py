@@ -16,6 +16,8 @@ Everything here needs the ``[webhooks]`` extra (``rfc8785`` and ``orjson``).
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import dataclasses
 import datetime
 import functools
@@ -27,7 +29,7 @@ import math
 import re
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final, TypedDict, TypeVar, cast
 
 from .errors import ConfigurationError, WebhookSigningError, WebhookVerificationError
@@ -72,6 +74,16 @@ DEFAULT_WEBHOOK_TOLERANCE: Final = 300.0
 #: and a webhook adds the session to one; 256 KiB leaves ample room, and a refused event is
 #: lost for good, while reading that much before the signature is checked costs little.
 DEFAULT_WEBHOOK_BODY_LIMIT: Final = 256 * 1024
+
+#: Bytes. Under :meth:`WebhookEndpoint.ahandle`, a larger body is verified in a worker thread:
+#: its signature cannot be checked before it is canonicalised, which for a hostile body takes
+#: milliseconds of CPU, and a flood of those must not hold up the event loop and a genuine
+#: delivery behind them. Relaybox's own deliveries are mostly smaller (a message of at most
+#: 16 KiB, usually far less, and its session), and skip the thread's hand-over.
+VERIFY_IN_THREAD_ABOVE: Final = 8 * 1024
+#: The one thread per process those verifications queue for: pure Python holds the GIL, and
+#: each thread more holding it would leave the event loop a smaller share of it.
+_VERIFIER = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="relaybox-webhooks")
 
 _SIGNATURE = re.compile("[0-9a-f]{64}")
 _ALLOW = "POST"
@@ -449,6 +461,12 @@ def _answer(event: WebhookEvent, status: str) -> EndpointResponse:
 _METHOD_NOT_ALLOWED = json_error(
     405, "method_not_allowed", "The Relaybox webhook endpoint answers POST.", ("Allow", _ALLOW)
 )
+_LENGTH_REQUIRED = json_error(
+    411,
+    "length_required",
+    "This server cannot read a body sent without Content-Length (chunked): send "
+    "Content-Length, or serve the application with a server that reads chunked bodies.",
+)
 # Relaybox retries 5xx: a failed handler gets another chance, and so does a delivery that
 # arrived while another attempt of it was still running.
 _HANDLER_FAILED = json_error(
@@ -481,10 +499,11 @@ class WebhookEndpoint:
 
     Answers: 200 once the handlers have succeeded, or for a delivery already done (no
     handler runs), or for an event no handler is registered for; a final 400 or 403 for a
-    bad body, signature or timestamp, 405 for methods other than POST and 413 for a body
-    over the limit, none of which Relaybox retries; 500 when a handler raises, and 503 when
-    another attempt of the same delivery is still running or the store fails, which it does
-    retry. Every answer is JSON with ``Cache-Control: no-store``.
+    bad body, signature or timestamp, 405 for methods other than POST, 411 for a body the
+    server cannot delimit and 413 for a body over the limit, none of which Relaybox retries;
+    500 when a handler raises, and 503 when another attempt of the same delivery is still
+    running or the store fails, which it does retry. Every answer is JSON with
+    ``Cache-Control: no-store``.
     """
 
     def __init__(
@@ -540,15 +559,20 @@ class WebhookEndpoint:
         return [handler for name, handler in self._handlers if name is None or name == event]
 
     def reject_before_reading(
-        self, method: str, content_length: int | str | None
+        self, method: str, content_length: int | str | None, *, body_delimited: bool = True
     ) -> EndpointResponse | None:
-        """The 405 or 413 answer that needs no body, or None to go on and read it.
+        """The 405, 411 or 413 answer that needs no body, or None to go on and read it.
 
         Adapters call this before reading the body, then read at most
         ``max_body_size`` + 1 bytes (a request without Content-Length can still be long).
+        ``body_delimited=False`` says the server cannot tell where a body sent without
+        Content-Length ends (chunked, under a WSGI server that does not set
+        ``wsgi.input_terminated``): such a body is answered 411 rather than read as empty.
         """
         if method != "POST":
             return _METHOD_NOT_ALLOWED
+        if content_length is None and not body_delimited:
+            return _LENGTH_REQUIRED
         try:
             length = int(content_length) if content_length is not None else 0
         except ValueError:
@@ -556,6 +580,29 @@ class WebhookEndpoint:
         if length > self.max_body_size:
             return self._too_large()
         return None
+
+    async def receive_asgi_body(
+        self, receive: Callable[[], Awaitable[Mapping[str, Any]]]
+    ) -> bytes | None:
+        """The body of an ASGI request, read from ``receive`` until it ends or exceeds
+        ``max_body_size`` (by at most one chunk, which the check then refuses with 413);
+        None when the client disconnected first.
+
+        The chunks are joined once: adding each to the body so far would cost time quadratic
+        in their number, which the client chooses.
+        """
+        chunks: list[bytes] = []
+        size = 0
+        more_body = True
+        while more_body and size <= self.max_body_size:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            chunk = message.get("body", b"")
+            chunks.append(chunk)
+            size += len(chunk)
+            more_body = message.get("more_body", False)
+        return b"".join(chunks)
 
     def _too_large(self) -> EndpointResponse:
         return json_error(
@@ -588,14 +635,27 @@ class WebhookEndpoint:
     async def ahandle(
         self, method: str, body: bytes | str, signature: str | bytes | None
     ) -> EndpointResponse:
-        """Answer one delivery, awaiting whatever a handler or the store returns (async views)."""
-        return await arun(self.flow(method, body, signature))
+        """Answer one delivery, awaiting whatever a handler or the store returns (async views).
+
+        A body over ``VERIFY_IN_THREAD_ABOVE`` bytes is verified in a worker thread (one per
+        process), off the event loop (asyncio).
+        """
+        if isinstance(body, (bytes, bytearray, str)) and len(body) > VERIFY_IN_THREAD_ABOVE:
+            checked = await asyncio.get_running_loop().run_in_executor(
+                _VERIFIER, self._check, method, body, signature
+            )
+        else:
+            checked = self._check(method, body, signature)
+        return await arun(self._handled(checked))
 
     def flow(
         self, method: str, body: bytes | str, signature: str | bytes | None
     ) -> Flow[EndpointResponse]:
         """One delivery's flow, for :func:`~relaybox_integrations.flow.run` or ``arun``."""
-        checked = self._check(method, body, signature)
+        return self._handled(self._check(method, body, signature))
+
+    def _handled(self, checked: WebhookEvent | EndpointResponse) -> Flow[EndpointResponse]:
+        """The flow after the check: deduplication, handlers and the answer."""
         if isinstance(checked, EndpointResponse):
             return checked
         event = checked

@@ -360,14 +360,9 @@ class RelayBoxWebhooks:
         refused = endpoint.reject_before_reading(scope["method"], content_length)
         if refused is not None:
             return refused
-        body = b""
-        more_body = True
-        while more_body and len(body) <= endpoint.max_body_size:  # one chunk past the limit
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                raise ClientDisconnect()
-            body += message.get("body", b"")
-            more_body = message.get("more_body", False)
+        body = await endpoint.receive_asgi_body(receive)
+        if body is None:
+            raise ClientDisconnect()
         return await endpoint.ahandle("POST", body, signature)
 
 

@@ -30,6 +30,7 @@ from relaybox_integrations import (
     WebhookStore,
     sign_webhook,
 )
+from relaybox_integrations.webhooks import VERIFY_IN_THREAD_ABOVE
 from tests.support.servers import free_port
 from tests.webhooks.conftest import SIGNING_KEY
 
@@ -545,3 +546,36 @@ def test_async_failure_then_retry_and_cancellation_release_the_claim(async_store
         await close(endpoint.store)
 
     asyncio.run(scenario())
+
+
+def test_ahandle_verifies_a_large_body_off_the_event_loop() -> None:
+    """The check of a body over VERIFY_IN_THREAD_ABOVE runs while the loop runs other tasks.
+
+    The endpoint's clock is read during the check: here it waits until a task on the loop has
+    run, which it could never do if the check held the loop. A small body is checked on the
+    loop itself (no thread hand-over for Relaybox's usual deliveries).
+    """
+    loop_ran = threading.Event()
+    checked_in: list[str] = []
+
+    def clock() -> float:
+        checked_in.append(threading.current_thread().name)
+        if len(checked_in) == 2:  # the large body's check
+            assert loop_ran.wait(PATIENCE), "the event loop did not run during the check"
+        return time.time()
+
+    endpoint = WebhookEndpoint(SIGNING_KEY, clock=clock)
+    small = sign_webhook("room:join", {}, SIGNING_KEY)
+    large = sign_webhook("room:join", {"text": "x" * VERIFY_IN_THREAD_ABOVE}, SIGNING_KEY)
+
+    async def scenario() -> list[int]:
+        statuses = [(await adeliver(endpoint, small)).status]
+        check = asyncio.create_task(adeliver(endpoint, large))
+        await asyncio.sleep(0)  # the check has started in its thread
+        loop_ran.set()
+        statuses.append((await check).status)
+        return statuses
+
+    assert asyncio.run(scenario()) == [200, 200]
+    assert checked_in[0] == threading.current_thread().name
+    assert checked_in[1] != threading.current_thread().name
