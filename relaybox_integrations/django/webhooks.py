@@ -74,6 +74,23 @@ def on_webhook(*events: str) -> Callable[[Receiver], Receiver]:
     return connect
 
 
+def _body_stream(request: HttpRequest) -> Any:
+    """Where to read the body from; None when it cannot be read.
+
+    Django's WSGI request reads Content-Length bytes, so none of a chunked body (one sent
+    without Content-Length). A WSGI server that sets ``wsgi.input_terminated`` (gunicorn
+    does) ends its input where such a body ends, so it is read from there; under any other
+    it cannot be, and the endpoint says so (411) rather than take it for an empty body.
+    Under ASGI, Django has read the whole body, whatever its framing.
+    """
+    meta = request.META
+    if "wsgi.input" not in meta or meta.get("CONTENT_LENGTH"):
+        return request
+    if "HTTP_TRANSFER_ENCODING" not in meta:
+        return request  # no body
+    return meta["wsgi.input"] if meta.get("wsgi.input_terminated") else None
+
+
 class WebhookView(View):
     """POST: a Relaybox webhook delivery, verified, deduplicated and sent as a signal."""
 
@@ -83,13 +100,16 @@ class WebhookView(View):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         endpoint = self.endpoint()
+        stream = _body_stream(request)
         refused = endpoint.reject_before_reading(
-            request.method or "", request.META.get("CONTENT_LENGTH") or None
+            request.method or "",
+            request.META.get("CONTENT_LENGTH") or None,
+            body_delimited=stream is not None,
         )
-        if refused is not None:
+        if refused is not None:  # a stream of None is always refused (411, or 405)
             return self.reply(to_django(refused))
         # At most one byte over the limit: enough to tell an oversized chunked body.
-        body = request.read(endpoint.max_body_size + 1)
+        body = stream.read(endpoint.max_body_size + 1)
         return self.answer(body, request.headers.get(WEBHOOK_SIGNATURE_HEADER))
 
     def endpoint(self) -> Any:

@@ -1,10 +1,14 @@
-"""What only Django's webhook views do: on_webhook, and deduplication through its cache.
+"""What only Django's webhook views do: on_webhook, deduplication through its cache, and
+reading the body (ASGI stops at the size limit; WSGI reads a chunked delivery or says why not).
 
 The shared behaviour (signatures, retries, answers) is the contract suite's.
 """
 
 from __future__ import annotations
 
+import asyncio
+import io
+import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,10 +19,17 @@ import pytest
 from asgiref.sync import async_to_sync
 from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
+from django.core.handlers.wsgi import WSGIHandler
 from django.test import AsyncClient, Client, override_settings
 
-from relaybox_integrations import ConfigurationError, sign_webhook
+from relaybox_integrations import (
+    DEFAULT_WEBHOOK_BODY_LIMIT,
+    WEBHOOK_SIGNATURE_HEADER,
+    ConfigurationError,
+    sign_webhook,
+)
 from relaybox_integrations.django import on_webhook, webhook_received
+from relaybox_integrations.django.asgi import ASGIHandler
 from tests.support.django_settings import TEST_WEBHOOK_SIGNING_KEY
 from tests.support.redis_server import redis_server
 from tests.support.servers import TEST_API_KEY
@@ -170,3 +181,139 @@ def test_two_concurrent_deliveries_of_one_id_run_the_receiver_once(
 
     assert statuses == [200]
     assert ran == ["one"]
+
+
+# --- how the body is read: ASGI stops at the limit, WSGI reads a chunked body -----------------
+
+LIMIT = DEFAULT_WEBHOOK_BODY_LIMIT
+CHUNK = 64 * 1024
+
+
+class CountingClient:
+    """An ASGI server's side of one request: hands the body over in chunks, counting them."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.given = 0
+        self.answer: list[dict[str, Any]] = []
+        self.answered: asyncio.Event | None = None
+
+    async def receive(self) -> dict[str, Any]:
+        if self.answered is None:
+            self.answered = asyncio.Event()
+        if self.given == len(self.body) and self.given:  # Django listens for a disconnect
+            await self.answered.wait()
+            return {"type": "http.disconnect"}
+        chunk = self.body[self.given : self.given + CHUNK]
+        self.given += len(chunk)
+        return {"type": "http.request", "body": chunk, "more_body": self.given < len(self.body)}
+
+    async def send(self, message: dict[str, Any]) -> None:
+        self.answer.append(message)
+        if message["type"] == "http.response.body" and self.answered is not None:
+            self.answered.set()
+
+    def status(self) -> int:
+        return int(self.answer[0]["status"])
+
+    def json(self) -> Any:
+        return json.loads(b"".join(m.get("body", b"") for m in self.answer[1:]))
+
+
+def serve_asgi(path: str, body: bytes, headers: dict[str, str]) -> CountingClient:
+    """One request through the package's ASGI handler, as an ASGI server would make it."""
+    client = CountingClient(body)
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver")]
+        + [(name.lower().encode(), value.encode()) for name, value in headers.items()],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+    async_to_sync(ASGIHandler())(scope, client.receive, client.send)
+    return client
+
+
+@pytest.mark.parametrize("path", ["/relaybox/webhooks", "/async/relaybox/webhooks"])
+def test_asgi_stops_reading_a_chunked_body_past_the_limit(path: str) -> None:
+    """Sent without Content-Length, 4 MiB: answered 413 after the limit and one chunk."""
+    oversized = b'{"data": "' + b"x" * (4 * 1024 * 1024) + b'"}'
+    client = serve_asgi(path, oversized, {WEBHOOK_SIGNATURE_HEADER: "0" * 64})
+    assert client.status() == 413
+    assert client.json()["error"] == "body_too_large"
+    assert client.given <= LIMIT + CHUNK
+
+
+def test_asgi_refuses_a_declared_oversized_body_without_reading_any() -> None:
+    oversized = b"x" * (LIMIT + 1)
+    headers = {WEBHOOK_SIGNATURE_HEADER: "0" * 64, "Content-Length": str(len(oversized))}
+    client = serve_asgi("/async/relaybox/webhooks", oversized, headers)
+    assert client.status() == 413
+    assert client.given == 0
+
+
+@pytest.mark.parametrize("path", ["/relaybox/webhooks", "/async/relaybox/webhooks"])
+def test_asgi_hands_django_the_body_it_read(path: str) -> None:
+    """A delivery larger than one chunk, read by the handler, reaches the view whole."""
+    caches["default"].clear()
+    delivery = sign_webhook(
+        "room:publish", {"text": "y" * (2 * CHUNK)}, TEST_WEBHOOK_SIGNING_KEY, event_id=path
+    )
+    client = serve_asgi(path, delivery.body, delivery.headers)
+    assert (client.status(), client.json()["status"]) == (200, "processed")
+    assert client.given == len(delivery.body)
+
+
+def wsgi_chunked(body: bytes, headers: dict[str, str], *, terminated: bool) -> tuple[int, Any]:
+    """A delivery sent chunked (no Content-Length) through Django's WSGI handler, its input
+    already de-chunked as a WSGI server hands it over; ``terminated``: the server says the
+    input ends where the body does (``wsgi.input_terminated``, as gunicorn does)."""
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/relaybox/webhooks",
+        "SCRIPT_NAME": "",
+        "QUERY_STRING": "",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "testserver",
+        "HTTP_TRANSFER_ENCODING": "chunked",
+        "CONTENT_TYPE": "application/json",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": io.StringIO(),
+        "wsgi.url_scheme": "http",
+        "wsgi.version": (1, 0),
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        **{"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers.items()},
+    }
+    if terminated:
+        environ["wsgi.input_terminated"] = True
+    started: list[str] = []
+    answer = WSGIHandler()(environ, lambda status, headers: started.append(status))
+    return int(started[0].split()[0]), json.loads(b"".join(answer))
+
+
+def test_wsgi_reads_a_chunked_delivery_when_the_server_ends_its_input() -> None:
+    caches["default"].clear()
+    delivery = sign_webhook("room:join", {}, TEST_WEBHOOK_SIGNING_KEY, event_id="chunked-1")
+    headers = {k: v for k, v in delivery.headers.items() if k != "Content-Type"}
+    status, answer = wsgi_chunked(delivery.body, headers, terminated=True)
+    assert (status, answer) == (200, {"id": "chunked-1", "status": "processed"})
+
+
+def test_wsgi_answers_411_for_a_chunked_delivery_it_cannot_read() -> None:
+    delivery = sign_webhook("room:join", {}, TEST_WEBHOOK_SIGNING_KEY, event_id="chunked-2")
+    headers = {k: v for k, v in delivery.headers.items() if k != "Content-Type"}
+    status, answer = wsgi_chunked(delivery.body, headers, terminated=False)
+    assert (status, answer["error"]) == (411, "length_required")
+    assert "Content-Length" in answer["message"]
