@@ -13,6 +13,14 @@ figure is the best round. Node first checks that it accepts each delivery.
 Target (from the webhooks issue): ``verify_webhook`` no slower than the library's
 ``verifyWebhookSignature`` on the same payload, that is a ratio of at most 1.0. Reported as
 PASS or SLOWER; the script fails only when the comparison itself is broken.
+
+Then the flood (from the hardening issue): unsigned bodies of 256 KiB, the size limit, each of
+one shape repeated (floats such as ``1e300``, integral floats, strings, containers...), and
+the CPU each costs before it is refused, against the former path for floats (``json.loads``,
+``rfc8785``, HMAC); target at most 10 ms. Last, a Starlette endpoint under uvicorn (on the
+other core where there is one) flooded with such bodies at ``FLOOD_MBIT_S`` while a genuine
+delivery is sent every 250 ms: their answer times, target within 1 s (Relaybox waits 5 s).
+Needs ``uvicorn``, ``starlette`` and ``httpx`` besides the ``[webhooks]`` extra.
 """
 
 from __future__ import annotations
@@ -21,10 +29,14 @@ import datetime
 import hashlib
 import hmac
 import json
+import multiprocessing
 import os
 import platform
+import statistics
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -35,17 +47,50 @@ sys.path.insert(0, str(ROOT))  # benchmark the working tree, installed or not
 
 from harness import require  # noqa: E402
 
-require("orjson", "rfc8785")  # the [webhooks] extra
+# The [webhooks] extra; rfc8785, the former canonical form, as the reference; the flood's
+# server and clients.
+require("orjson", "rfc8785", "httpx", "uvicorn", "starlette")
 
+import httpx  # noqa: E402
 import orjson  # noqa: E402
 import rfc8785  # noqa: E402
 from core import node_rounds, one_round, pin_to_one_core, round_arguments  # noqa: E402
 
-from relaybox_integrations import sign_webhook, verify_webhook  # noqa: E402
+from relaybox_integrations import (  # noqa: E402
+    DEFAULT_WEBHOOK_BODY_LIMIT,
+    WebhookVerificationError,
+    sign_webhook,
+    verify_webhook,
+)
+from tests.support.servers import free_port  # noqa: E402
 
 #: A signing key for benchmarking only.
 SIGNING_KEY = "whsec-benchmark-signing-key-not-a-real-one-0123456789"
 TARGET_RATIO = 1.0
+#: Milliseconds of CPU an unsigned body may cost before it is refused; seconds a genuine
+#: delivery may wait during a flood (from the hardening issue).
+TARGET_HOSTILE_MS = 10.0
+TARGET_LATENCY_S = 1.0
+#: The flood's rate: the issue's reviewer delayed genuine deliveries by 8 to 20 s at this;
+#: sent over enough connections to keep it up while the server falls behind.
+FLOOD_MBIT_S = 20.0
+FLOODERS = 16
+#: Unsigned bodies, each one token repeated up to the size limit. The first three are the
+#: floats the former path (rfc8785) wrote slowly; the rest are the other shapes that cost
+#: most, among them those that still need the walk in Python.
+HOSTILE_SHAPES = {
+    "1e300": b"1e300",
+    "0.5": b"0.5",
+    "1.0 (integral floats)": b"1.0",
+    "1e16 (walked)": b"1e16",
+    "integers": b"0",
+    "strings": b'""',
+    "empty arrays": b"[]",
+    "[1.0]": b"[1.0]",
+    "big integers (walked)": b"9007199254740993",
+    "unpaired surrogates (walked)": b'"\\ud800"',
+    "toJSON objects (walked)": b'{"toJSON":1}',
+}
 
 
 def typical_delivery(data_extra: dict[str, Any]) -> tuple[bytes, str]:
@@ -101,6 +146,166 @@ def node_verify(body: bytes, signature: str, rounds: int, seconds: float) -> dic
         "seconds": seconds,
     }
     return node_rounds("webhook-verify.js", options)
+
+
+def hostile_body(token: bytes) -> bytes:
+    """An unsigned room:publish of at most the size limit: ``token`` repeated in its data."""
+    head = (
+        b'{"id":"flood","event":"room:publish","timestamp":"'
+        + datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z").encode()
+        + b'","data":['
+    )
+    count = (DEFAULT_WEBHOOK_BODY_LIMIT - len(head) - 2) // (len(token) + 1)
+    return head + b",".join([token] * count) + b"]}"
+
+
+def refused(body: bytes) -> None:
+    try:
+        verify_webhook(body, "0" * 64, SIGNING_KEY)
+    except WebhookVerificationError:
+        return
+    raise AssertionError("an unsigned body was accepted")
+
+
+def former_path(body: bytes) -> None:
+    """What the former code did for a body with floats: json.loads, rfc8785, HMAC."""
+    plain_verify(body, "0" * 64)
+
+
+def cpu_ms(call: Callable[[], object], rounds: int) -> float:
+    """Best CPU time of ``call`` over ``rounds`` (process time: the CPU it takes, not waits)."""
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.process_time()
+        call()
+        best = min(best, time.process_time() - start)
+    return best * 1e3
+
+
+def bench_hostile_bodies(rounds: int) -> dict[str, dict[str, float | None]]:
+    print(f"  {'unsigned 256 KiB body of':<32} {'now, ms CPU':>12} {'rfc8785 path':>13}")
+    figures: dict[str, dict[str, float | None]] = {}
+    for name, token in HOSTILE_SHAPES.items():
+        body = hostile_body(token)
+        now = cpu_ms(lambda body=body: refused(body), rounds)
+        former = None
+        if name in ("1e300", "0.5", "1.0 (integral floats)", "1e16 (walked)", "[1.0]"):
+            former = cpu_ms(lambda body=body: former_path(body), max(1, rounds // 2))
+        verdict = "PASS" if now <= TARGET_HOSTILE_MS else "OVER"
+        shown = f"{former:>13.1f}" if former is not None else f"{'-':>13}"
+        print(f"  {name:<32} {now:>12.1f} {shown}   ≤ {TARGET_HOSTILE_MS:g}  {verdict}")
+        figures[name] = {"now_ms": now, "rfc8785_path_ms": former}
+    return figures
+
+
+SERVER = """
+import logging
+import sys
+import uvicorn
+from starlette.applications import Starlette
+from relaybox_integrations.starlette import relaybox_webhook_routes
+
+app = Starlette(routes=relaybox_webhook_routes(
+    signing_key=sys.argv[2], handlers={"room:publish": lambda event: None}
+))
+logging.getLogger("relaybox_integrations").setLevel(logging.ERROR)  # each refusal is logged
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="error")
+"""
+
+
+def send_flood(url: str, body: bytes, stop: float, sent: Any) -> None:
+    """Post ``body`` unsigned at ``FLOOD_MBIT_S`` until ``stop``, over ``FLOODERS``
+    connections, each waiting for its answer before its next post."""
+    interval = len(body) * 8 / (FLOOD_MBIT_S * 1e6)
+
+    def flooder(offset: float) -> None:
+        with httpx.Client(timeout=60) as client:
+            due = time.monotonic() + offset
+            while time.monotonic() < stop:
+                time.sleep(max(0.0, due - time.monotonic()))
+                client.post(url, content=body, headers={"X-RelayBox-Webhook-Signature": "0" * 64})
+                with sent.get_lock():
+                    sent.value += 1
+                due += interval * FLOODERS  # they share the rate
+
+    threads = [
+        threading.Thread(target=flooder, args=(interval * i,), daemon=True) for i in range(FLOODERS)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def flood(seconds: float, shape: str) -> dict[str, Any]:
+    """Genuine deliveries' answer times while unsigned ``shape`` bodies arrive at the rate."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/relaybox/webhooks"
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVER, str(port), SIGNING_KEY],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        if hasattr(os, "sched_setaffinity"):  # the server on another core than the clients
+            others = sorted(os.sched_getaffinity(0) ^ set(range(os.cpu_count() or 1)))
+            if others:
+                os.sched_setaffinity(server.pid, {others[-1]})
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(url, timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("the benchmark's webhook server did not start") from None
+                time.sleep(0.1)
+        body = hostile_body(HOSTILE_SHAPES[shape])
+        stop = time.monotonic() + seconds
+        sent = multiprocessing.get_context("fork").Value("i", 0)
+        # In a process of its own: its threads would otherwise share the GIL with the genuine
+        # sender, whose answer times would then be this process's, not the server's.
+        flooding = multiprocessing.get_context("fork").Process(
+            target=send_flood, args=(url, body, stop, sent), daemon=True
+        )
+        flooding.start()
+        latencies = []
+        with httpx.Client(timeout=60) as client:
+            time.sleep(min(1.0, seconds / 4))  # the flood under way
+            while time.monotonic() < stop:
+                delivery = sign_webhook("room:publish", {"text": "hello"}, SIGNING_KEY)
+                start = time.perf_counter()
+                answer = client.post(url, content=delivery.body, headers=delivery.headers)
+                latencies.append(time.perf_counter() - start)
+                assert answer.status_code == 200, answer.text
+                time.sleep(0.25)
+        flooding.join(60)
+    finally:
+        server.terminate()
+        server.wait(10)
+    return {
+        "shape": shape,
+        "flood_bodies": sent.value,
+        "flood_mbit_s": sent.value * len(body) * 8 / 1e6 / seconds,
+        "genuine_deliveries": len(latencies),
+        "median_s": statistics.median(latencies),
+        "max_s": max(latencies),
+    }
+
+
+def bench_flood(seconds: float) -> list[dict[str, Any]]:
+    results = []
+    for shape in ("1e300", "toJSON objects (walked)"):
+        result = flood(seconds, shape)
+        verdict = "PASS" if result["max_s"] <= TARGET_LATENCY_S else "LATE"
+        print(
+            f"  flood of {shape!r} bodies at {result['flood_mbit_s']:.1f} Mbit/s "
+            f"({result['flood_bodies']} bodies): {result['genuine_deliveries']} genuine "
+            f"deliveries answered in {result['median_s'] * 1e3:.0f} ms median, "
+            f"{result['max_s'] * 1e3:.0f} ms at most   ≤ {TARGET_LATENCY_S:g} s  {verdict}"
+        )
+        results.append(result)
+    return results
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -162,7 +367,17 @@ def main(argv: list[str] | None = None) -> int:
         f"  {'no fast path / verify_webhook':<58} "
         f"{best['json.loads + rfc8785 + HMAC (no fast path)'] / best['verify_webhook']:>8.2f}\n"
     )
+    print("Unsigned bodies at the size limit: CPU before each is refused (best of rounds).")
+    hostile = bench_hostile_bodies(max(2, args.rounds))
+    flood_seconds = max(3.0, 10 * args.seconds)
+    print(
+        f"\nA flood of unsigned bodies against Starlette under uvicorn, {flood_seconds:g} s each:"
+    )
+    floods = bench_flood(flood_seconds)
+    print()
     report = {
+        "hostile_bodies": hostile,
+        "floods": floods,
         "python": platform.python_version(),
         "node": node_version.strip(),
         "cpu": cpu,
