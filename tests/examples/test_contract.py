@@ -725,6 +725,19 @@ def test_a_stale_delivery_gets_a_final_403(served: Deployment, user: httpx.Clien
     assert event_id not in received_ids(user)
 
 
+def test_a_chunked_delivery_is_handled(served: Deployment, user: httpx.Client) -> None:
+    """Sent without Content-Length (Transfer-Encoding: chunked), to every example's server:
+    Django under gunicorn read it as empty and answered a final 400."""
+    event_id = str(uuid.uuid4())
+    body, headers = delivery("room:publish", event_id=event_id)
+    pieces = [body[start : start + 100] for start in range(0, len(body), 100)]
+    answer = httpx.post(served.base_url + WEBHOOK_PATH, content=iter(pieces), headers=headers)
+    assert answer.request.headers["transfer-encoding"] == "chunked"
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"id": event_id, "status": "processed"}
+    assert event_id in received_ids(user)
+
+
 def test_an_oversized_delivery_gets_413(served: Deployment) -> None:
     body = b'{"data": "' + b"x" * (256 * 1024) + b'"}'
     headers = {"Content-Type": "application/json", WEBHOOK_SIGNATURE_HEADER: "0" * 64}

@@ -1,5 +1,8 @@
 """ASGI entry point: ``uvicorn project.asgi:application`` (async views throughout).
 
+The package's ``get_asgi_application`` is Django's, except that it reads no more of a webhook
+delivery than the endpoint's size limit (Django's own reads a whole body before any view).
+
 Django answers HTTP only, and raises on any other connection (a traceback in the log and a
 500 for a WebSocket upgrade). This project has no WebSocket of its own: the browser's
 realtime connection goes to Relaybox's service, not here. So an upgrade is refused the way
@@ -11,7 +14,7 @@ import os
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from django.core.asgi import get_asgi_application
+from relaybox_integrations.django.asgi import get_asgi_application
 
 # This example's own settings, whatever the calling environment (a test run) says.
 os.environ["DJANGO_SETTINGS_MODULE"] = "project.settings_asgi"
