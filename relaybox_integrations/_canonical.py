@@ -55,6 +55,15 @@ _INTEGRAL_FLOAT_ENDS: Final = ((b".0,", b","), (b".0]", b"]"), (b".0}", b"}"))
 _NEGATIVE_ZERO: Final = ((b"-0,", b"0,"), (b"-0]", b"0]"), (b"-0}", b"0}"))
 
 
+# The notations above are orjson's from 3.12 (before, it wrote 1e21 as "1e21"): refuse to
+# load with another, as a missing extra, rather than refuse genuine deliveries with a 403.
+if orjson.dumps([1e21, 1e16, 1.5e-6, 1e-7, 3.0]) != b"[1e+21,1e+16,1.5e-6,1e-7,3.0]":
+    raise ImportError(
+        f"Relaybox webhooks need orjson 3.12 or later; this is orjson {orjson.__version__}",
+        name="orjson",
+    )
+
+
 class InvalidPayload(ValueError):
     """The body is not JSON, or has no canonical form that Relaybox could have signed."""
 

@@ -11,7 +11,7 @@ the last attempt the event is dropped.
 is the whole endpoint, framework-free: adapters hand it the method, the raw body and the
 signature header, and copy the :class:`~relaybox_integrations.flow.EndpointResponse` it
 returns into their own type.
-Everything here needs the ``[webhooks]`` extra (``rfc8785`` and ``orjson``).
+Everything here needs the ``[webhooks]`` extra (``orjson``).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from .webhook_stores import ClaimOutcome, InMemoryWebhookStore, WebhookStore
 try:
     from . import _canonical
 except ImportError as exc:  # the [webhooks] extra is not installed
-    if exc.name not in ("orjson", "rfc8785"):
+    if exc.name != "orjson":
         raise
     _missing_extra: ImportError | None = exc
 else:
@@ -93,7 +93,7 @@ def _require_extra() -> None:
     if _missing_extra is not None:
         raise ImportError(
             "Relaybox webhooks need the [webhooks] extra: pip install "
-            "'relaybox-integrations[webhooks]' (it brings rfc8785 and orjson)"
+            "'relaybox-integrations[webhooks]' (it brings orjson)"
         ) from _missing_extra
 
 
@@ -265,7 +265,7 @@ def verify_webhook(
     ``X-RelayBox-Webhook-Signature`` header (None when absent). Refused: a missing,
     malformed or wrong signature (compared in constant time), a body that is not UTF-8 JSON
     holding an object with string ``id``, ``event`` and ``timestamp``, nesting deeper than
-    100, and a ``timestamp`` more than ``tolerance`` seconds away from ``now`` (default: the
+    254, and a ``timestamp`` more than ``tolerance`` seconds away from ``now`` (default: the
     clock) in either direction. ``tolerance=None`` turns that check off: a captured delivery
     could then be replayed for as long as its id is remembered.
     """
