@@ -17,8 +17,10 @@ awkward_keys = st.text(
 )
 #: Numbers whose JavaScript spelling differs from Python's.
 awkward_numbers = st.sampled_from(
-    [0.1, 1e21, 1e-7, -0.0, 3.0, 12345678.9, 1e16, 5e-324, 2.5e-7, 1.7976931348623157e308]
-    + [1.5e-6, 1e20, -1.0, 2.0**60]  # noqa: RUF005
+    [
+        *(0.1, 1e21, 1e-7, -0.0, 3.0, 12345678.9, 1e16, 5e-324, 2.5e-7, 1.7976931348623157e308),
+        *(1.5e-6, 1e20, -1.0, 2.0**60),
+    ]
 )
 #: Keys json-canonicalize treats apart: ``toJSON`` hands its object to JSON.stringify, which
 #: puts integer-like keys (array indices, up to 2**32 - 2) first.
