@@ -25,6 +25,7 @@ from django.urls import path, reverse
 
 from relaybox_integrations import sign_webhook
 from relaybox_integrations.django import get_relaybox, token_issued, webhook_received
+from relaybox_integrations.django.asgi import ASGIHandler
 from relaybox_integrations.django.webhooks import WebhookView
 from tests.support.django_settings import TEST_WEBHOOK_SIGNING_KEY
 from tests.support.events_standin import EventsStandin
@@ -39,6 +40,7 @@ PAGE = "docs/guides/django.rst"
 SNIPPETS = {
     ("docs/guides/django.rst", "Set-up", "python"): 1,
     ("docs/guides/django.rst", "Hooks", "python"): 1,
+    ("docs/guides/django.rst", "ASGI", "python"): 1,
     ("docs/guides/django.rst", "Signals", "python"): 1,
     ("docs/guides/django.rst", "Cross-origin requests", "python"): 1,
     ("docs/guides/django.rst", "Django REST framework", "python"): 1,
@@ -58,6 +60,11 @@ def urlconf(urlpatterns: list[Any]) -> types.ModuleType:
 
 def test_the_page_has_the_snippets_these_tests_run() -> None:
     assert_runs(SNIPPETS)
+
+
+def test_the_asgi_snippet_is_the_packages_handler() -> None:
+    """What that handler does with a delivery is in test_webhooks.py."""
+    assert isinstance(run_snippet(PAGE, "ASGI", 0)["application"], ASGIHandler)
 
 
 @pytest.fixture
