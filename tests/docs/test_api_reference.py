@@ -38,6 +38,7 @@ PUBLIC_MODULES = (
     "relaybox_integrations.django.views",
     "relaybox_integrations.django.webhooks",
     "relaybox_integrations.django.rest_framework",
+    "relaybox_integrations.django.asgi",
     "relaybox_integrations.flask",
     "relaybox_integrations.starlette",
     "relaybox_integrations.fastapi",
