@@ -49,6 +49,9 @@ _SORTED_SAFE_INTEGERS = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER
 #: in JSON.stringify's text; a match inside a string only costs time.
 _INDEX_KEY: Final = re.compile(rb'"(?:0|[1-9][0-9]*)":')
 _PLAIN: Final = frozenset({bool, type(None)})
+#: orjson's notations JavaScript writes otherwise, each followed by what can end a number.
+_EXPONENT_MARK: Final = re.compile(rb"e(?:\+(?:1[6-9]|20)|-6)(?:[,\]}]|\Z)")
+_INTEGRAL_FLOAT: Final = re.compile(rb"\.0(?:[,\]}]|\Z)")
 #: An integral float orjson writes ``3.0`` (``-0.0``), JavaScript ``3`` (``0``), followed by
 #: the delimiters that can follow a number in compact JSON.
 _INTEGRAL_FLOAT_ENDS: Final = ((b".0,", b","), (b".0]", b"]"), (b".0}", b"}"))
@@ -146,9 +149,10 @@ def _needs_walking(text: bytes) -> bool:
 
 
 def _has_exponent_marks(text: bytes) -> bool:
-    """Whether ``text`` may hold a number orjson writes in another notation than JavaScript
-    (``1e+16`` to ``1e+20``, ``1.5e-6``; also found: e+100 to e+209, e-60 to e-69)."""
-    return b"e+1" in text or b"e+20" in text or b"e-6" in text
+    """Whether ``text`` may hold a number orjson writes in another notation than JavaScript:
+    ``1e+16`` to ``1e+20``, ``1.5e-6``. The delimiter after it keeps strings that merely
+    contain ``e-6`` (a UUID's ``...2e-6a55...``) off the slow path."""
+    return (b"e+" in text or b"e-6" in text) and _EXPONENT_MARK.search(text) is not None
 
 
 def _integral_floats_as_integers(text: bytes) -> bytes:
@@ -157,9 +161,7 @@ def _integral_floats_as_integers(text: bytes) -> bytes:
     Strings are set aside by splitting at their quotes, once escaped backslashes and quotes
     are hidden behind bytes UTF-8 never holds; everything here runs in C, whatever the body.
     """
-    if not (
-        b".0," in text or b".0]" in text or b".0}" in text or text.endswith(b".0")
-    ):  # integral floats: orjson writes 3.0 and -0.0
+    if _INTEGRAL_FLOAT.search(text) is None:
         return text
     hidden = text.replace(b"\\\\", b"\xff").replace(b'\\"', b"\xfe")
     parts = hidden.split(b'"')

@@ -68,7 +68,12 @@ def test_each_path_writes_rfc8785s_bytes(value: Any) -> None:
 
 
 def test_a_typical_relaybox_payload_takes_the_fast_path_with_floats_or_without() -> None:
-    for data in [None, {"location": [51.5072, -0.1276], "price": 9.99, "ratio": 1e-7}]:
+    for data in [
+        None,
+        {"location": [51.5072, -0.1276], "price": 9.99, "ratio": 1e-7},
+        # Strings that hold a notation's letters, not a number: a UUID, prose.
+        {"id": "0c9f7f2e-6a55-4a8b-9d4e-2f3a1b0c9d8e", "text": "version 1.0 or 1e+16 units"},
+    ]:
         payload = relaybox_payload(data=data)
         assert fast_path_text(payload) == rfc8785.dumps(payload)
 
