@@ -126,18 +126,18 @@ def application(emulator_port: int) -> Starlette:
             Route("/client.js", client_module),
             Route("/guide", guide_page),
             Route("/guide/snippet.js", guide_module),
-            Mount("/user", routes=relaybox_routes(api_key=TEST_API_KEY, client_id=user)),
+            Mount("/user", routes=relaybox_routes(api_key=TEST_API_KEY, load_user=user)),
             # Tokens signed with a key the emulator does not have.
             Mount(
                 "/other",
-                routes=relaybox_routes(api_key=OTHER_API_KEY, client_id=user, name="other_auth"),
+                routes=relaybox_routes(api_key=OTHER_API_KEY, load_user=user, name="other_auth"),
             ),
             # Tokens the client refreshes a second after each one, for the reconnect test.
             Mount(
                 "/short",
                 routes=relaybox_routes(
                     api_key=TEST_API_KEY,
-                    client_id=user,
+                    load_user=user,
                     expires_in=SHORT_EXPIRES_IN,
                     name="short_auth",
                 ),
