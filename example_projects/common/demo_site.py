@@ -14,10 +14,10 @@ of these here (each puts this folder on ``sys.path``). Settings come from the en
   cookies, e.g. ``http://localhost:3000`` (none by default; exact origins only, see
   ``origins.py``).
 
-Neither framework has CSRF protection of its own, so the login form carries a token kept in
-the session (:func:`login_form_token`): a form on another site cannot log a visitor into the
-attacker's account, whose ``clientId`` their tokens would then carry. The chat accepts JSON
-only, for the same reason (see ``chat.py``).
+Neither framework has CSRF protection of its own, so the login and logout forms carry a token
+kept in the session (:func:`form_token`): a form on another site cannot log a visitor into the
+attacker's account, whose ``clientId`` their tokens would then carry, nor log them out. The
+chat accepts JSON only, for the same reason (see ``chat.py``).
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ _TEMPLATES = Path(__file__).resolve().parent
 _HOME_PAGE = (_TEMPLATES / "home.html").read_text(encoding="utf-8")
 _LOGIN_PAGE = (_TEMPLATES / "login.html").read_text(encoding="utf-8")
 _ITERATIONS = 200_000
-_LOGIN_FORM_TOKEN = "login_form_token"
+_FORM_TOKEN = "form_token"
 #: What the login page says when the form's token is missing or wrong.
 FORM_EXPIRED = "This form has expired or was sent from another site. Please log in again."
 
@@ -82,17 +82,19 @@ def _yes_no(flag: bool) -> str:
     return "yes" if flag else "no"
 
 
-def home_page(framework: str, username: str, urls: Mapping[str, str]) -> str:
-    """The page that connects the Relaybox client (no CSRF token: these frameworks have none).
+def home_page(framework: str, account: Account, urls: Mapping[str, str], form_token: str) -> str:
+    """The page that connects the Relaybox client (no CSRF token for its requests: these
+    frameworks have none), with the logout form carrying ``form_token``.
 
     ``urls`` maps ``logout``, ``auth``, ``messages``, ``webhooks`` and ``received`` to their
     paths. The page says when a development key is in use: their secrets are public.
     """
-    return _render(
+    page = _render(
         _HOME_PAGE,
         FRAMEWORK=framework,
         CSRF_TOKEN="",
-        USERNAME=username,
+        USERNAME=account.username,
+        USER_ID=account.id,
         LOGOUT_URL=urls["logout"],
         AUTH_URL=urls["auth"],
         MESSAGES_URL=urls["messages"],
@@ -106,6 +108,7 @@ def home_page(framework: str, username: str, urls: Mapping[str, str]) -> str:
         SESSION_KEY_SETTING=SESSION_KEY_SETTING,
         EMULATOR_PORT=EMULATOR_PORT,
     )
+    return page.replace("__CSRF_INPUT__", _form_token_input(form_token))
 
 
 async def bounded_body(request: Request, limit: int) -> bytes:
@@ -119,27 +122,31 @@ async def bounded_body(request: Request, limit: int) -> bytes:
 
 
 def login_page(framework: str, login_url: str, form_token: str, error: str = "") -> str:
-    """The login form, carrying ``form_token`` (see :func:`login_form_token`)."""
+    """The login form, carrying ``form_token`` (see :func:`form_token`)."""
     page = _render(_LOGIN_PAGE, FRAMEWORK=framework, ERROR=error, LOGIN_URL=login_url)
-    token_input = f'<input type="hidden" name="csrf_token" value="{html.escape(form_token)}">'
-    return page.replace("__CSRF_INPUT__", token_input)
+    return page.replace("__CSRF_INPUT__", _form_token_input(form_token))
 
 
-def login_form_token(session: MutableMapping[str, Any]) -> str:
-    """The token this visitor's login form must send back, kept in their signed session.
+def _form_token_input(token: str) -> str:
+    return f'<input type="hidden" name="csrf_token" value="{html.escape(token)}">'
 
-    A page on another site can post a login form, but cannot read ours for the token; and
-    the session cookie, ``SameSite=Lax``, does not even travel with a cross-site POST.
+
+def form_token(session: MutableMapping[str, Any]) -> str:
+    """The token this visitor's login and logout forms must send back, kept in their signed
+    session.
+
+    A page on another site can post a form, but cannot read ours for the token; and the
+    session cookie, ``SameSite=Lax``, does not even travel with a cross-site POST.
     """
-    token = session.get(_LOGIN_FORM_TOKEN)
+    token = session.get(_FORM_TOKEN)
     if not isinstance(token, str):
         token = secrets.token_urlsafe(32)
-        session[_LOGIN_FORM_TOKEN] = token
+        session[_FORM_TOKEN] = token
     return token
 
 
-def login_form_token_matches(session: MutableMapping[str, Any], submitted: object) -> bool:
-    expected = session.get(_LOGIN_FORM_TOKEN)
+def form_token_matches(session: MutableMapping[str, Any], submitted: object) -> bool:
+    expected = session.get(_FORM_TOKEN)
     return (
         isinstance(expected, str)
         and isinstance(submitted, str)

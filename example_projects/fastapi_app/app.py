@@ -6,10 +6,10 @@ the endpoints are documented at /docs.
 
 Settings come from the environment; ``../common/demo_site.py`` lists them.
 
-FastAPI has no CSRF protection. What protects the POST endpoints here: the login form
-carries a token kept in the session (``demo_site.login_form_token``); the session cookie is
-``SameSite=Lax`` (other sites' pages cannot send it with a POST); and the browser client
-and the chat always send ``Content-Type: application/json`` (the chat refuses anything
+FastAPI has no CSRF protection. What protects the POST endpoints here: the login and
+logout forms carry a token kept in the session (``demo_site.form_token``); the session
+cookie is ``SameSite=Lax`` (other sites' pages cannot send it with a POST); and the browser
+client and the chat always send ``Content-Type: application/json`` (the chat refuses anything
 else), which forces a CORS preflight that only ``CORS_ALLOWED_ORIGINS`` pass. The webhook
 endpoint needs none of this: the signature authenticates Relaybox's call.
 """
@@ -38,6 +38,7 @@ from relaybox_integrations.fastapi import (
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "common"))
 import chat  # the chat's rules, shared by the examples
 import demo_site  # the settings, account and pages shared with the Starlette example
+import frame_guard  # no framing by other sites, for every example
 import webhook_demo  # the webhook settings, shared by the examples
 
 
@@ -75,6 +76,7 @@ app.add_middleware(
     allow_methods=["GET", "POST"],
     allow_headers=["Content-Type", "X-Client-Id", "X-CSRFToken"],
 )
+app.add_middleware(frame_guard.ASGI)  # added last: the outermost, around every answer
 app.include_router(relaybox_router(issuer, dependency=current_user), prefix="/user")
 app.include_router(relaybox_webhook_router(webhooks))  # POST /relaybox/webhooks
 
@@ -90,11 +92,12 @@ def home(request: Request, user: CurrentUser) -> Response:
         "webhooks": request.url_for("relaybox_webhooks").path,
         "received": request.url_for("received_webhooks").path,
     }
-    return HTMLResponse(demo_site.home_page("FastAPI", user.username, urls))
+    form_token = demo_site.form_token(request.session)
+    return HTMLResponse(demo_site.home_page("FastAPI", user, urls, form_token))
 
 
 def login_page(request: Request, error: str = "", status_code: int = 200) -> HTMLResponse:
-    form_token = demo_site.login_form_token(request.session)
+    form_token = demo_site.form_token(request.session)
     page = demo_site.login_page("FastAPI", request.url_for("login").path, form_token, error)
     return HTMLResponse(page, status_code=status_code)
 
@@ -111,7 +114,7 @@ def login_submit(
     password: Annotated[str, Form()] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    if not demo_site.login_form_token_matches(request.session, csrf_token):
+    if not demo_site.form_token_matches(request.session, csrf_token):
         return login_page(request, demo_site.FORM_EXPIRED, status_code=403)
     user = demo_site.authenticate(username, password)
     if user is None:
@@ -121,8 +124,11 @@ def login_submit(
     return RedirectResponse(request.url_for("home").path, status_code=303)
 
 
-@app.api_route("/logout", methods=["GET", "POST"], include_in_schema=False)
-def logout(request: Request) -> Response:
+@app.post("/logout", include_in_schema=False)
+def logout(request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
+    """Log out by POST only, from the page's form, which carries the session's form token."""
+    if not demo_site.form_token_matches(request.session, csrf_token):
+        return login_page(request, demo_site.FORM_EXPIRED, status_code=403)
     request.session.clear()
     return RedirectResponse(request.url_for("login").path, status_code=303)
 
@@ -168,6 +174,7 @@ MESSAGE_BODY = {
         401: _error("Not logged in."),
         413: _error("The body is over the size limit."),
         415: _error("Not sent as application/json."),
+        429: _error("Too many messages from this user: Retry-After says when to send again."),
         502: _error("Relaybox refused the message or could not be reached; the message says why."),
     },
     openapi_extra={"requestBody": MESSAGE_BODY},
@@ -179,11 +186,12 @@ async def post_message(request: Request, user: CurrentUser) -> Response:
     body = await demo_site.bounded_body(request, chat.MAX_BODY_BYTES)
     try:
         text = chat.message_text(request.headers.get("content-type"), body)
+        chat.admit(user.id)
         result = await issuer.relaybox.apublish(
             chat.ROOM_ID, chat.EVENT, chat.data(text), client_id=user.id
         )
     except chat.BadMessage as exc:
-        return JSONResponse(exc.body, status_code=exc.status)
+        return JSONResponse(exc.body, status_code=exc.status, headers=exc.headers)
     except (PublishRequestError, PublishError) as exc:
         status, answer = chat.refused(exc)
         return JSONResponse(answer, status_code=status)

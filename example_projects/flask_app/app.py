@@ -47,6 +47,7 @@ from relaybox_integrations.flask import RelayBox, get_state
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "common"))
 import chat  # the chat's rules, shared by the examples
+import frame_guard  # no framing by other sites, for every example
 import webhook_demo  # the webhook settings and the list of deliveries received
 from origins import OriginError, allowed_origins  # shared by the examples
 
@@ -109,11 +110,14 @@ def create_app() -> Flask:
         RELAYBOX_EMULATOR_PORT=os.environ.get("RELAYBOX_EMULATOR_PORT", ""),
         # None: the extension's in-memory store, which holds for one worker only.
         RELAYBOX_WEBHOOK_STORE=RedisWebhookStore(REDIS) if REDIS is not None else None,
+        # Flask sets no SameSite of its own: Lax keeps the cookie home on other sites' POSTs.
+        SESSION_COOKIE_SAMESITE="Lax",
     )
     app.config.from_prefixed_env()  # FLASK_SECRET_KEY, FLASK_SESSION_COOKIE_SECURE...
     login_manager.init_app(app)
     csrf.init_app(app)  # the home page sends X-CSRFToken, so POST /user/auth passes
     relaybox.init_app(app)
+    app.wsgi_app = frame_guard.wsgi(app.wsgi_app)  # type: ignore[method-assign]
 
     auth_url = get_state(app).auth_url
     try:
@@ -136,7 +140,7 @@ def create_app() -> Flask:
 
     app.add_url_rule("/", view_func=login_required(home))
     app.add_url_rule("/login", view_func=login, methods=["GET", "POST"])
-    app.add_url_rule("/logout", view_func=logout)
+    app.add_url_rule("/logout", view_func=logout, methods=["POST"])  # CSRFProtect checks it
     app.add_url_rule("/user/me", view_func=me)
     app.add_url_rule("/messages", view_func=post_message, methods=["POST"])
     app.add_url_rule("/relaybox/webhooks/received", view_func=received_webhooks)
@@ -150,6 +154,7 @@ def home() -> str:
         "__FRAMEWORK__": "Flask",
         "__CSRF_TOKEN__": generate_csrf(),
         "__USERNAME__": current_user.username,
+        "__USER_ID__": current_user.get_id(),
         "__LOGOUT_URL__": url_for("logout"),
         "__AUTH_URL__": url_for("relaybox.auth"),
         "__MESSAGES_URL__": url_for("post_message"),
@@ -168,7 +173,7 @@ def home() -> str:
         "__SESSION_KEY_SETTING__": SESSION_KEY_SETTING,
         "__EMULATOR_PORT__": current_app.config["RELAYBOX_EMULATOR_PORT"],
     }
-    return _fill(HOME_PAGE, replacements)
+    return _fill(HOME_PAGE, replacements).replace("__CSRF_INPUT__", _csrf_input())
 
 
 def login() -> Response | tuple[str, int]:
@@ -196,7 +201,7 @@ def me() -> Response | tuple[Response, int]:
     return jsonify(id=current_user.get_id(), username=current_user.username)
 
 
-def post_message() -> tuple[Response, int]:
+def post_message() -> tuple[Response, int] | tuple[Response, int, dict[str, str]]:
     """Publish the page's message to the lobby, from the logged-in user.
 
     CSRFProtect has already checked the page's ``X-CSRFToken`` header.
@@ -205,11 +210,12 @@ def post_message() -> tuple[Response, int]:
         return jsonify(chat.NOT_LOGGED_IN), 401
     try:
         text = chat.message_text(request.content_type, request.stream.read(chat.MAX_BODY_BYTES + 1))
+        chat.admit(current_user.get_id())
         result = relaybox.publish(
             chat.ROOM_ID, chat.EVENT, chat.data(text), client_id=current_user.get_id()
         )
     except chat.BadMessage as exc:
-        return jsonify(exc.body), exc.status
+        return jsonify(exc.body), exc.status, exc.headers
     except (PublishRequestError, PublishError) as exc:
         status, body = chat.refused(exc)
         return jsonify(body), status
@@ -224,8 +230,8 @@ def received_webhooks() -> tuple[Response, int]:
 
 
 def method_not_allowed(error: MethodNotAllowed) -> MethodNotAllowed | tuple[Response, int]:
-    """JSON for the JSON views (the chat, the list), Flask's own page for the HTML ones."""
-    if request.path not in ("/messages", "/relaybox/webhooks/received"):
+    """JSON for the JSON views (the chat, the list) and logout, Flask's page for the others."""
+    if request.path not in ("/messages", "/relaybox/webhooks/received", "/logout"):
         return error
     allowed = ", ".join(sorted(set(error.valid_methods or ()) - {"HEAD", "OPTIONS"}))
     response = jsonify(chat.method_not_allowed(allowed))
@@ -242,9 +248,13 @@ def csrf_failed(error: CSRFError) -> tuple[str | Response, int]:
 
 
 def _login_page(error: str) -> str:
-    csrf_input = f'<input type="hidden" name="csrf_token" value="{html.escape(generate_csrf())}">'
     replacements = {"__FRAMEWORK__": "Flask", "__ERROR__": error, "__LOGIN_URL__": url_for("login")}
-    return _fill(LOGIN_PAGE, replacements).replace("__CSRF_INPUT__", csrf_input)
+    return _fill(LOGIN_PAGE, replacements).replace("__CSRF_INPUT__", _csrf_input())
+
+
+def _csrf_input() -> str:
+    """The hidden field CSRFProtect checks on the login and logout forms."""
+    return f'<input type="hidden" name="csrf_token" value="{html.escape(generate_csrf())}">'
 
 
 def _yes_no(flag: bool) -> str:

@@ -5,10 +5,10 @@ Run it with ``python example_projects/serve.py starlette``. Log in as demo / dem
 
 Settings come from the environment; ``../common/demo_site.py`` lists them.
 
-Starlette has no CSRF protection. What protects the POST endpoints here: the login form
-carries a token kept in the session (``demo_site.login_form_token``); the session cookie is
-``SameSite=Lax`` (other sites' pages cannot send it with a POST); and the browser client
-and the chat always send ``Content-Type: application/json`` (the chat refuses anything
+Starlette has no CSRF protection. What protects the POST endpoints here: the login and
+logout forms carry a token kept in the session (``demo_site.form_token``); the session
+cookie is ``SameSite=Lax`` (other sites' pages cannot send it with a POST); and the browser
+client and the chat always send ``Content-Type: application/json`` (the chat refuses anything
 else), which forces a CORS preflight that only ``CORS_ALLOWED_ORIGINS`` pass. The webhook
 endpoint needs none of this: the signature authenticates Relaybox's call.
 """
@@ -40,6 +40,7 @@ from relaybox_integrations.starlette import (
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "common"))
 import chat  # the chat's rules, shared by the examples
 import demo_site  # the settings, account and pages shared with the FastAPI example
+import frame_guard  # no framing by other sites, for every example
 import webhook_demo  # the webhook settings, shared by the examples
 
 # One issuer for the auth endpoint and for publishing the chat.
@@ -99,11 +100,13 @@ async def home(request: Request) -> Response:
         "webhooks": request.url_for("relaybox_webhooks").path,
         "received": request.url_for("received_webhooks").path,
     }
-    return HTMLResponse(demo_site.home_page("Starlette", request.user.display_name, urls))
+    form_token = demo_site.form_token(request.session)
+    page = demo_site.home_page("Starlette", request.user.account, urls, form_token)
+    return HTMLResponse(page)
 
 
 def login_page(request: Request, error: str = "", status_code: int = 200) -> HTMLResponse:
-    form_token = demo_site.login_form_token(request.session)
+    form_token = demo_site.form_token(request.session)
     page = demo_site.login_page("Starlette", request.url_for("login").path, form_token, error)
     return HTMLResponse(page, status_code=status_code)
 
@@ -112,7 +115,7 @@ async def login(request: Request) -> Response:
     if request.method == "GET":
         return login_page(request)
     form = await request.form()
-    if not demo_site.login_form_token_matches(request.session, form.get("csrf_token")):
+    if not demo_site.form_token_matches(request.session, form.get("csrf_token")):
         return login_page(request, demo_site.FORM_EXPIRED, status_code=403)
     username, password = form.get("username"), form.get("password")
     account = None
@@ -126,6 +129,12 @@ async def login(request: Request) -> Response:
 
 
 async def logout(request: Request) -> Response:
+    """Log out by POST only, from the page's form, which carries the session's form token."""
+    if refused := only("POST", request):
+        return refused
+    form = await request.form()
+    if not demo_site.form_token_matches(request.session, form.get("csrf_token")):
+        return login_page(request, demo_site.FORM_EXPIRED, status_code=403)
     request.session.clear()
     return RedirectResponse(request.url_for("login").path, status_code=303)
 
@@ -160,11 +169,12 @@ async def post_message(request: Request) -> Response:
     body = await demo_site.bounded_body(request, chat.MAX_BODY_BYTES)
     try:
         text = chat.message_text(request.headers.get("content-type"), body)
+        chat.admit(request.user.identity)
         result = await issuer.relaybox.apublish(
             chat.ROOM_ID, chat.EVENT, chat.data(text), client_id=request.user.identity
         )
     except chat.BadMessage as exc:
-        return JSONResponse(exc.body, status_code=exc.status)
+        return JSONResponse(exc.body, status_code=exc.status, headers=exc.headers)
     except (PublishRequestError, PublishError) as exc:
         status, answer = chat.refused(exc)
         return JSONResponse(answer, status_code=status)
@@ -184,7 +194,7 @@ app = Starlette(
     routes=[
         Route("/", home, name="home"),
         Route("/login", login, methods=["GET", "POST"], name="login"),
-        Route("/logout", logout, methods=["GET", "POST"], name="logout"),
+        Route("/logout", logout, methods=ANY_METHOD, name="logout"),
         Mount(
             "/user",
             routes=[
@@ -202,6 +212,7 @@ app = Starlette(
         ),
     ],
     middleware=[
+        Middleware(frame_guard.ASGI),
         Middleware(
             CORSMiddleware,
             allow_origins=demo_site.CORS_ALLOWED_ORIGINS,

@@ -146,6 +146,8 @@ def front_end_page(auth_endpoint: str) -> str:
         "__FRAMEWORK__": "front end on another origin",
         "__CSRF_TOKEN__": "",
         "__USERNAME__": "(the API's session user)",
+        "__USER_ID__": "(theirs)",
+        "__CSRF_INPUT__": "",
         "__LOGOUT_URL__": "/",
         "__AUTH_URL__": auth_endpoint,
         # The chat and the webhook list are the example's own pages' business: here they

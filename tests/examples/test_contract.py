@@ -3,9 +3,10 @@ servers (gunicorn or uvicorn, through serve.py).
 
 Each example runs twice per module: once with one worker, pointed at the events stand-in
 (``RELAYBOX_CORE_URL``) with one CORS origin allowed; and once with two workers sharing a
-real redis-server (``REDIS_URL``), for what takes several processes. Logins go through the
-real form, tokens are checked by Node's jsonwebtoken, publishes by the stand-in (which
-checks them as Relaybox's ``/events`` does), webhooks are signed as Relaybox signs them.
+real redis-server (``REDIS_URL``), for what takes several processes, with Relaybox out of
+reach. Logins go through the real form, tokens are checked by Node's jsonwebtoken, publishes
+by the stand-in (which checks them as Relaybox's ``/events`` does), webhooks are signed as
+Relaybox signs them.
 
 Where the frameworks legitimately differ (the CSRF mechanism, how a wrong password or a
 refused preflight is answered), :data:`FACTS` says how, per example; every case is the same
@@ -69,6 +70,14 @@ RECEIVED_PATH = "/relaybox/webhooks/received"
 SECRETS = [TEST_SECRET, TEST_WEBHOOK_SIGNING_KEY, *TEST_SESSION_KEYS.values()]
 PLACEHOLDER = re.compile(r"__[A-Z_]+__")
 HOME_TEMPLATE = (ROOT / "example_projects" / "common" / "home.html").read_text(encoding="utf-8")
+#: Each example's name in its pages' titles.
+TITLES = {
+    "django": "Django",
+    "django-asgi": "Django (ASGI)",
+    "flask": "Flask",
+    "starlette": "Starlette",
+    "fastapi": "FastAPI",
+}
 IMPORT_MAP = re.search(r'<script type="importmap">.*?</script>', HOME_TEMPLATE, re.DOTALL)
 
 
@@ -201,18 +210,16 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def shared(
-    example: str,
-    standin: EventsStandin,
-    redis_url: str,
-    tmp_path_factory: pytest.TempPathFactory,
+    example: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Shared]:
-    """The example under ``--workers 2`` with ``REDIS_URL``, and no CORS setting at all."""
+    """The example under ``--workers 2`` with ``REDIS_URL``, no CORS setting at all, and
+    Relaybox out of reach (nothing listens at its ``RELAYBOX_CORE_URL``)."""
     folder = tmp_path_factory.mktemp(f"{example}-shared")
     client = redis.Redis.from_url(redis_url)
     client.flushdb()  # another example's deliveries and list
     env = {
         "REDIS_URL": redis_url,
-        "RELAYBOX_CORE_URL": standin.url,
+        "RELAYBOX_CORE_URL": f"http://127.0.0.1:{free_port()}",
         "DJANGO_DB_PATH": str(folder / "db.sqlite3"),
     }
     with (
@@ -401,13 +408,72 @@ def test_the_home_page_has_the_client_the_chat_and_the_webhooks(
     assert_no_secret(page.text)
 
 
-def test_logout_ends_the_session(served: Deployment) -> None:
+def test_the_page_names_the_user_id_and_the_example(served: Deployment, user: httpx.Client) -> None:
+    """The token's clientId is the user's id, not their name; each example has its title."""
+    page = user.get("/").text
+    assert '(user id <code id="user-id">1</code>)' in page
+    assert "<code>clientId</code> is your user id, <code>1</code>," in page
+    title = f"<title>Relaybox demo · {TITLES[served.name]}</title>"
+    assert title in page
+    assert f"<title>Log in · {TITLES[served.name]}</title>" in user.get("/login").text
+
+
+def logout_form_fields(client: httpx.Client) -> dict[str, str]:
+    """The hidden fields of the home page's logout form (its CSRF token)."""
+    page = client.get("/").text
+    form = re.search(
+        r'<form class="logout" method="post" action="/logout">(.*?)</form>', page, re.S
+    )
+    assert form is not None, page[:2000]
+    return dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', form.group(1)))
+
+
+def test_logout_takes_a_post_with_the_page_token(served: Deployment) -> None:
+    """A link or another site's form cannot log the user out: GET is a 405, and a POST
+    without the token of the page's form is refused; the form's POST ends the session."""
     with httpx.Client(base_url=served.base_url) as client:
         login(client)
+        fields = logout_form_fields(client)
+        assert fields, "the logout form carries no token"
+        by_get = client.get("/logout")
+        assert by_get.status_code == 405, by_get.text[:300]
+        assert by_get.headers["allow"] == "POST"
+        assert by_get.headers["content-type"].startswith("application/json")
+        forged = client.post("/logout", data=dict.fromkeys(fields, "forged"))
+        assert forged.status_code in (400, 403), forged.text[:300]
         assert client.get("/user/auth").status_code == 200
-        client.get("/logout")
+        answer = client.post("/logout", data=fields)
+        assert answer.status_code in (302, 303), answer.text[:300]
+        assert urlsplit(answer.headers["location"]).path == "/login"
         assert client.get("/user/auth").status_code == 401
         assert client.get(RECEIVED_PATH).status_code == 401
+
+
+def test_no_page_can_be_framed_by_another_site(
+    user: httpx.Client, anonymous: httpx.Client, csrf: dict[str, str]
+) -> None:
+    answers = [
+        anonymous.get("/login"),
+        anonymous.get("/"),
+        user.get("/"),
+        user.get("/user/auth"),
+        user.post("/messages", json={}, headers=csrf),
+        preflight(user, ALLOWED),
+    ]
+    for answer in answers:
+        assert answer.headers.get("x-frame-options") == "DENY", answer.request
+        csp = answer.headers.get("content-security-policy")
+        assert csp == "frame-ancestors 'none'", answer.request
+
+
+def test_the_session_cookie_stays_home_on_other_sites_posts(served: Deployment) -> None:
+    """Every cookie the login sets, the session's included, is ``SameSite=Lax``."""
+    with httpx.Client(base_url=served.base_url) as client:
+        answer = submit_login_form(client)
+        cookies = answer.headers.get_list("set-cookie")
+    assert cookies, "logging in set no cookie"
+    for cookie in cookies:
+        assert "samesite=lax" in cookie.lower().replace(" ", ""), cookie
 
 
 def test_cors_lets_the_allowed_origin_in_with_cookies(
@@ -621,6 +687,27 @@ def test_a_relaybox_refusal_is_a_json_502_with_its_reason(
     assert "500" in body["message"]
     assert chat.ROOM_ID in body["message"]
     assert_no_secret(response.text)
+    assert published_with(standin, text) == []
+
+
+def test_a_user_sending_too_fast_gets_a_json_429_with_retry_after(
+    standin: EventsStandin, user: httpx.Client, csrf: dict[str, str]
+) -> None:
+    """The last of the chat's cases: it leaves the demo user without messages to send.
+
+    Sent one after the other, as fast as the server answers: far faster than one every
+    ``chat.INTERVAL`` seconds, so the burst runs out within a few more than ``chat.BURST``.
+    """
+    marker = str(uuid.uuid4())
+    for number in range(chat.BURST + 20):
+        text = f"{marker} {number}"
+        response = user.post("/messages", json={"text": text}, headers=csrf)
+        if response.status_code != 200:
+            break
+    else:
+        pytest.fail(f"{chat.BURST + 20} messages in a row were all published")
+    json_answer(response, 429, "rate_limited")
+    assert 1 <= int(response.headers["retry-after"]) <= chat.INTERVAL
     assert published_with(standin, text) == []
 
 
@@ -906,6 +993,19 @@ def test_a_failing_handler_answers_500_and_the_retry_runs_it(shared: Shared) -> 
     assert statuses == ["processed", "duplicate"]
     with httpx.Client(base_url=shared.base_url, headers={"Cookie": shared.cookie}) as client:
         assert received_ids(client) == [event_id]
+
+
+def test_without_relaybox_the_chat_says_what_it_needs(shared: Shared) -> None:
+    """Offline, or with no emulator running: one plain sentence, not the socket's error."""
+    with httpx.Client(base_url=shared.base_url, headers={"Cookie": shared.cookie}) as client:
+        token = re.search(r'<meta name="csrf-token" content="([^"]*)">', client.get("/").text)
+        assert token is not None
+        headers = {"X-CSRFToken": token.group(1)} if token.group(1) else {}
+        response = client.post("/messages", json={"text": "anyone there?"}, headers=headers)
+    body = json_answer(response, 502, "relaybox_unreachable")
+    assert body["message"] == chat.UNREACHABLE
+    assert "relaybox emulator" in body["message"]
+    assert "RELAYBOX_API_KEY" in body["message"]
 
 
 # --- last: what the servers wrote ----------------------------------------------------------

@@ -23,7 +23,10 @@ Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
-django_application = get_asgi_application()
+django_application = get_asgi_application()  # its settings put ../common on sys.path
+import frame_guard  # noqa: E402 - shared by the examples
+
+guarded_application = frame_guard.ASGI(django_application)  # no framing by other sites
 
 
 async def application(scope: Scope, receive: Receive, send: Send) -> None:
@@ -31,4 +34,4 @@ async def application(scope: Scope, receive: Receive, send: Send) -> None:
         await receive()  # websocket.connect
         await send({"type": "websocket.close", "code": 1008})
         return
-    await django_application(scope, receive, send)
+    await guarded_application(scope, receive, send)

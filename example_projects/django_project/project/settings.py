@@ -22,6 +22,8 @@ from relaybox_integrations.core import DEFAULT_CORE_URL  # noqa: E402
 
 # DEVELOPMENT-ONLY defaults, public with the example: set DJANGO_SECRET_KEY and
 # RELAYBOX_API_KEY anywhere real. The home page says when either is in use.
+#: How the pages name the example (project/settings_asgi.py names the ASGI one).
+FRAMEWORK = "Django"
 SESSION_KEY_SETTING = "DJANGO_SECRET_KEY"
 DEVELOPMENT_SECRET_KEY = "django-insecure-DEVELOPMENT-ONLY-example-secret-key-0000"
 SECRET_KEY = os.environ.get(SESSION_KEY_SETTING, DEVELOPMENT_SECRET_KEY)

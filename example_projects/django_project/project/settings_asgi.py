@@ -3,3 +3,4 @@
 from .settings import *  # noqa: F403
 
 ROOT_URLCONF = "project.urls_asgi"
+FRAMEWORK = "Django (ASGI)"

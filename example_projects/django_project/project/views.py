@@ -34,7 +34,6 @@ except ImportError:  # Django < 5.1: no LoginRequiredMiddleware to opt out of
 PAGES = Path(__file__).resolve().parents[2] / "common"
 HOME = (PAGES / "home.html").read_text(encoding="utf-8")
 LOGIN = (PAGES / "login.html").read_text(encoding="utf-8")
-FRAMEWORK = "Django"
 #: What the page lists: in Redis with REDIS_URL, so that every worker shows the same list.
 RECEIVED = webhook_demo.ReceivedWebhooks(webhook_demo.redis_client())
 
@@ -46,21 +45,23 @@ def fill(page: str, **values: str) -> str:
     return page
 
 
+def csrf_input(request: HttpRequest) -> str:
+    """The hidden field Django's CSRF middleware checks on the login and logout forms."""
+    token = html.escape(get_token(request))
+    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
+
+
 class SharedPageLoginView(LoginView):
     """Django's LoginView, rendering the login page all the examples share."""
 
     def render_to_response(self, context: dict[str, Any], **response_kwargs: Any) -> HttpResponse:
         form = context["form"]
-        csrf_input = (
-            '<input type="hidden" name="csrfmiddlewaretoken" '
-            f'value="{html.escape(get_token(self.request))}">'
-        )
         page = fill(
             LOGIN,
-            FRAMEWORK=FRAMEWORK,
+            FRAMEWORK=settings.FRAMEWORK,
             ERROR=" ".join(form.non_field_errors()),
             LOGIN_URL=self.request.get_full_path(),
-        ).replace("__CSRF_INPUT__", csrf_input)
+        ).replace("__CSRF_INPUT__", csrf_input(self.request))
         return HttpResponse(page)
 
 
@@ -71,9 +72,10 @@ def home(request: HttpRequest) -> HttpResponse:
     relaybox = settings.RELAYBOX
     page = fill(
         HOME,
-        FRAMEWORK=FRAMEWORK,
+        FRAMEWORK=settings.FRAMEWORK,
         CSRF_TOKEN=get_token(request),
         USERNAME=request.user.get_username(),
+        USER_ID=str(request.user.pk),
         LOGOUT_URL=reverse("logout"),
         AUTH_URL=reverse("relaybox:auth"),
         MESSAGES_URL=reverse("messages"),
@@ -86,7 +88,7 @@ def home(request: HttpRequest) -> HttpResponse:
         ),
         SESSION_KEY_SETTING=settings.SESSION_KEY_SETTING,
         EMULATOR_PORT=settings.RELAYBOX_EMULATOR_PORT,
-    )
+    ).replace("__CSRF_INPUT__", csrf_input(request))
     return HttpResponse(page)
 
 
@@ -96,7 +98,10 @@ def yes_no(flag: bool) -> str:
 
 @login_not_required
 def logout_view(request: HttpRequest) -> HttpResponse:
-    """Log out on GET too: the shared page links here."""
+    """Log out by POST only, from the page's form (the CSRF middleware checks its token)."""
+    refused = _only("POST", request)
+    if refused is not None:
+        return refused
     logout(request)
     return HttpResponseRedirect(reverse("login"))
 
@@ -150,9 +155,11 @@ def _message(request: HttpRequest, user: Any) -> str | JsonResponse:
     if not user.is_authenticated:
         return JsonResponse(chat.NOT_LOGGED_IN, status=401)
     try:
-        return chat.message_text(request.content_type, request.read(chat.MAX_BODY_BYTES + 1))
+        text = chat.message_text(request.content_type, request.read(chat.MAX_BODY_BYTES + 1))
+        chat.admit(user.pk)
     except chat.BadMessage as exc:
-        return JsonResponse(exc.body, status=exc.status)
+        return JsonResponse(exc.body, status=exc.status, headers=exc.headers)
+    return text
 
 
 def _refused(exc: PublishRequestError | PublishError) -> JsonResponse:
