@@ -2,10 +2,12 @@
 
     python example_projects/serve.py django|django-asgi|flask|starlette|fastapi [--port N]
 
-Django and Flask run under gunicorn (WSGI) with threaded workers, so that a slow client
-holds one thread rather than the whole worker; Django's ASGI variant, Starlette and FastAPI
-under uvicorn. ``--workers N`` runs N processes: the endpoint keeps no state, so any worker
-answers any request. ``--help`` lists every option with its default.
+Django and Flask run under gunicorn (WSGI) with gevent workers, which serve each connection
+in a greenlet of its own: a client that sends its request slowly holds only that greenlet,
+and hundreds of them together do not stop a worker from answering others (threaded workers
+do: each slow client holds one of the worker's few threads). Django's ASGI variant,
+Starlette and FastAPI run under uvicorn. ``--workers N`` runs N processes: the endpoint keeps
+no state, so any worker answers any request. ``--help`` lists every option with its default.
 
 The API key comes from ``RELAYBOX_API_KEY``, the webhook signing key from
 ``RELAYBOX_WEBHOOK_SIGNING_KEY`` and the key signing session cookies from the example's own
@@ -67,8 +69,6 @@ EMULATOR_HOST = "localhost"
 EMULATOR_PORT_SETTING = "RELAYBOX_EMULATOR_PORT"
 #: How long the emulator may take to listen (a cold start on a loaded machine).
 EMULATOR_START_TIMEOUT = 30.0
-#: Threads per gunicorn worker: how many slow clients it takes to hold every thread.
-DEFAULT_THREADS = 8
 
 
 def development_key_warnings(example: str, environ: dict[str, str]) -> list[str]:
@@ -245,8 +245,10 @@ def gunicorn_command(application: str, args: argparse.Namespace) -> list[str]:
     command = [sys.executable, "-m", "gunicorn", "--bind", f"{args.host}:{args.port}"]
     command += ["--workers", str(args.workers)]
     # gunicorn's default sync worker reads one request at a time: a client that sends its
-    # request slowly holds the whole worker until the 30 s timeout. Threads keep it serving.
-    command += ["--worker-class", "gthread", "--threads", str(args.threads)]
+    # request slowly holds the whole worker until the 30 s timeout; a gthread worker, one of
+    # its threads, so as many slow clients as threads stall it. gevent's greenlets are cheap
+    # enough to spend one on each connection (up to gunicorn's 1000 per worker).
+    command += ["--worker-class", "gevent"]
     if args.access_log:
         command += ["--access-logfile", "-"]
     return [*command, application]
@@ -317,13 +319,6 @@ def argument_parser() -> argparse.ArgumentParser:
         help="server processes; any of them answers any request (default: %(default)s)",
     )
     parser.add_argument(
-        "--threads",
-        type=int,
-        default=DEFAULT_THREADS,
-        help="threads per gunicorn worker (django, flask), so that slow clients hold a thread "
-        "each rather than the whole worker (default: %(default)s)",
-    )
-    parser.add_argument(
         "--emulator-port",
         type=int,
         default=DEFAULT_EMULATOR_PORT,
@@ -351,8 +346,6 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error("--workers must be at least 1")
-    if args.threads < 1:
-        parser.error("--threads must be at least 1")
     for option, port in (("--port", args.port), ("--emulator-port", args.emulator_port)):
         if not 1 <= port <= 65535:
             parser.error(f"{option} must be between 1 and 65535")
