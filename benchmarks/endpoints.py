@@ -5,7 +5,7 @@ webhook endpoint against /user/me, under wrk.
         [--concurrency 1,8,32] [--seconds 3] [--repeats 3] [--quick] [--no-scaling]
         [--parts auth,webhooks,scaling]
 
-Each example runs under its production server (gunicorn with one threaded worker for Django and
+Each example runs under its production server (gunicorn with one gevent worker for Django and
 Flask, uvicorn with one worker for Starlette and FastAPI), pinned to one core, with wrk on
 the other core. A session is logged in through the example's real form, and wrk sends its
 cookie. At each concurrency, /user/me (the same session and user lookup, no token), the

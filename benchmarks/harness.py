@@ -80,7 +80,7 @@ def example_present(name: str) -> bool:
 
 def server_description(name: str, workers: int) -> str:
     server = EXAMPLES[name][1]
-    kind = "threaded worker" if server == "gunicorn" else "worker"
+    kind = "gevent worker" if server == "gunicorn" else "worker"
     return f"{server}, {workers} {kind}{'s' if workers > 1 else ''}"
 
 
