@@ -104,7 +104,9 @@ class _FrontEndHandler(http.server.BaseHTTPRequestHandler):
     - ``/?authEndpoint=<url>``: the examples' home page, calling that endpoint, as a front
       end on another origin would copy it (no session here, hence no CSRF token);
     - ``/login-form?action=<url>``: a form that logs the visitor in at ``<url>`` as the demo
-      user as soon as it loads, as an attacker's page would (login CSRF).
+      user as soon as it loads, as an attacker's page would (login CSRF);
+    - ``/frame?src=<url>``: ``<url>`` in a frame, as a page laying its own buttons over it
+      would show it (clickjacking).
     """
 
     def do_GET(self) -> None:
@@ -112,6 +114,8 @@ class _FrontEndHandler(http.server.BaseHTTPRequestHandler):
         query = {name: values[0] for name, values in parse_qs(parts.query).items()}
         if parts.path == "/login-form":
             document = _LOGIN_FORM.format(action=html.escape(query.get("action", "")))
+        elif parts.path == "/frame":
+            document = _FRAME.format(src=html.escape(query.get("src", "")))
         else:
             document = front_end_page(query.get("authEndpoint", "/user/auth"))
         body = document.encode()
@@ -135,6 +139,14 @@ _LOGIN_FORM = """<!doctype html>
   </form>
   <script>document.forms[0].submit();</script>
 </body>
+</html>
+"""
+
+
+_FRAME = """<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Play a game</title></head>
+<body><iframe src="{src}" width="800" height="600"></iframe></body>
 </html>
 """
 
