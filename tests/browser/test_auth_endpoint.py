@@ -142,9 +142,11 @@ def test_logged_out_user_gets_401_and_no_token(
     shown = settle(page)
     assert shown["state"] == "connected", explain(example, shown, session)
 
-    # Log out in another tab through the page's own link, then let the client reconnect.
+    # Log out in another tab through the page's own form, then let the client reconnect.
     logout = session.new_page()
-    logout.goto(page.locator("a", has_text="log out").evaluate("(link) => link.href"))
+    logout.goto(page.url)
+    with logout.expect_navigation(url=f"{example_url}/login"):
+        logout.click("form.logout button[type=submit]")
     me = session.context.request.get(f"{example_url}/user/me")
     assert me.status == 401, f"{example}: /user/me after logging out answered {me.status}"
 
