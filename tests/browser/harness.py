@@ -252,6 +252,15 @@ class NetworkLog:
         cors = params.get("corsErrorStatus")
         entry.cors_error = cors["corsError"] if cors else None
 
+    def describe(self) -> str:
+        """Every request, one a line, with how it ended: what a failure message needs to
+        tell a refused preflight from a CORS error on the answer or a network error."""
+        return "\n".join(
+            f"  {entry.method} {entry.url} ({entry.type}): status {entry.status}, "
+            f"error {entry.error}, CORS error {entry.cors_error}"
+            for entry in self.entries.values()
+        )
+
     def to(self, url: str, method: str) -> list[NetworkEntry]:
         """The requests for ``url`` (query string ignored) made with ``method``."""
         return [

@@ -42,14 +42,16 @@ def test_allowed_origin_gets_a_token_with_the_session_cookie(
     shown = open_front_end(session, origin, api)
     user_id = session.user_id(api)
 
-    assert shown["state"] == "connected", f"{example}: {shown!r}; console: {session.console!r}"
+    wire = session.network(session.pages[-1])
+    assert shown["state"] == "connected", (
+        f"{example}: {shown!r}; console: {session.console!r}; wire:\n{wire.describe()}"
+    )
     first = shown["requests"][0]
     assert first["url"] == auth_url
     assert first["credentials"] == "include"
     assert first["status"] == 200
     assert node_verify(first["body"]["token"], TEST_SECRET)["clientId"] == user_id
 
-    wire = session.network(session.pages[-1])
     preflights = wire.to(auth_url, "OPTIONS")
     assert preflights, f"{example}: Chromium sent no preflight"
     for preflight in preflights:
@@ -65,7 +67,7 @@ def test_allowed_origin_gets_a_token_with_the_session_cookie(
         sent = answer.request_headers.get("cookie", "")
         assert cookie_names, f"{example}: logging in set no cookie for {api}"
         assert all(f"{name}=" in sent for name in cookie_names), f"{example}: cookies {sent!r}"
-        assert answer.status == 200
+        assert answer.status == 200, f"{example}: {answer!r}; wire:\n{wire.describe()}"
         assert answer.response_headers.get("access-control-allow-origin") == origin
         assert answer.response_headers.get("access-control-allow-credentials") == "true"
 
