@@ -37,7 +37,7 @@ def test_the_webhook_endpoint_is_documented(schema: dict[str, Any]) -> None:
 
 def test_the_chat_and_the_received_list_are_documented(schema: dict[str, Any]) -> None:
     post = schema["paths"]["/messages"]["post"]
-    assert set(post["responses"]) == {"200", "400", "401", "413", "415", "502"}
+    assert set(post["responses"]) == {"200", "400", "401", "413", "415", "429", "502"}
     body = post["requestBody"]["content"]["application/json"]["schema"]
     assert body["required"] == ["text"]
     assert body["properties"]["text"]["maxLength"] == 500
