@@ -42,8 +42,8 @@ INTERVAL = 3.0
 #: What the page says when Relaybox could not be reached at all (the details go to the log).
 UNREACHABLE = (
     "Relaybox could not be reached: the chat needs Relaybox's hosted service with your own "
-    "RELAYBOX_API_KEY, or the local emulator (run `relaybox emulator` and set "
-    "RELAYBOX_CORE_URL to the address it prints)."
+    "RELAYBOX_API_KEY, or the local emulator (`relaybox emulator`, which serve.py starts "
+    "when RELAYBOX_API_KEY is unset) with RELAYBOX_CORE_URL pointing at it."
 )
 _LIMIT = RateLimit(BURST, INTERVAL)
 _log = logging.getLogger("relaybox_demo.chat")
