@@ -249,6 +249,9 @@ def gunicorn_command(application: str, args: argparse.Namespace) -> list[str]:
     # its threads, so as many slow clients as threads stall it. gevent's greenlets are cheap
     # enough to spend one on each connection (up to gunicorn's 1000 per worker).
     command += ["--worker-class", "gevent"]
+    # A SIGTERM that reaches a gevent worker while it is still booting is lost, and the
+    # master then waits its graceful timeout (30 s by default) before killing it.
+    command += ["--graceful-timeout", "10"]
     if args.access_log:
         command += ["--access-logfile", "-"]
     return [*command, application]
