@@ -12,6 +12,7 @@ never contend for its default port.
 from __future__ import annotations
 
 import contextlib
+import errno
 import html.parser
 import os
 import signal
@@ -42,9 +43,27 @@ DEMO_USER = ("demo", "demo-password")
 
 
 def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
+    """A port that is free on both loopback addresses, whichever one ``host`` is.
+
+    A browser resolves ``localhost`` to ::1 first: a port free on 127.0.0.1 alone could be
+    another test process's server on ::1 (tox runs two environments at once), which would
+    then answer the page's requests, without this test's CORS settings (``ERR_FAILED``).
+    Every test server's port comes from here, so none takes a number another holds on either
+    address.
+    """
+    del host  # both addresses are checked, so the one asked for is among them
+    while True:
+        with socket.socket() as ipv4:
+            ipv4.bind(("127.0.0.1", 0))
+            port = int(ipv4.getsockname()[1])
+            try:
+                with socket.socket(socket.AF_INET6) as ipv6:
+                    ipv6.bind(("::1", port))
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:  # taken on ::1: draw again
+                    continue
+                # No IPv6 loopback on this machine: nothing there can collide.
+            return port
 
 
 @contextlib.contextmanager
