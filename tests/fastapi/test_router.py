@@ -5,13 +5,14 @@ The shared behaviour is the contract suite's (``tests/contract``).
 
 from __future__ import annotations
 
+import warnings
 from typing import Annotated, Any
 
 import pytest
 from fastapi import Depends, FastAPI, Request
 from starlette.middleware import Middleware
 
-from relaybox_integrations import ConfigurationError
+from relaybox_integrations import ConfigurationError, ShortSecretWarning
 from relaybox_integrations.fastapi import (
     MissingMiddlewareError,
     RelayBoxIssuer,
@@ -166,3 +167,11 @@ def test_the_webhook_router_takes_webhooks_or_options_not_both() -> None:
     with pytest.raises(ConfigurationError, match="either webhooks= or its options"):
         relaybox_webhook_router(webhooks, tolerance=60)
     assert relaybox_webhook_router(webhooks).routes
+
+
+def test_a_short_secret_warning_points_at_the_users_line() -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        relaybox_router(dependency=lambda: None, api_key="myapp.key1:secret")
+    (warning,) = [w for w in caught if issubclass(w.category, ShortSecretWarning)]
+    assert warning.filename == __file__

@@ -6,13 +6,19 @@ The shared behaviour is the contract suite's (``tests/contract``).
 from __future__ import annotations
 
 import threading
+import warnings
 from typing import Any
 
 import pytest
 from starlette.authentication import BaseUser
 from starlette.requests import Request
 
-from relaybox_integrations import ConfigurationError, PublishError, PublishOutcomeUnknownError
+from relaybox_integrations import (
+    ConfigurationError,
+    PublishError,
+    PublishOutcomeUnknownError,
+    ShortSecretWarning,
+)
 from relaybox_integrations.starlette import (
     MissingMiddlewareError,
     RelayBoxIssuer,
@@ -189,3 +195,13 @@ def test_the_secret_appears_nowhere() -> None:
         RelayBoxIssuer(api_key=bad_key)
     assert TEST_SECRET not in str(caught.value)
     assert TEST_SECRET not in repr(caught.value)
+
+
+def test_a_short_secret_warning_points_at_the_users_line() -> None:
+    """Not at the issuer's line that built the core: the routes or issuer the user built."""
+    for build in (relaybox_routes, RelayBoxIssuer):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            build(api_key="myapp.key1:secret")
+        (warning,) = [w for w in caught if issubclass(w.category, ShortSecretWarning)]
+        assert warning.filename == __file__, build
