@@ -51,15 +51,11 @@ def test_tox_lists_the_environments_of_tox_ini() -> None:
 
 
 def test_every_environment_the_pages_name_exists() -> None:
-    missing = {
-        page: unknown
-        for page in pages()
-        if (
-            unknown := sorted(
-                set(named((ROOT / page).read_text(encoding="utf-8"))) - environments()
-            )
-        )
-    }
+    missing = {}
+    for page in pages():
+        unknown = set(named((ROOT / page).read_text(encoding="utf-8"))) - environments()
+        if unknown:
+            missing[page] = sorted(unknown)
     assert not missing, f"tox environments named but not in tox.ini: {missing}"
 
 
