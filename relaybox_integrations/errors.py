@@ -13,6 +13,7 @@ from typing import Any
 __all__ = [
     "AccessDenied",
     "ConfigurationError",
+    "MissingExtraError",
     "MissingMiddlewareError",
     "PublishError",
     "PublishOutcomeUnknownError",
@@ -68,6 +69,18 @@ class ConfigurationError(RelayBoxError, ValueError):
     def renamed(self, setting: str) -> ConfigurationError:
         """This error under the name an adapter's users wrote the setting as."""
         return ConfigurationError(setting, f"{setting}: {self.message}")
+
+
+class MissingExtraError(ConfigurationError, ImportError):
+    """A feature in use needs an extra that is not installed; raised at start-up.
+
+    ``setting`` is the extra's name (``"webhooks"``, ``"publish"``). An
+    :class:`ImportError` too, as a missing dependency is, so either ``except`` catches it.
+    """
+
+    def renamed(self, setting: str) -> ConfigurationError:
+        """Itself: an extra is named the same in every adapter."""
+        return self
 
 
 class TokenRequestError(RelayBoxError, ValueError):

@@ -9,6 +9,7 @@ from flask import Flask
 
 from relaybox_integrations import ConfigurationError, sign_webhook
 from relaybox_integrations.flask import RelayBox
+from tests.support.extras import assert_says_how_to_install, configure_without
 from tests.support.servers import TEST_API_KEY
 
 from .conftest import AppFactory
@@ -125,3 +126,17 @@ def test_a_handler_registered_after_an_app_without_a_signing_key_is_refused(
 
     assert "every_event" in str(raised.value)
     assert repr(app.name) in str(raised.value)
+
+
+def test_without_the_webhooks_extra_init_app_refuses_to_start_naming_it() -> None:
+    said = configure_without(
+        ("orjson",),
+        """
+        from flask import Flask
+        from relaybox_integrations.flask import RelayBox
+        app = Flask("app")
+        app.config.update(RELAYBOX_API_KEY=API_KEY, RELAYBOX_WEBHOOK_SIGNING_KEY=SIGNING_KEY)
+        RelayBox(app)
+        """,
+    )
+    assert_says_how_to_install(said, "webhooks")

@@ -248,5 +248,5 @@ def test_apublish_without_aiohttp_says_what_to_install() -> None:
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
-    assert result.stdout.startswith("apublish apublish needs aiohttp")
-    assert "pip install 'relaybox-integrations[publish]'" in result.stdout
+    assert result.stdout.startswith("publish apublish (the async publish")
+    assert "pip install '../relaybox-integrations[publish]'" in result.stdout
