@@ -71,16 +71,16 @@ class ConfigurationError(RelayBoxError, ValueError):
         return ConfigurationError(setting, f"{setting}: {self.message}")
 
 
-class MissingExtraError(ConfigurationError, ImportError):
+class MissingExtraError(RelayBoxError, ImportError):
     """A feature in use needs an extra that is not installed; raised at start-up.
 
-    ``setting`` is the extra's name (``"webhooks"``, ``"publish"``). An
-    :class:`ImportError` too, as a missing dependency is, so either ``except`` catches it.
+    Not a :class:`ConfigurationError`: no setting is wrong, so no adapter renames it as one.
+    ``extra`` is the extra's name (``"webhooks"``, ``"publish"``).
     """
 
-    def renamed(self, setting: str) -> ConfigurationError:
-        """Itself: an extra is named the same in every adapter."""
-        return self
+    def __init__(self, extra: str, message: str) -> None:
+        super().__init__(message)
+        self.extra, self.message = extra, message
 
 
 class TokenRequestError(RelayBoxError, ValueError):

@@ -25,7 +25,7 @@ from django.views.decorators.debug import sensitive_variables
 from ..config import options_for
 from ..core import RelayBox, _user_stacklevel
 from ..endpoint import AuthEndpoint
-from ..errors import ConfigurationError, MissingExtraError, ShortSecretWarning
+from ..errors import ConfigurationError, ShortSecretWarning
 from ..webhooks import EVERY_EVENT, WebhookEndpoint, WebhookEvent
 from .conf import OptionValues, setting
 from .signals import token_issued, webhook_received
@@ -182,8 +182,6 @@ def configure() -> tuple[list[CheckMessage], Integration | None]:
         warnings.simplefilter("always", ShortSecretWarning)
         try:
             integration = build()
-        except MissingExtraError:  # not a setting: stops the check itself, saying what to install
-            raise
         except ConfigurationError as exc:  # options fine alone, not together (token size)
             return [core_error(exc)], None
     messages += [

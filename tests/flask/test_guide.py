@@ -209,7 +209,7 @@ def test_with_redis_a_retry_on_another_worker_is_a_duplicate(
 ) -> None:
     ran: list[str] = []
     for namespace in workers:
-        namespace["relaybox"].webhook_handler()(lambda event: ran.append(event.id))
+        namespace["relaybox"].webhook_handler("*")(lambda event: ran.append(event.id))
     delivery = sign_webhook("room:join", {}, SIGNING_KEY, event_id="event-1")
     statuses = [
         namespace["app"]

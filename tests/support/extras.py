@@ -23,7 +23,7 @@ def configure_without(modules: tuple[str, ...], code: str) -> str:
         "try:\n"
         f"{textwrap.indent(textwrap.dedent(code), '    ')}\n"
         "except MissingExtraError as error:\n"
-        "    print(error.setting, error)\n"
+        "    print(error.extra, error)\n"
         "else:\n"
         "    print('started')\n"
     )
