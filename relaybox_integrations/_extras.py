@@ -17,7 +17,7 @@ __all__ = ["missing_extra", "require_extra"]
 #: Extra -> (what needs it, the modules it brings).
 EXTRAS: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
     "webhooks": ("Relaybox webhooks need", ("orjson",)),
-    "publish": ("apublish (the async publish Starlette and FastAPI use) needs", ("aiohttp",)),
+    "publish": ("apublish (publishing without blocking the event loop) needs", ("aiohttp",)),
 }
 
 

@@ -248,5 +248,5 @@ def test_apublish_without_aiohttp_says_what_to_install() -> None:
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
-    assert result.stdout.startswith("publish apublish (the async publish")
+    assert result.stdout.startswith("publish apublish (publishing without blocking")
     assert "pip install '../relaybox-integrations[publish]'" in result.stdout
