@@ -19,6 +19,7 @@ from .endpoint import AuthEndpoint
 from .errors import (
     AccessDenied,
     ConfigurationError,
+    MissingExtraError,
     MissingMiddlewareError,
     PublishError,
     PublishOutcomeUnknownError,
@@ -75,6 +76,7 @@ __all__ = [
     "ConfigurationError",
     "EndpointResponse",
     "InMemoryWebhookStore",
+    "MissingExtraError",
     "MissingMiddlewareError",
     "Permissions",
     "PermissionsInput",

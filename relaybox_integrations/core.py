@@ -13,6 +13,7 @@ import hmac
 import json
 import os
 import re
+import sys
 import threading
 import time
 import warnings
@@ -193,6 +194,27 @@ def _api_key_problem(value: object) -> str | None:
     return None
 
 
+_PACKAGE_DIR: Final = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def _user_stacklevel() -> int:
+    """``warnings.warn``'s ``stacklevel`` for the first caller outside this package.
+
+    Called by the function that warns. A configuration warning belongs on the line that
+    configured, in the user's code, not on the adapter's line that built the core; how many
+    of the package's frames lie between depends on the adapter. (Python 3.12's
+    ``skip_file_prefixes`` does this, but 3.10 and 3.11 lack it.)
+    """
+    frame = sys._getframe(1)
+    level = 1
+    while frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        if frame.f_back is None:
+            return 1
+        frame = frame.f_back
+        level += 1
+    return level
+
+
 def _is_utf8(text: str) -> bool:
     try:
         text.encode()
@@ -253,7 +275,7 @@ class RelayBox:
                 f"least {MIN_SECRET_BYTES} bytes (RFC 7518 §3.2). Use the full key from your "
                 "Relaybox dashboard.",
                 ShortSecretWarning,
-                stacklevel=2,
+                stacklevel=_user_stacklevel(),
             )
         try:  # the default permissions alone must leave room in the WebSocket URL
             self.generate_token_response()

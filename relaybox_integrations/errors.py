@@ -13,6 +13,7 @@ from typing import Any
 __all__ = [
     "AccessDenied",
     "ConfigurationError",
+    "MissingExtraError",
     "MissingMiddlewareError",
     "PublishError",
     "PublishOutcomeUnknownError",
@@ -68,6 +69,18 @@ class ConfigurationError(RelayBoxError, ValueError):
     def renamed(self, setting: str) -> ConfigurationError:
         """This error under the name an adapter's users wrote the setting as."""
         return ConfigurationError(setting, f"{setting}: {self.message}")
+
+
+class MissingExtraError(RelayBoxError, ImportError):
+    """A feature in use needs an extra that is not installed; raised at start-up.
+
+    Not a :class:`ConfigurationError`: no setting is wrong, so no adapter renames it as one.
+    ``extra`` is the extra's name (``"webhooks"``, ``"publish"``).
+    """
+
+    def __init__(self, extra: str, message: str) -> None:
+        super().__init__(message)
+        self.extra, self.message = extra, message
 
 
 class TokenRequestError(RelayBoxError, ValueError):

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 from . import __version__
+from ._extras import missing_extra
 from .errors import (
     ConfigurationError,
     PublishError,
@@ -423,11 +424,7 @@ class _AsyncTransport:
             import aiohttp
             import yarl
         except ImportError:
-            raise ConfigurationError(
-                "apublish",
-                "apublish needs aiohttp, which the [publish] extra installs: "
-                "pip install 'relaybox-integrations[publish]'",
-            ) from None
+            raise missing_extra("publish") from None
         if self._url is None:
             self._url = yarl.URL(self._target.url)
         session = aiohttp.ClientSession(

@@ -32,6 +32,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final, TypedDict, TypeVar, cast
 
+from ._extras import missing_extra
 from .errors import ConfigurationError, WebhookSigningError, WebhookVerificationError
 from .flow import EndpointResponse, Flow, arun, json_error, run
 from .webhook_stores import ClaimOutcome, InMemoryWebhookStore, WebhookStore
@@ -91,10 +92,7 @@ _ALLOW = "POST"
 
 def _require_extra() -> None:
     if _missing_extra is not None:
-        raise ImportError(
-            "Relaybox webhooks need the [webhooks] extra: pip install "
-            "'relaybox-integrations[webhooks]' (it brings orjson)"
-        ) from _missing_extra
+        raise missing_extra("webhooks") from _missing_extra
 
 
 class WebhookSession(TypedDict, total=False):

@@ -141,6 +141,8 @@ class RelayBox:
         self.permissions_hook: PermissionsHook | None = None
         self._webhook_handlers: list[tuple[tuple[str, ...], WebhookHandler]] = []
         self._webhook_endpoints: weakref.WeakSet[WebhookEndpoint] = weakref.WeakSet()
+        # Applications without a signing key: a handler registered later would never run.
+        self._apps_without_webhooks: weakref.WeakSet[Flask] = weakref.WeakSet()
         if app is not None:
             self.init_app(app)
 
@@ -184,8 +186,15 @@ class RelayBox:
         )
 
     def _webhooks_for(self, app: Flask) -> WebhookEndpoint | None:
-        """The webhook endpoint at ``RELAYBOX_WEBHOOK_URL``, exempt from Flask-WTF's CSRF."""
+        """The webhook endpoint at ``RELAYBOX_WEBHOOK_URL``, exempt from Flask-WTF's CSRF.
+
+        None without a signing key, unless handlers are registered: then the application
+        would start and answer every delivery 404, so it refuses to start instead.
+        """
         if app.config.get("RELAYBOX_WEBHOOK_SIGNING_KEY") is None:
+            if self._webhook_handlers:
+                raise _no_signing_key(app, [handler for _, handler in self._webhook_handlers])
+            self._apps_without_webhooks.add(app)
             return None
         url = _url_path(app.config, "RELAYBOX_WEBHOOK_URL", _DEFAULT_WEBHOOK_URL)
         try:
@@ -225,9 +234,14 @@ class RelayBox:
         event_names(events)  # an empty or malformed registration fails here, not at init_app
 
         def register(handler: WebhookHandlerT) -> WebhookHandlerT:
+            keyless = next(iter(self._apps_without_webhooks), None)
+            if keyless is not None:
+                raise _no_signing_key(keyless, [handler])
+
             def call(event: Any) -> object:
                 return current_app.ensure_sync(handler)(event)
 
+            functools.update_wrapper(call, handler)  # named in configuration errors
             self._webhook_handlers.append((events, call))
             for webhooks in self._webhook_endpoints:
                 webhooks.on(*events)(call)
@@ -291,6 +305,21 @@ class RelayBox:
             else "Flask-Login's current_user is not authenticated"
         )
         return f"Log in to get a Relaybox token. (Debug mode: {source}.)"
+
+
+def _no_signing_key(app: Flask, handlers: list[Any]) -> ConfigurationError:
+    """Webhook handlers on an application that serves no webhook endpoint.
+
+    Django's system check (``relaybox.E010``) and Starlette's ``RelayBoxWebhooks``, which
+    needs ``signing_key``, refuse the same mistake at start-up.
+    """
+    names = ", ".join(getattr(handler, "__qualname__", repr(handler)) for handler in handlers)
+    return ConfigurationError(
+        "RELAYBOX_WEBHOOK_SIGNING_KEY",
+        f"RELAYBOX_WEBHOOK_SIGNING_KEY: not set in the config of the application {app.name!r}, "
+        f"but webhook handlers are registered ({names}): set it to the signing key of the "
+        "webhook in your Relaybox dashboard; without it no webhook endpoint is served",
+    )
 
 
 def _webhook_view() -> Response:

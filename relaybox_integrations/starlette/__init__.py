@@ -23,6 +23,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .._extras import require_extra
 from ..core import RelayBox
 from ..endpoint import AuthEndpoint
 from ..errors import AccessDenied, ConfigurationError, MissingMiddlewareError
@@ -139,6 +140,8 @@ class RelayBoxIssuer:
         get_permissions: PermissionsHook | None = None,
         token_issued: TokenIssuedHook | None = None,
     ) -> None:
+        # The issuer publishes with apublish: without aiohttp, fail here, not at a request.
+        require_extra("publish")
         relaybox = RelayBox(
             api_key,
             expires_in=expires_in,

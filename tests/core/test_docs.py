@@ -7,10 +7,12 @@ import os
 import shlex
 import subprocess
 import sysconfig
+import warnings
 from pathlib import Path
 
 import pytest
 
+from relaybox_integrations import RelayBox
 from tests.support.snippets import assert_runs, code_blocks, run_snippet
 
 PAGE = "docs/core/tokens.rst"
@@ -53,3 +55,15 @@ def test_the_command_line_snippet_runs() -> None:
         check=True,
     )
     assert json.loads(result.stdout)["expiresIn"] == 300
+
+
+def test_the_quick_starts_key_starts_without_a_warning() -> None:
+    """The key the quick start exports is well formed and long enough not to warn at every
+    start (a short secret raises ``ShortSecretWarning``)."""
+    (console,) = code_blocks("docs/quickstart.rst", "Installing", language="console")
+    (line,) = [line for line in console.splitlines() if line.startswith("export RELAYBOX_API_KEY=")]
+    key = shlex.split(line.split("=", 1)[1].split("#", 1)[0])[0]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        RelayBox(key)
+    assert [str(warning.message) for warning in caught] == []

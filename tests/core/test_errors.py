@@ -11,6 +11,7 @@ import relaybox_integrations
 from relaybox_integrations import (
     AccessDenied,
     ConfigurationError,
+    MissingExtraError,
     MissingMiddlewareError,
     PublishError,
     PublishOutcomeUnknownError,
@@ -26,6 +27,7 @@ from relaybox_integrations import (
 ERRORS = [
     AccessDenied("m"),
     ConfigurationError("api_key", "m"),
+    MissingExtraError("webhooks", "m"),
     MissingMiddlewareError("m"),
     TokenRequestError("m"),
     TokenTooLargeError("m"),

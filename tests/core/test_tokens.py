@@ -347,3 +347,11 @@ def test_verify_raises_only_its_own_error_on_arbitrary_segments(
 ) -> None:
     with pytest.raises(TokenVerificationError):
         RelayBox(API_KEY, clock=Clock()).verify_token(sign_raw(payload, header))
+
+
+def test_a_short_secret_warning_points_at_the_line_that_configured() -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        RelayBox("myapp.key1:secret")
+    (warning,) = [w for w in caught if issubclass(w.category, ShortSecretWarning)]
+    assert warning.filename == __file__

@@ -16,6 +16,7 @@ from relaybox_integrations.django.checks import check_settings
 from relaybox_integrations.django.conf import setting
 from relaybox_integrations.django.integration import get_integration
 from tests.support.django_settings import TEST_WEBHOOK_SIGNING_KEY
+from tests.support.extras import assert_says_how_to_install, configure_without
 from tests.support.servers import TEST_API_KEY, TEST_SECRET
 
 KEY = {"API_KEY": TEST_API_KEY, "WEBHOOK_SIGNING_KEY": TEST_WEBHOOK_SIGNING_KEY}
@@ -294,3 +295,24 @@ def test_the_hints_use_the_cores_limits() -> None:
 
 def test_secret_stays_out_of_repr() -> None:
     assert TEST_SECRET not in repr(get_integration())
+
+
+def test_without_the_webhooks_extra_the_checks_stop_naming_it() -> None:
+    """A signing key set without the [webhooks] extra stops ``manage.py check`` (and so
+    ``runserver``) with the command that installs it."""
+    said = configure_without(
+        ("orjson",),
+        """
+        import django
+        from django.conf import settings
+        settings.configure(
+            INSTALLED_APPS=["relaybox_integrations.django"],
+            RELAYBOX={"API_KEY": API_KEY, "WEBHOOK_SIGNING_KEY": SIGNING_KEY},
+            ROOT_URLCONF="relaybox_integrations.django.urls",
+        )
+        django.setup()
+        from django.core.management import call_command
+        call_command("check")
+        """,
+    )
+    assert_says_how_to_install(said, "webhooks")

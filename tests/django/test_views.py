@@ -260,6 +260,7 @@ def test_a_short_secret_warns_at_the_first_request_where_no_checks_ran() -> None
 
     with (
         override_settings(RELAYBOX={"API_KEY": "app.key:short-secret"}),
-        pytest.warns(ShortSecretWarning, match="HS256 keys should be"),
+        pytest.warns(ShortSecretWarning, match="HS256 keys should be") as caught,
     ):
         get_integration()
+    assert caught[0].filename == __file__  # the caller's line, not the package's

@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 import types
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from tests.fastapi.openapi import assert_documents_the_endpoint
 from tests.starlette import asgi
 from tests.starlette.asgi import call, check_the_testing_snippet
 from tests.support.events_standin import EventsStandin
+from tests.support.guide_tests import run_the_guides_tests
 from tests.support.responses import assert_json_error
 from tests.support.snippets import assert_runs, publishing_snippet, run_snippet
 
@@ -154,3 +156,9 @@ def test_the_testing_snippet_passes_and_can_fail(
     check_the_testing_snippet(
         PAGE, publishing, webhooks["app"], SIGNING_KEY, relaybox_outbox, FastAPI()
     )
+
+
+def test_the_testing_snippet_runs_as_written_under_pytest(tmp_path: Path) -> None:
+    """Collected and run by pytest itself, with no plugin or setting the page does not give,
+    against the page's own publishing and webhook applications."""
+    run_the_guides_tests(PAGE, tmp_path, sys.executable)

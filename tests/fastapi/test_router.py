@@ -5,13 +5,14 @@ The shared behaviour is the contract suite's (``tests/contract``).
 
 from __future__ import annotations
 
+import warnings
 from typing import Annotated, Any
 
 import pytest
 from fastapi import Depends, FastAPI, Request
 from starlette.middleware import Middleware
 
-from relaybox_integrations import ConfigurationError
+from relaybox_integrations import ConfigurationError, ShortSecretWarning
 from relaybox_integrations.fastapi import (
     MissingMiddlewareError,
     RelayBoxIssuer,
@@ -22,6 +23,7 @@ from relaybox_integrations.fastapi import (
 )
 from tests.fastapi.openapi import assert_documents_the_endpoint
 from tests.starlette.asgi import LOGIN_HEADER, as_user, call
+from tests.support.extras import assert_says_how_to_install, configure_without
 from tests.support.servers import TEST_API_KEY, TEST_SECRET
 from tests.support.verifier import node_verify
 
@@ -166,3 +168,27 @@ def test_the_webhook_router_takes_webhooks_or_options_not_both() -> None:
     with pytest.raises(ConfigurationError, match="either webhooks= or its options"):
         relaybox_webhook_router(webhooks, tolerance=60)
     assert relaybox_webhook_router(webhooks).routes
+
+
+def test_a_short_secret_warning_points_at_the_users_line() -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        relaybox_router(dependency=lambda: None, api_key="myapp.key1:secret")
+    (warning,) = [w for w in caught if issubclass(w.category, ShortSecretWarning)]
+    assert warning.filename == __file__
+
+
+def test_a_missing_extra_stops_the_routers_at_start_up_naming_it() -> None:
+    """Without [publish], FastAPI used to start and answer the first apublish with a 500."""
+    said = configure_without(
+        ("aiohttp",),
+        "from relaybox_integrations.fastapi import relaybox_router\n"
+        "relaybox_router(dependency=lambda: None, api_key=API_KEY)",
+    )
+    assert_says_how_to_install(said, "publish")
+    said = configure_without(
+        ("orjson",),
+        "from relaybox_integrations.fastapi import relaybox_webhook_router\n"
+        "relaybox_webhook_router(signing_key=SIGNING_KEY)",
+    )
+    assert_says_how_to_install(said, "webhooks")

@@ -5,12 +5,13 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import warnings
 from typing import Any
 
 import pytest
 from flask import Flask, g, request
 
-from relaybox_integrations import ConfigurationError
+from relaybox_integrations import ConfigurationError, ShortSecretWarning
 from relaybox_integrations.flask import RelayBox, RelayBoxState, get_state
 from tests.support.servers import ROOT, TEST_API_KEY, TEST_SECRET
 from tests.support.verifier import node_verify
@@ -208,3 +209,14 @@ def test_importing_the_extension_does_not_need_flask_login() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert node_verify(result.stdout.strip(), TEST_SECRET)["clientId"] == "42"
+
+
+def test_a_short_secret_warning_points_at_the_users_line() -> None:
+    """Not at the extension's own line that built the core: the user's ``RelayBox(app)``."""
+    app = Flask(__name__)
+    app.config["RELAYBOX_API_KEY"] = "myapp.key1:secret"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        RelayBox(app)
+    (warning,) = [w for w in caught if issubclass(w.category, ShortSecretWarning)]
+    assert warning.filename == __file__

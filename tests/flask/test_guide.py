@@ -9,16 +9,19 @@ deliveries are deduplicated in a real Redis.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 
-from relaybox_integrations import sign_webhook
+from relaybox_integrations import InMemoryWebhookStore, sign_webhook
 from relaybox_integrations.flask import get_state, token_issued
 from relaybox_integrations.testing import PublishOutbox
 from tests.support.events_standin import EventsStandin
+from tests.support.guide_tests import run_the_guides_tests
 from tests.support.redis_server import redis_server
 from tests.support.responses import assert_cors_allowed, assert_json_error, preflight, token_claims
 from tests.support.servers import TEST_API_KEY
@@ -30,7 +33,7 @@ SNIPPETS = {
     ("docs/guides/flask.rst", "Application factories and loaders", "python"): 1,
     ("docs/guides/flask.rst", "CSRF and CORS", "python"): 1,
     ("docs/guides/flask.rst", "Publishing", "python"): 1,
-    ("docs/guides/flask.rst", "Webhooks", "python"): 1,
+    ("docs/guides/flask.rst", "Webhooks", "python"): 2,
     ("docs/guides/flask.rst", "Testing", "python"): 1,
 }
 ORIGIN = "https://app.example.com"
@@ -172,17 +175,51 @@ def test_a_posted_message_is_published(publishing: tuple[Flask, EventsStandin]) 
 
 
 @pytest.fixture
-def webhooks(
+def webhooks(monkeypatch: pytest.MonkeyPatch) -> Flask:
+    """The first webhook snippet's app: deliveries remembered in this process."""
+    monkeypatch.setenv("RELAYBOX_API_KEY", TEST_API_KEY)
+    monkeypatch.setenv("RELAYBOX_WEBHOOK_SIGNING_KEY", SIGNING_KEY)
+    app: Flask = run_snippet(PAGE, "Webhooks", 0)["app"]
+    return app
+
+
+def test_the_first_webhook_snippet_needs_no_redis(webhooks: Flask) -> None:
+    state = get_state(webhooks).webhooks
+    assert state is not None
+    assert isinstance(state.store, InMemoryWebhookStore)
+
+
+@pytest.fixture
+def workers(
     monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Flask]:
-    """The webhook snippet's app, deduplicating in a real Redis server of its own."""
+) -> Iterator[list[dict[str, Any]]]:
+    """The Redis snippet run twice, as two workers would, against a Redis of its own."""
     with redis_server(tmp_path_factory.mktemp("redis")) as url:
         monkeypatch.setenv("RELAYBOX_API_KEY", TEST_API_KEY)
         monkeypatch.setenv("RELAYBOX_WEBHOOK_SIGNING_KEY", SIGNING_KEY)
         monkeypatch.setenv("REDIS_URL", url)
-        app: Flask = run_snippet(PAGE, "Webhooks", 0)["app"]
-        yield app
-        app.config["RELAYBOX_WEBHOOK_STORE"].client.close()
+        namespaces = [run_snippet(PAGE, "Webhooks", 1) for _ in range(2)]
+        yield namespaces
+        for namespace in namespaces:
+            namespace["app"].config["RELAYBOX_WEBHOOK_STORE"].client.close()
+
+
+def test_with_redis_a_retry_on_another_worker_is_a_duplicate(
+    workers: list[dict[str, Any]],
+) -> None:
+    ran: list[str] = []
+    for namespace in workers:
+        namespace["relaybox"].webhook_handler("*")(lambda event: ran.append(event.id))
+    delivery = sign_webhook("room:join", {}, SIGNING_KEY, event_id="event-1")
+    statuses = [
+        namespace["app"]
+        .test_client()
+        .post("/relaybox/webhooks", data=delivery.body, headers=delivery.headers)
+        .get_json()["status"]
+        for namespace in workers
+    ]
+    assert statuses == ["processed", "duplicate"]
+    assert ran == ["event-1"]
 
 
 def test_webhook_handlers_run_once_per_event(
@@ -228,3 +265,9 @@ def test_the_testing_snippet_passes_and_can_fail(
     webhooks.config["RELAYBOX_WEBHOOK_SIGNING_KEY"] = "another-webhooks-signing-key"
     with pytest.raises(KeyError):  # a 403 JSON error has no "status"
         delivers(webhooks)
+
+
+def test_the_testing_snippet_runs_as_written_under_pytest(tmp_path: Path) -> None:
+    """Collected and run by pytest itself, with no plugin or setting the page does not give,
+    against the page's own publishing and webhook applications."""
+    run_the_guides_tests(PAGE, tmp_path, sys.executable)

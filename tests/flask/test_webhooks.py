@@ -9,6 +9,7 @@ from flask import Flask
 
 from relaybox_integrations import ConfigurationError, sign_webhook
 from relaybox_integrations.flask import RelayBox
+from tests.support.extras import assert_says_how_to_install, configure_without
 from tests.support.servers import TEST_API_KEY
 
 from .conftest import AppFactory
@@ -95,3 +96,47 @@ def test_a_body_over_flasks_own_limit_is_a_json_413(make_app: AppFactory) -> Non
     assert response.status_code == 413
     assert response.headers["Cache-Control"] == "no-store"
     assert response.json["error"] == "request_entity_too_large"
+
+
+def test_handlers_without_a_signing_key_refuse_to_start(
+    make_app: AppFactory, relaybox: RelayBox
+) -> None:
+    """Registered before ``init_app`` or after it, handlers that could never run are refused
+    at start-up, naming the key, rather than every delivery answered 404."""
+
+    @relaybox.webhook_handler("room:join")
+    def joined(event: Any) -> None:
+        raise AssertionError("never delivered")
+
+    with pytest.raises(ConfigurationError, match="joined") as raised:
+        make_app()
+    assert raised.value.setting == "RELAYBOX_WEBHOOK_SIGNING_KEY"
+    assert "RELAYBOX_WEBHOOK_SIGNING_KEY" in str(raised.value)
+
+
+def test_a_handler_registered_after_an_app_without_a_signing_key_is_refused(
+    make_app: AppFactory, relaybox: RelayBox
+) -> None:
+    app = make_app()  # kept, as a running application is
+    with pytest.raises(ConfigurationError, match="RELAYBOX_WEBHOOK_SIGNING_KEY") as raised:
+
+        @relaybox.webhook_handler("*")
+        def every_event(event: Any) -> None:
+            raise AssertionError("never delivered")
+
+    assert "every_event" in str(raised.value)
+    assert repr(app.name) in str(raised.value)
+
+
+def test_without_the_webhooks_extra_init_app_refuses_to_start_naming_it() -> None:
+    said = configure_without(
+        ("orjson",),
+        """
+        from flask import Flask
+        from relaybox_integrations.flask import RelayBox
+        app = Flask("app")
+        app.config.update(RELAYBOX_API_KEY=API_KEY, RELAYBOX_WEBHOOK_SIGNING_KEY=SIGNING_KEY)
+        RelayBox(app)
+        """,
+    )
+    assert_says_how_to_install(said, "webhooks")

@@ -238,15 +238,15 @@ def test_apublish_without_aiohttp_says_what_to_install() -> None:
     code = (
         "import asyncio, sys\n"
         "sys.modules['aiohttp'] = None  # as if it were not installed\n"
-        "from relaybox_integrations import ConfigurationError, RelayBox\n"
+        "from relaybox_integrations import MissingExtraError, RelayBox\n"
         f"relaybox = RelayBox({TEST_API_KEY!r}, core_url='http://127.0.0.1:9')\n"
         "try:\n"
         "    asyncio.run(relaybox.apublish('chat:1', 'e', 1))\n"
-        "except ConfigurationError as error:\n"
-        "    print(error.setting, error)\n"
+        "except MissingExtraError as error:\n"
+        "    print(error.extra, error)\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
-    assert result.stdout.startswith("apublish apublish needs aiohttp")
-    assert "pip install 'relaybox-integrations[publish]'" in result.stdout
+    assert result.stdout.startswith("publish apublish (publishing without blocking")
+    assert "pip install '../relaybox-integrations[publish]'" in result.stdout

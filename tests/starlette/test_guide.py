@@ -10,7 +10,9 @@ the events stand-in.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +26,7 @@ from relaybox_integrations.testing import PublishOutbox
 from tests.starlette import asgi
 from tests.starlette.asgi import call, check_the_testing_snippet
 from tests.support.events_standin import EventsStandin
+from tests.support.guide_tests import run_the_guides_tests
 from tests.support.responses import assert_json_error, token_claims
 from tests.support.snippets import assert_runs, publishing_snippet, run_snippet
 
@@ -165,3 +168,9 @@ def test_the_testing_snippet_passes_and_can_fail(
     check_the_testing_snippet(
         PAGE, publishing, webhooks["app"], SIGNING_KEY, relaybox_outbox, Starlette()
     )
+
+
+def test_the_testing_snippet_runs_as_written_under_pytest(tmp_path: Path) -> None:
+    """Collected and run by pytest itself, with no plugin or setting the page does not give,
+    against the page's own publishing and webhook applications."""
+    run_the_guides_tests(PAGE, tmp_path, sys.executable)

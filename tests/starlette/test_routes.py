@@ -6,13 +6,19 @@ The shared behaviour is the contract suite's (``tests/contract``).
 from __future__ import annotations
 
 import threading
+import warnings
 from typing import Any
 
 import pytest
 from starlette.authentication import BaseUser
 from starlette.requests import Request
 
-from relaybox_integrations import ConfigurationError, PublishError, PublishOutcomeUnknownError
+from relaybox_integrations import (
+    ConfigurationError,
+    PublishError,
+    PublishOutcomeUnknownError,
+    ShortSecretWarning,
+)
 from relaybox_integrations.starlette import (
     MissingMiddlewareError,
     RelayBoxIssuer,
@@ -20,6 +26,7 @@ from relaybox_integrations.starlette import (
 )
 from tests.starlette.asgi import HeaderBackend, app_with, as_user, call
 from tests.support.events_standin import EventsStandin, Fault
+from tests.support.extras import assert_says_how_to_install, configure_without
 from tests.support.servers import TEST_API_KEY, TEST_SECRET
 from tests.support.verifier import node_verify, node_verify_many
 
@@ -189,3 +196,24 @@ def test_the_secret_appears_nowhere() -> None:
         RelayBoxIssuer(api_key=bad_key)
     assert TEST_SECRET not in str(caught.value)
     assert TEST_SECRET not in repr(caught.value)
+
+
+def test_a_short_secret_warning_points_at_the_users_line() -> None:
+    """Not at the issuer's line that built the core: the routes or issuer the user built."""
+    for build in (relaybox_routes, RelayBoxIssuer):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            build(api_key="myapp.key1:secret")
+        (warning,) = [w for w in caught if issubclass(w.category, ShortSecretWarning)]
+        assert warning.filename == __file__, build
+
+
+def test_without_aiohttp_the_routes_refuse_to_start_naming_the_publish_extra() -> None:
+    """The issuer publishes with apublish: a missing [publish] extra stops the application
+    when the routes are built, not its first publish with a 500."""
+    for build in ("relaybox_routes(api_key=API_KEY)", "RelayBoxIssuer(api_key=API_KEY)"):
+        said = configure_without(
+            ("aiohttp",),
+            f"from relaybox_integrations.starlette import RelayBoxIssuer, relaybox_routes\n{build}",
+        )
+        assert_says_how_to_install(said, "publish")

@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 from relaybox_integrations import ConfigurationError, sign_webhook
 from relaybox_integrations.starlette import RelayBoxWebhooks, relaybox_webhook_routes
 from tests.starlette.asgi import call
+from tests.support.extras import assert_says_how_to_install, configure_without
 
 SIGNING_KEY = "whsec-starlette-tests-signing-key-0123456789"
 
@@ -101,3 +102,12 @@ def test_a_streamed_body_over_the_limit_is_refused_before_the_rest_is_read() -> 
     status, read = post_streamed(app, chunks, "0" * 64)
     assert status == 413
     assert len(read) == 1200  # one chunk past the limit, not the 4000 bytes sent
+
+
+def test_without_the_webhooks_extra_the_routes_refuse_to_start_naming_it() -> None:
+    said = configure_without(
+        ("orjson",),
+        "from relaybox_integrations.starlette import relaybox_webhook_routes\n"
+        "relaybox_webhook_routes(signing_key=SIGNING_KEY)",
+    )
+    assert_says_how_to_install(said, "webhooks")

@@ -308,4 +308,4 @@ except ImportError as exc:
     result = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
-    assert "pip install 'relaybox-integrations[webhooks]'" in result.stdout
+    assert "pip install '../relaybox-integrations[webhooks]'" in result.stdout
