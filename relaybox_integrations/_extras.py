@@ -18,6 +18,7 @@ __all__ = ["missing_extra", "require_extra"]
 EXTRAS: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
     "webhooks": ("Relaybox webhooks need", ("orjson",)),
     "publish": ("apublish (publishing without blocking the event loop) needs", ("aiohttp",)),
+    "emulator": ("The local Relaybox emulator needs", ("aiohttp", "orjson")),
 }
 
 

@@ -12,6 +12,7 @@ import json
 import sys
 from collections.abc import Sequence
 
+from ._extras import missing_extra
 from .core import API_KEY_ENV_VAR, RelayBox
 from .errors import RelayBoxError
 
@@ -61,11 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "emulator":
         if getattr(args, "emulator_missing", False):
-            print(
-                "relaybox: error: the emulator needs the [emulator] extra: "
-                "pip install 'relaybox-integrations[emulator]'",
-                file=sys.stderr,
-            )
+            print(f"relaybox: error: {missing_extra('emulator')}", file=sys.stderr)
             return 1
         from .emulator._cli import run as run_emulator
 

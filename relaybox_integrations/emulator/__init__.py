@@ -3,18 +3,14 @@
 Needs the ``[emulator]`` extra (aiohttp). See the "Local development and testing" guide.
 """
 
-try:
-    import aiohttp  # noqa: F401
-except ImportError as exc:  # pragma: no cover - the extra is not installed
-    raise ImportError(
-        "the Relaybox emulator needs the [emulator] extra: "
-        "pip install 'relaybox-integrations[emulator]'"
-    ) from exc
+from .._extras import require_extra
 
-from ._emulator import DEVELOPMENT_API_KEY, DEVELOPMENT_WEBHOOK_SIGNING_KEY, Emulator
-from ._protocol import DeliveredMessage
-from ._webhooks import WebhookDelivery
-from .client import AckError, RealtimeClient, RealtimeRoom
+require_extra("emulator")  # before the modules that import aiohttp: a message, not a trace
+
+from ._emulator import DEVELOPMENT_API_KEY, DEVELOPMENT_WEBHOOK_SIGNING_KEY, Emulator  # noqa: E402
+from ._protocol import DeliveredMessage  # noqa: E402
+from ._webhooks import WebhookDelivery  # noqa: E402
+from .client import AckError, RealtimeClient, RealtimeRoom  # noqa: E402
 
 __all__ = [
     "DEVELOPMENT_API_KEY",
