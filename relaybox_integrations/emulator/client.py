@@ -20,7 +20,7 @@ import asyncio
 import json
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -217,10 +217,22 @@ class RealtimeClient:
 
     async def wait_connected(self, connections: int, timeout: float = 10) -> None:
         """Wait until the connection has been opened ``connections`` times (reconnects)."""
+        await self._wait_until(
+            lambda: self.connections >= connections,
+            timeout,
+            lambda: f"{self.connections} of {connections} connections in {timeout:g} s",
+        )
+
+    async def _wait_until(
+        self, done: Callable[[], bool], timeout: float, progress: Callable[[], str]
+    ) -> None:
+        """Wait until ``done()``, re-checked whenever a frame arrives; on timeout, raise
+        :class:`TimeoutError` saying ``progress()``."""
         async with self._changed:
-            await asyncio.wait_for(
-                self._changed.wait_for(lambda: self.connections >= connections), timeout
-            )
+            try:
+                await asyncio.wait_for(self._changed.wait_for(done), timeout)
+            except asyncio.TimeoutError:
+                raise TimeoutError(progress()) from None
 
     async def close(self) -> None:
         """Close the connection (no reconnect) and the HTTP session."""
@@ -266,15 +278,11 @@ class RealtimeClient:
 
     async def wait_for_frames(self, topic: str, count: int = 1, timeout: float = 5) -> list[Any]:
         """At least ``count`` bodies pushed on ``topic``, waiting up to ``timeout`` seconds."""
-        async with self._changed:
-            try:
-                await asyncio.wait_for(
-                    self._changed.wait_for(lambda: len(self.frames(topic)) >= count), timeout
-                )
-            except asyncio.TimeoutError:
-                raise TimeoutError(
-                    f"{len(self.frames(topic))} of {count} frames on {topic!r} in {timeout:g} s"
-                ) from None
+        await self._wait_until(
+            lambda: len(self.frames(topic)) >= count,
+            timeout,
+            lambda: f"{len(self.frames(topic))} of {count} frames on {topic!r} in {timeout:g} s",
+        )
         return self.frames(topic)
 
     # --- rooms ---------------------------------------------------------------------------
@@ -352,17 +360,14 @@ class RealtimeRoom:
         self, event: str | None = None, count: int = 1, timeout: float = 5
     ) -> list[dict[str, Any]]:
         """At least ``count`` messages (of ``event``), waiting up to ``timeout`` seconds."""
-        client = self.client
-        async with client._changed:
-            try:
-                await asyncio.wait_for(
-                    client._changed.wait_for(lambda: len(self.messages(event)) >= count), timeout
-                )
-            except asyncio.TimeoutError:
-                raise TimeoutError(
-                    f"{len(self.messages(event))} of {count} messages {event or ''} in room "
-                    f"{self.room_id!r} in {timeout:g} s"
-                ) from None
+        await self.client._wait_until(
+            lambda: len(self.messages(event)) >= count,
+            timeout,
+            lambda: (
+                f"{len(self.messages(event))} of {count} messages {event or ''} in room "
+                f"{self.room_id!r} in {timeout:g} s"
+            ),
+        )
         return self.messages(event)
 
     async def history(self, **params: str | int) -> dict[str, Any]:
