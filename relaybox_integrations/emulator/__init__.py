@@ -8,7 +8,7 @@ from .._extras import require_extra
 require_extra("emulator")  # before the modules that import aiohttp: a message, not a trace
 
 from ._emulator import DEVELOPMENT_API_KEY, DEVELOPMENT_WEBHOOK_SIGNING_KEY, Emulator  # noqa: E402
-from ._protocol import DeliveredMessage  # noqa: E402
+from ._messages import DeliveredMessage  # noqa: E402
 from ._webhooks import WebhookDelivery  # noqa: E402
 from .client import AckError, RealtimeClient, RealtimeRoom  # noqa: E402
 

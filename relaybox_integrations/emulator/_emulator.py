@@ -16,7 +16,8 @@ from aiohttp import web
 from ..errors import ConfigurationError
 from ..permissions import PermissionsInput, validate_permissions
 from ..webhooks import sign_webhook
-from ._protocol import DeliveredMessage, Hub
+from ._messages import DeliveredMessage
+from ._protocol import Hub
 from ._server import build_app, close_all, display_host, listen
 from ._webhooks import DEFAULT_WEBHOOK_TIMEOUT, WebhookDelivery, WebhookSender
 

@@ -20,7 +20,8 @@ from typing import Final
 from aiohttp import WSMsgType, web
 
 from ..errors import ConfigurationError
-from ._protocol import Hub, Refused, _http_error
+from ._protocol import Hub
+from ._wire import Refused, http_error
 
 __all__ = ["build_app", "close_all", "listen"]
 
@@ -57,7 +58,7 @@ SOCKETS: Final = web.AppKey("sockets", set[web.WebSocketResponse])
 
 def _not_implemented(feature: str) -> web.Response:
     message = f"the Relaybox emulator does not implement {_MISSING[feature]}"
-    return web.json_response(_http_error(501, "NotImplementedError", message), status=501)
+    return web.json_response(http_error(501, "NotImplementedError", message), status=501)
 
 
 async def _cors(request: web.Request, response: web.StreamResponse) -> None:
@@ -76,7 +77,7 @@ async def _core(request: web.Request) -> web.StreamResponse:
         if request.match_info["tail"].strip("/") in ("rooms", "rooms0"):
             return _not_implemented("rooms")
         return web.json_response(
-            _http_error(404, "NotFoundError", f"no route {request.method} {request.path}"),
+            http_error(404, "NotFoundError", f"no route {request.method} {request.path}"),
             status=404,
         )
     try:
@@ -84,7 +85,7 @@ async def _core(request: web.Request) -> web.StreamResponse:
     except Refused as exc:
         logger.info("refused a connection: %s", exc)
         # relaybox/core answers every refused upgrade with a 500.
-        return web.json_response(_http_error(500, "InternalServerError", str(exc)), status=500)
+        return web.json_response(http_error(500, "InternalServerError", str(exc)), status=500)
     # No permessage-deflate, as relaybox/core: compressing each frame for each subscriber
     # would cost more than the loopback it saves.
     ws = web.WebSocketResponse(
