@@ -94,14 +94,20 @@ def _is_authenticated(user: Any) -> bool | None:
     return flag is True
 
 
-class _UnusableIdentity(Exception):
+def is_anonymous(user: Any) -> bool:
+    """Whether ``load_user()``'s answer is nobody: None, or a user object whose
+    ``is_authenticated`` is not exactly ``True``."""
+    return user is None or _is_authenticated(user) is False
+
+
+class UnusableIdentity(Exception):
     """A hook gave a logged-in user no usable client id: a server bug."""
 
 
 def _usable_client_id(user: Any, value: Any) -> str:
-    """``value`` as the client id of the logged-in ``user``, or :class:`_UnusableIdentity`."""
+    """``value`` as the client id of the logged-in ``user``, or :class:`UnusableIdentity`."""
     if value is None:
-        raise _UnusableIdentity(
+        raise UnusableIdentity(
             f"the client id of the logged-in {type(user).__name__} is None; give users an id "
             "(or identity), return one from the client-id hook, or raise AccessDenied to "
             "refuse the user"
@@ -109,7 +115,7 @@ def _usable_client_id(user: Any, value: Any) -> str:
     try:
         return check_client_id(value)
     except TokenRequestError as exc:
-        raise _UnusableIdentity(
+        raise UnusableIdentity(
             f"the client id of the logged-in {type(user).__name__} is unusable: {exc}"
         ) from None
 
@@ -213,23 +219,18 @@ class AuthEndpoint:
             return rejected
         try:
             user = yield load_user, ()
-            authenticated = False if user is None else _is_authenticated(user)
             client_id: str | None = None
-            if authenticated is False:
+            if is_anonymous(user):
                 if not self.allow_anonymous:
                     return _NOT_AUTHENTICATED
-            elif authenticated is None:  # an identity loader's answer: the client id itself
-                client_id = _usable_client_id(user, user)
-            elif self._client_id is default_client_id:  # plain attribute reads: no round trip
-                client_id = _usable_client_id(user, default_client_id(user))
             else:
-                client_id = _usable_client_id(user, (yield self._client_id, (user,)))
+                client_id = yield from self.identify(user)
             permissions = None
             if self._permissions is not None:
                 permissions = yield self._permissions, (request, user, client_id)
         except AccessDenied as exc:
             return json_error(403, "forbidden", exc.message)
-        except _UnusableIdentity as exc:
+        except UnusableIdentity as exc:
             return self.server_error(str(exc))
         try:
             token = self.relaybox.generate_token_response(
@@ -242,6 +243,16 @@ class AuthEndpoint:
             audit = (request, user, client_id, token.expires_in, permissions)
             yield self._token_issued, audit
         return EndpointResponse(200, token.to_json())
+
+    def identify(self, user: Any) -> Flow[str]:
+        """The client id of ``user``, who is not anonymous (:func:`is_anonymous`), by the
+        identity rule; raises :class:`UnusableIdentity` for a server bug. A sub-flow:
+        ``client_id = yield from endpoint.identify(user)``."""
+        if _is_authenticated(user) is None:  # an identity loader's answer: the client id itself
+            return _usable_client_id(user, user)
+        if self._client_id is default_client_id:  # plain attribute reads: no round trip
+            return _usable_client_id(user, default_client_id(user))
+        return _usable_client_id(user, (yield self._client_id, (user,)))
 
     @staticmethod
     def server_error(reason: str) -> EndpointResponse:

@@ -9,7 +9,8 @@ accept the views accept; requests run the same checks before building. Ids:
 - ``relaybox.E004`` ``PERMISSIONS`` invalid
 - ``relaybox.E005`` ``ALLOW_ANONYMOUS`` not a bool
 - ``relaybox.E006`` unknown key in ``RELAYBOX`` (a typo)
-- ``relaybox.E007`` a hook that does not import; ``E008`` a hook that is not callable
+- ``relaybox.E007`` a hook (``CLIENT_ID_HOOK``, ``PERMISSIONS_HOOK``, ``CAN_JOIN_ROOM_HOOK``)
+  that does not import; ``E008`` a hook that is not callable
 - ``relaybox.E009`` ``RELAYBOX`` is not a dict
 - ``relaybox.E010`` ``WEBHOOK_SIGNING_KEY`` malformed, or missing while a webhook view is
   routed; ``E011`` ``WEBHOOK_TOLERANCE`` invalid; ``E012`` ``WEBHOOK_CACHE`` not a

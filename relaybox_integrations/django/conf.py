@@ -21,6 +21,7 @@ DEFAULTS: Final[Mapping[str, object]] = {
     **{option.key: option.default for option in OPTIONS},
     "CLIENT_ID_HOOK": None,
     "PERMISSIONS_HOOK": None,
+    "CAN_JOIN_ROOM_HOOK": None,
     "WEBHOOK_CACHE": "default",
 }
 

@@ -26,6 +26,7 @@ from ..config import options_for
 from ..core import RelayBox, _user_stacklevel
 from ..endpoint import AuthEndpoint
 from ..errors import ConfigurationError, ShortSecretWarning
+from ..room_access import RoomAccessEndpoint
 from ..webhooks import EVERY_EVENT, WebhookEndpoint, WebhookEvent
 from .conf import OptionValues, setting
 from .signals import token_issued, webhook_received
@@ -52,6 +53,10 @@ class Integration:
     async_endpoint: AuthEndpoint
     #: None unless ``RELAYBOX["WEBHOOK_SIGNING_KEY"]`` is set.
     webhooks: Webhooks | None = None
+    #: The room access endpoint for sync and async views; None unless
+    #: ``RELAYBOX["CAN_JOIN_ROOM_HOOK"]`` is set.
+    room_access: RoomAccessEndpoint | None = None
+    async_room_access: RoomAccessEndpoint | None = None
 
     def require_webhooks(self) -> Webhooks:
         """:attr:`webhooks`, or the error a routed webhook view without a key deserves."""
@@ -139,7 +144,18 @@ def build() -> Integration:
         )
 
     webhooks = None if values["signing_key"] is None else _build_webhooks(values)
-    return Integration(relaybox, endpoint(_sync, _send), endpoint(_async, _asend), webhooks)
+    sync_endpoint, async_endpoint = endpoint(_sync, _send), endpoint(_async, _asend)
+    can_join_room = load_hook("CAN_JOIN_ROOM_HOOK")
+    if can_join_room is None:
+        return Integration(relaybox, sync_endpoint, async_endpoint, webhooks)
+    return Integration(
+        relaybox,
+        sync_endpoint,
+        async_endpoint,
+        webhooks,
+        RoomAccessEndpoint(sync_endpoint, _sync(can_join_room)),
+        RoomAccessEndpoint(async_endpoint, _async(can_join_room)),
+    )
 
 
 def _send_webhook(event: WebhookEvent) -> None:

@@ -4,7 +4,9 @@
 ``DEFAULT_AUTHENTICATION_CLASSES``, or ``authentication_classes`` on a subclass: session,
 token, JWT...) and answers like :class:`~relaybox_integrations.django.views.AuthView`.
 Whether anonymous users get a token is ``RELAYBOX['ALLOW_ANONYMOUS']``'s call, so DRF's
-default permission classes do not apply. DRF is imported only by this module.
+default permission classes do not apply. :class:`RelayBoxRoomAccessAPIView` is the room
+access endpoint the same way (``RELAYBOX['CAN_JOIN_ROOM_HOOK']`` decides). DRF is imported
+only by this module.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from ..endpoint import AuthEndpoint
+from ..room_access import RoomAccessEndpoint
 from .integration import get_integration
-from .views import exempt_from_login_required, to_django
+from .views import exempt_from_login_required, no_room_access, to_django
 
-__all__ = ["RelayBoxAuthAPIView"]
+__all__ = ["RelayBoxAuthAPIView", "RelayBoxRoomAccessAPIView"]
 
 
 class RelayBoxAuthAPIView(APIView):
@@ -52,3 +55,24 @@ class RelayBoxAuthAPIView(APIView):
         # DRF's own 401/403 answers (a bad token, CSRF) must not be cached either.
         response["Cache-Control"] = "no-store"
         return response
+
+
+class RelayBoxRoomAccessAPIView(RelayBoxAuthAPIView):
+    """GET or POST: a room access token for the user DRF authenticated, for the URL's
+        ``room_id`` (route it as ``re_path(urls.ROOM_ACCESS_ROUTE, ...)``, which lets every room id
+    through to be checked)."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        rejected = RoomAccessEndpoint.reject_method(request.method or "")
+        if rejected is not None:
+            return to_django(rejected)
+        return APIView.dispatch(self, request, *args, **kwargs)
+
+    def get(self, request: Request, *args: Any, room_id: str = "", **kwargs: Any) -> HttpResponse:
+        endpoint = get_integration().room_access
+        if endpoint is None:
+            return no_room_access()
+        answer = endpoint.respond(request.method or "", request, room_id, lambda: request.user)
+        return to_django(answer)
+
+    post = get

@@ -1,4 +1,5 @@
-"""The auth endpoint as Django views: :class:`AuthView` (sync) and :class:`AsyncAuthView`.
+"""The auth endpoint as Django views: :class:`AuthView` (sync) and :class:`AsyncAuthView`;
+the room access endpoint as :class:`RoomAccessView` and :class:`AsyncRoomAccessView`.
 
 Both answer alike. Django runs a sync view in a thread under ASGI and an async view in a
 one-off event loop under WSGI, and the switch costs time on every request; so use the one
@@ -26,9 +27,10 @@ from django.views import View
 
 from ..endpoint import AuthEndpoint
 from ..flow import EndpointResponse, json_error
+from ..room_access import RoomAccessEndpoint
 from .integration import get_integration
 
-__all__ = ["AsyncAuthView", "AuthView"]
+__all__ = ["AsyncAuthView", "AsyncRoomAccessView", "AuthView", "RoomAccessView"]
 
 
 def to_django(response: EndpointResponse) -> HttpResponse:
@@ -102,15 +104,18 @@ class AuthView(View):
         view.csrf_exempt = True  # type: ignore[attr-defined]
         return exempt_from_login_required(view)
 
+    #: The core endpoint's answer to a method that mints nothing (OPTIONS, PUT...).
+    reject_method = staticmethod(AuthEndpoint.reject_method)
+
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         method = request.method or ""
         # Before the user lookup: a preflight or a wrong method never reads the session.
-        answer = AuthEndpoint.reject_method(method)
+        answer = self.reject_method(method)
         if answer is None and method == "POST" and _csrf_rejects(request):
             answer = _CSRF_FAILED  # JSON, not Django's HTML page
         if answer is not None:
             return self.reply(to_django(answer))
-        return self.answer(request, method)
+        return self.answer(request, method, **kwargs)
 
     def reply(self, response: HttpResponse) -> Any:
         """``response``, in the call style (sync or async) the view runs in."""
@@ -135,3 +140,47 @@ class AsyncAuthView(AuthView):
     async def answer(self, request: HttpRequest, method: str) -> HttpResponse:
         endpoint = get_integration().async_endpoint
         return to_django(await endpoint.arespond(method, request, lambda: _aload_user(request)))
+
+
+def no_room_access() -> HttpResponse:
+    return to_django(
+        json_error(
+            404,
+            "not_found",
+            "This server grants no Relaybox room access: RELAYBOX['CAN_JOIN_ROOM_HOOK'] is "
+            "not set.",
+        )
+    )
+
+
+class RoomAccessView(AuthView):
+    """GET or POST ``rooms/<room_id>/access``: a room access token for ``request.user`` if
+    ``RELAYBOX['CAN_JOIN_ROOM_HOOK']`` lets them join ``room_id``; OPTIONS 204; others 405.
+
+    Answers like :class:`AuthView` (the same CSRF check on POST); the flow and its answers
+    are :mod:`relaybox_integrations.room_access`'s. Without the hook: 404 JSON.
+    """
+
+    reject_method = staticmethod(RoomAccessEndpoint.reject_method)
+
+    def answer(self, request: HttpRequest, method: str, room_id: str = "") -> Any:
+        endpoint = get_integration().room_access
+        if endpoint is None:
+            return no_room_access()
+        answer = endpoint.respond(method, request, room_id, lambda: _load_user(request))
+        return to_django(answer)
+
+
+class AsyncRoomAccessView(RoomAccessView):
+    """:class:`RoomAccessView` for ASGI: loads the user with ``request.auser()``, hooks in
+    threads."""
+
+    view_is_async = True
+    reply = AsyncAuthView.reply
+
+    async def answer(self, request: HttpRequest, method: str, room_id: str = "") -> HttpResponse:
+        endpoint = get_integration().async_room_access
+        if endpoint is None:
+            return no_room_access()
+        answer = await endpoint.arespond(method, request, room_id, lambda: _aload_user(request))
+        return to_django(answer)

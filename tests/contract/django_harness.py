@@ -60,8 +60,10 @@ def _relaybox_setting(options: users.Options) -> dict[str, Any]:
             return permissions(client_id)
 
         setting["PERMISSIONS_HOOK"] = hook
+    if options.can_join_room is not None:
+        setting["CAN_JOIN_ROOM_HOOK"] = options.can_join_room
     if options.async_hooks:
-        for key in ("CLIENT_ID_HOOK", "PERMISSIONS_HOOK"):
+        for key in ("CLIENT_ID_HOOK", "PERMISSIONS_HOOK", "CAN_JOIN_ROOM_HOOK"):
             if key in setting:
                 setting[key] = users.maybe_async(setting[key], True)
     return setting
@@ -89,12 +91,25 @@ def _receiver(handler: Callable[[Any], Any]) -> Callable[..., Any]:
 
 
 class DjangoHarness:
-    def __init__(self, name: str, path: str, *, is_async: bool = False) -> None:
+    def __init__(self, name: str, path: str, room_prefix: str, *, is_async: bool = False) -> None:
         self.name = name
         self.path = path
+        #: Where the room access view is routed: ``<room_prefix>/rooms/<room_id>/access``.
+        self.room_prefix = room_prefix
         self.is_async = is_async
 
     def build(self, options: users.Options) -> users.Send:
+        return self._sender(options, self.path)
+
+    def build_room_access(self, options: users.Options) -> users.RoomSend:
+        def send(room_id: str, method: str, **kwargs: Any) -> users.Answer:
+            return self._sender(options, users.room_path(self.room_prefix, room_id))(
+                method, **kwargs
+            )
+
+        return send
+
+    def _sender(self, options: users.Options, base_path: str) -> users.Send:
         setting = _relaybox_setting(options)
 
         def receiver(sender: Any, **fields: Any) -> None:
@@ -110,7 +125,7 @@ class DjangoHarness:
             json: Any = None,
             data: bytes | dict[str, str] | None = None,
         ) -> users.Answer:
-            path = self.path
+            path = base_path
             if params:
                 path += "?" + urllib.parse.urlencode(params)
             all_headers = dict(headers or {})
@@ -189,9 +204,9 @@ def harnesses() -> list[DjangoHarness]:
     from tests.support.django_settings import HAS_DRF
 
     found = [
-        DjangoHarness("django-wsgi", "/user/auth"),
-        DjangoHarness("django-asgi", "/async/auth", is_async=True),
+        DjangoHarness("django-wsgi", "/user/auth", "/user"),
+        DjangoHarness("django-asgi", "/async/auth", "/async", is_async=True),
     ]
     if HAS_DRF:
-        found.append(DjangoHarness("drf", "/drf/test-auth"))
+        found.append(DjangoHarness("drf", "/drf/test-auth", "/drf/test"))
     return found

@@ -8,6 +8,7 @@ do for real through each example's form.
 
 from __future__ import annotations
 
+import urllib.parse
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -85,6 +86,9 @@ class Options:
     identity: Callable[[Any], Any] | None = None
     #: ``client_id -> permissions``, standing in for the framework's permissions hook.
     permissions: Callable[[str | None], Any] | None = None
+    #: ``(request, user, client_id, room_id) -> verdict``: the framework's ``can_join_room``
+    #: hook (the room access endpoint).
+    can_join_room: Callable[[Any, Any, str, str], Any] | None = None
     #: Hooks written as ``async def`` (frameworks that accept them).
     async_hooks: bool = False
     #: Audit calls, each the dict of fields the framework's mechanism delivered.
@@ -113,6 +117,9 @@ class Answer:
 
 #: Sends one request: ``send(method, user=key, headers=..., params=..., json=..., data=...)``.
 Send = Callable[..., Answer]
+#: Sends one request to the room access endpoint for a room id (quoted into the path as it
+#: is): ``send(room_id, method, user=key, headers=..., params=..., json=..., data=...)``.
+RoomSend = Callable[..., Answer]
 #: Sends one request to the webhook endpoint: ``deliver(method, body, headers)``.
 Deliver = Callable[[str, bytes, dict[str, str]], Answer]
 #: The contract's webhook handlers: event name ("*" for every event) -> handler(event).
@@ -127,4 +134,12 @@ class Harness(Protocol):
 
     def build(self, options: Options) -> Send: ...
 
+    def build_room_access(self, options: Options) -> RoomSend: ...
+
     def build_webhooks(self, handlers: Handlers) -> Deliver: ...
+
+
+def room_path(prefix: str, room_id: str, suffix: str = "/access") -> str:
+    """The room access endpoint's path for ``room_id``, percent-encoded as a browser's
+    ``encodeURIComponent`` would (so ``/`` reaches the endpoint as part of the id)."""
+    return f"{prefix}/rooms/{urllib.parse.quote(room_id, safe='')}{suffix}"

@@ -3,10 +3,13 @@ the contract suite's stand-in login."""
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, re_path
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 
-from relaybox_integrations.django.rest_framework import RelayBoxAuthAPIView
+from relaybox_integrations.django.rest_framework import (
+    RelayBoxAuthAPIView,
+    RelayBoxRoomAccessAPIView,
+)
 from tests.contract.django_harness import TestUserAuthentication
 from tests.support.django_settings import HAS_SIMPLEJWT
 
@@ -27,8 +30,17 @@ class TestUserAuthView(RelayBoxAuthAPIView):
     authentication_classes = [TestUserAuthentication]  # noqa: RUF012
 
 
+class TestUserRoomAccessView(RelayBoxRoomAccessAPIView):
+    authentication_classes = [TestUserAuthentication]  # noqa: RUF012
+
+
 urlpatterns = [
     path("auth", RelayBoxAuthAPIView.as_view(), name="drf-auth"),
     path("any-auth", AnyAuthView.as_view(), name="drf-any-auth"),
     path("test-auth", TestUserAuthView.as_view(), name="drf-test-auth"),
+    re_path(
+        r"^test/rooms/(?P<room_id>[\s\S]+)/access\Z",
+        TestUserRoomAccessView.as_view(),
+        name="drf-test-room-access",
+    ),
 ]

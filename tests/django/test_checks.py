@@ -110,7 +110,7 @@ def test_e006_unknown_key_suggests_the_right_one() -> None:
     assert "TOKEN_EXPIRES_IN" in message.hint
 
 
-@pytest.mark.parametrize("hook", ["CLIENT_ID_HOOK", "PERMISSIONS_HOOK"])
+@pytest.mark.parametrize("hook", ["CLIENT_ID_HOOK", "PERMISSIONS_HOOK", "CAN_JOIN_ROOM_HOOK"])
 def test_e007_hook_does_not_import(hook: str) -> None:
     (message,) = messages({**KEY, hook: "tests.django.hooks.no_such_function"})
     assert message.id == "relaybox.E007"
@@ -118,10 +118,11 @@ def test_e007_hook_does_not_import(hook: str) -> None:
 
 
 @pytest.mark.parametrize("value", ["tests.django.hooks.NOT_A_FUNCTION", 42])
-def test_e008_hook_not_callable(value: object) -> None:
-    (message,) = messages({**KEY, "CLIENT_ID_HOOK": value})
+@pytest.mark.parametrize("hook", ["CLIENT_ID_HOOK", "CAN_JOIN_ROOM_HOOK"])
+def test_e008_hook_not_callable(hook: str, value: object) -> None:
+    (message,) = messages({**KEY, hook: value})
     assert message.id == "relaybox.E008"
-    assert "RELAYBOX['CLIENT_ID_HOOK']" in message.msg
+    assert f"RELAYBOX['{hook}']" in message.msg
 
 
 def test_e009_relaybox_not_a_dict() -> None:
