@@ -26,6 +26,7 @@ PUBLIC_MODULES = (
     "relaybox_integrations",
     "relaybox_integrations.core",
     "relaybox_integrations.endpoint",
+    "relaybox_integrations.room_access",
     "relaybox_integrations.errors",
     "relaybox_integrations.flow",
     "relaybox_integrations.options",
