@@ -9,6 +9,7 @@ require_extra("emulator")  # before the modules that import aiohttp: a message, 
 
 from ._emulator import DEVELOPMENT_API_KEY, DEVELOPMENT_WEBHOOK_SIGNING_KEY, Emulator  # noqa: E402
 from ._messages import DeliveredMessage  # noqa: E402
+from ._room_control import EmulatedRoom  # noqa: E402
 from ._webhooks import WebhookDelivery  # noqa: E402
 from .client import AckError, RealtimeClient, RealtimeRoom  # noqa: E402
 
@@ -17,6 +18,7 @@ __all__ = [
     "DEVELOPMENT_WEBHOOK_SIGNING_KEY",
     "AckError",
     "DeliveredMessage",
+    "EmulatedRoom",
     "Emulator",
     "RealtimeClient",
     "RealtimeRoom",

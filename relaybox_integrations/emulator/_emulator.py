@@ -9,7 +9,6 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, Final, TypeVar
-from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -18,8 +17,9 @@ from ..permissions import PermissionsInput, validate_permissions
 from ..webhooks import sign_webhook
 from ._messages import DeliveredMessage
 from ._protocol import Hub
+from ._room_control import RoomControl
 from ._server import build_app, close_all, display_host, listen
-from ._webhooks import DEFAULT_WEBHOOK_TIMEOUT, WebhookDelivery, WebhookSender
+from ._webhooks import DEFAULT_WEBHOOK_TIMEOUT, WebhookDelivery, WebhookSender, check_urls
 
 __all__ = ["DEVELOPMENT_API_KEY", "DEVELOPMENT_WEBHOOK_SIGNING_KEY", "Emulator"]
 
@@ -39,28 +39,7 @@ DEFAULT_PORT: Final = 9000
 _T = TypeVar("_T")
 
 
-def _check_urls(urls: object) -> tuple[str, ...]:
-    if isinstance(urls, str) or not isinstance(urls, Sequence):
-        raise ConfigurationError(
-            "webhook_urls", f"webhook_urls must be a list of URLs; got {type(urls).__name__}"
-        )
-    for url in urls:
-        try:
-            parts = urlsplit(url) if isinstance(url, str) else None
-            valid = parts is not None and parts.scheme in ("http", "https") and bool(parts.hostname)
-            if parts is not None:
-                parts.port  # noqa: B018 - parsing the port is the check
-        except ValueError:
-            valid = False
-        if not valid:
-            raise ConfigurationError(
-                "webhook_urls",
-                f"webhook URL {url!r} is not an http:// or https:// URL with a host",
-            )
-    return tuple(urls)
-
-
-class Emulator:
+class Emulator(RoomControl):
     """A local Relaybox for one API key: realtime connections, publishing and webhooks.
 
     ``with Emulator() as emulator:`` serves from a background thread;
@@ -87,7 +66,7 @@ class Emulator:
             self._permissions = validate_permissions(permissions)
         except ValueError as exc:
             raise ConfigurationError("permissions", str(exc)) from None
-        self._webhook_urls = _check_urls(webhook_urls)
+        self._webhook_urls = check_urls(webhook_urls)
         signing_key = (
             DEVELOPMENT_WEBHOOK_SIGNING_KEY if webhook_signing_key is None else webhook_signing_key
         )
@@ -258,7 +237,8 @@ class Emulator:
         self._run(close)
 
     def reset(self) -> None:
-        """Forget rooms, presence, history, messages and webhooks; drop every connection."""
+        """Forget rooms (and their visibility, passwords and members), presence, history,
+        messages and webhooks; drop every connection."""
 
         async def reset() -> None:
             await close_all(self._hub.sockets(), 1012, b"emulator reset")
@@ -290,6 +270,20 @@ class Emulator:
             task.add_done_callback(self._actions.discard)
             return
         asyncio.run_coroutine_threadsafe(action(), loop).result(timeout=30)
+
+    def _on_hub(self, action: Callable[[Hub], _T]) -> _T:
+        """Run ``action(hub)`` on the emulator's loop, where the hub's tables live: directly
+        from the loop itself, waited for from another thread."""
+        loop = self._loop
+        if loop is None:
+            raise RuntimeError("the emulator is not running; use it in a with block")
+        if self._on_loop():
+            return action(self._hub)
+
+        async def call() -> _T:
+            return action(self._hub)
+
+        return asyncio.run_coroutine_threadsafe(call(), loop).result(timeout=30)
 
     def _on_loop(self) -> bool:
         try:

@@ -24,8 +24,10 @@ from ._history import History
 from ._messages import Listener, Messages
 from ._metrics import Metrics
 from ._presence import Presence
+from ._room_state import RoomTable
 from ._rooms import Rooms
 from ._session import App, Session, Sessions, WebhookHook
+from ._state import StateRoutes
 from ._topics import Topics, send
 from ._wire import AckError, PresenceTable, Socket, iso_now, logger
 
@@ -53,10 +55,6 @@ _RATE_LIMITED: Final = frozenset(
     }
 )
 _UNSUPPORTED: Final = {
-    "ds:client:room:password:update": "protected rooms (room passwords)",
-    "ds:client:room:member:add": "room membership management",
-    "ds:client:room:member:remove": "room membership management",
-    "ds:client:room:member:type": "room membership management",
     "ds:client:room:intellect:subscribe": "intellect",
     "ds:client:room:intellect:unsubscribe": "intellect",
     "ds:client:room:intellect:unsubscribe:all": "intellect",
@@ -93,7 +91,9 @@ class Hub:
         presence_table: PresenceTable = {}
         metrics = Metrics(self._app, self._topics, self._sessions, presence_table)
         self._presence = Presence(self._app, self._topics, metrics, presence_table)
-        self._rooms = Rooms(self._app, self._topics, self._presence, metrics)
+        self.rooms = RoomTable(key.secret)
+        self._rooms = Rooms(self._app, self._topics, self._presence, metrics, self.rooms)
+        self._state = StateRoutes(relaybox, self.rooms, permissions)
         self._history = History(relaybox, permissions)
         self._messages = Messages(
             self._app, self._topics, self._history, relaybox, key, permissions, on_message
@@ -103,6 +103,10 @@ class Hub:
             "ds:client:room:join": rooms.join,
             "ds:client:room:create": rooms.create,
             "ds:client:room:leave": rooms.leave,
+            "ds:client:room:password:update": rooms.update_password,
+            "ds:client:room:member:add": rooms.add_member,
+            "ds:client:room:member:remove": rooms.remove_member,
+            "ds:client:room:member:type": rooms.set_member_type,
             "ds:client:room:subscription:bind": rooms.bind,
             "ds:client:room:subscription:unbind": rooms.unbind,
             "ds:client:publish": self._messages.publish,
@@ -200,7 +204,7 @@ class Hub:
             session.sent.clear()
         self._sessions.keep_open()
         self._topics.clear()
-        self._rooms.clear()
+        self.rooms.clear()
         self._presence.clear()
         self._history.clear()
 
@@ -209,7 +213,7 @@ class Hub:
         return {
             "sessions": len(self._sessions),
             "topics": len(self._topics),
-            "rooms": len(self._rooms),
+            "rooms": len(self.rooms),
             "presence": len(self._presence),
         }
 
@@ -226,6 +230,17 @@ class Hub:
     ) -> tuple[int, dict[str, Any]]:
         """``GET /core/history/<roomId>/messages``: the status and body."""
         return self._history.page(authorization, room_id, query)
+
+    def state(
+        self,
+        method: str,
+        raw_path: str,
+        authorization: str | None,
+        query: Mapping[str, str],
+        raw: bytes,
+    ) -> tuple[int, Any]:
+        """The emulator's own ``/state`` routes (room management): the status and body."""
+        return self._state.handle(method, raw_path, authorization, query, raw)
 
     # --- frames --------------------------------------------------------------------------
 

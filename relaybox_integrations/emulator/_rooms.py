@@ -1,16 +1,17 @@
-"""Rooms and subscriptions: joining, creating and leaving rooms, and binding events in them."""
+"""Rooms and subscriptions over the WebSocket: joining, creating, managing and leaving rooms,
+and binding events in them."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from ._checks import check_permission, event_of, room_id_of
 from ._metrics import Metrics
 from ._presence import Presence
+from ._room_state import RoomTable
 from ._session import App, Session
 from ._topics import Topics
-from ._wire import CATCH_ALL, AckError, iso_now, logger
+from ._wire import CATCH_ALL, iso_now, logger
 
 __all__ = ["Rooms"]
 
@@ -18,49 +19,67 @@ __all__ = ["Rooms"]
 class Rooms:
     """The ``room:*`` and ``subscription:*`` frames, over the table of rooms."""
 
-    def __init__(self, app: App, topics: Topics, presence: Presence, metrics: Metrics) -> None:
+    def __init__(
+        self, app: App, topics: Topics, presence: Presence, metrics: Metrics, table: RoomTable
+    ) -> None:
         self._app, self._topics, self._presence, self._metrics = app, topics, presence, metrics
-        self._uuids: dict[str, str] = {}  # room id -> uuid
-
-    def __len__(self) -> int:
-        return len(self._uuids)
-
-    def clear(self) -> None:
-        self._uuids.clear()
+        self._table = table
 
     async def join(self, session: Session, body: dict[str, Any]) -> Any:
         room_id = room_id_of(body)
-        exists = room_id in self._uuids
-        check_permission(session.permissions, room_id, "join" if exists else "create")
-        room_uuid = self._uuids.setdefault(room_id, str(uuid.uuid4()))
+        room, member_type = self._table.join(room_id, session.client_id, session.permissions, body)
         session.rooms.setdefault(room_id, iso_now())
         logger.info("join %s -> %s", session.connection_id, room_id)
         self._app.webhook("room:join", {"roomId": room_id}, session)
         self._metrics.push(room_id)
         return {
-            "uuid": room_uuid,
+            "uuid": room.uuid,
             "nspRoomId": self._app.nsp(room_id),
-            "visibility": "public",
-            "memberType": "member",
-            "roomName": None,
+            "visibility": room.visibility,
+            "memberType": member_type,
+            "roomName": room.name,
         }
 
     async def create(self, session: Session, body: dict[str, Any]) -> Any:
-        check_permission(session.permissions, room_id := room_id_of(body), "create")
-        visibility = body.get("visibility")
-        if visibility != "public":
-            if visibility in ("private", "protected", "authorized"):
-                raise AckError(
-                    f"the Relaybox emulator supports only public rooms, not {visibility} ones",
-                    "NotImplementedError",
-                )
-            raise AckError(f"Invalid visibility {visibility!r}", "ValidationError")
-        if room_id in self._uuids:
-            raise AckError("Room already exists", "ForbiddenError")
-        room_uuid = self._uuids[room_id] = str(uuid.uuid4())
-        data = {"id": room_id, "uuid": room_uuid, "visibility": "public"}
+        room = self._table.create(
+            room_id_of(body),
+            body.get("visibility"),
+            body.get("password"),
+            body.get("roomName"),
+            session.client_id,
+            session.permissions,
+        )
+        data = room.summary()
         self._app.webhook("room:create", data, session)
         return data
+
+    async def update_password(self, session: Session, body: dict[str, Any]) -> Any:
+        room = self._table.update_password(
+            room_id_of(body), body.get("password"), session.client_id
+        )
+        data = {"id": room.room_id, "visibility": room.visibility}
+        self._app.webhook("room:password:update", data, session)
+        return data
+
+    async def add_member(self, session: Session, body: dict[str, Any]) -> Any:
+        room_id, client_id = room_id_of(body), body.get("clientId")
+        member = self._table.add_member(room_id, client_id, session.client_id)
+        self._app.webhook("room:member:add", member.as_json(room_id, str(client_id)), session)
+        return None  # core acknowledges what its upsert returns: nothing
+
+    async def remove_member(self, session: Session, body: dict[str, Any]) -> Any:
+        room_id, client_id = room_id_of(body), body.get("clientId")
+        member = self._table.remove_member(room_id, client_id, session.client_id)
+        self._app.webhook("room:member:remove", member.as_json(room_id, str(client_id)), session)
+        return member.id
+
+    async def set_member_type(self, session: Session, body: dict[str, Any]) -> Any:
+        room_id, client_id = room_id_of(body), body.get("clientId")
+        member = self._table.set_member_type(
+            room_id, client_id, body.get("memberType"), session.client_id
+        )
+        self._app.webhook("room:member:type", member.as_json(room_id, str(client_id)), session)
+        return None  # core acknowledges what its update returns: nothing
 
     async def leave(self, session: Session, body: dict[str, Any]) -> Any:
         room_id = room_id_of(body)

@@ -46,8 +46,6 @@ _CORS = {
 _MISSING = {
     "messages": "deleting messages from a room's history (DELETE /state/messages/<id>, "
     "Relaybox's state service)",
-    "state": "Relaybox's state service (room visibility, passwords and members), so this "
-    "emulator has public rooms only",
     "auth": "Relaybox's auth service (its own user sign-up, sign-in and sessions); give the "
     "client an authEndpoint on your application instead",
     "rooms": "the room list (GET /core/rooms), which needs the auth service's users",
@@ -129,9 +127,17 @@ async def _history(request: web.Request) -> web.Response:
 
 
 async def _state(request: web.Request) -> web.Response:
-    if request.match_info["tail"].startswith("/messages"):  # room.history.delete(id)
+    tail = request.match_info["tail"]
+    if tail.startswith("/messages"):  # room.history.delete(id)
         return _not_implemented("messages")
-    return _not_implemented("state")
+    status, body = request.app[HUB].state(
+        request.method,
+        request.rel_url.raw_path[len("/state") :],
+        request.headers.get("Authorization"),
+        request.query,
+        await request.read(),
+    )
+    return web.json_response(body, status=status)
 
 
 async def _auth(request: web.Request) -> web.Response:

@@ -11,15 +11,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 import aiohttp
 
+from ..errors import ConfigurationError
 from ..webhooks import sign_webhook
 
-__all__ = ["WebhookDelivery", "WebhookSender"]
+__all__ = ["WebhookDelivery", "WebhookSender", "check_urls"]
 
 logger = logging.getLogger("relaybox_integrations.emulator")
 
@@ -27,6 +29,28 @@ ATTEMPTS: Final = 5
 BACKOFF_BASE: Final = 0.5
 RETRY_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
 DEFAULT_WEBHOOK_TIMEOUT: Final = 5.0
+
+
+def check_urls(urls: object) -> tuple[str, ...]:
+    """``urls`` if it is a list of http(s) URLs with a host, else a ConfigurationError."""
+    if isinstance(urls, str) or not isinstance(urls, Sequence):
+        raise ConfigurationError(
+            "webhook_urls", f"webhook_urls must be a list of URLs; got {type(urls).__name__}"
+        )
+    for url in urls:
+        try:
+            parts = urlsplit(url) if isinstance(url, str) else None
+            valid = parts is not None and parts.scheme in ("http", "https") and bool(parts.hostname)
+            if parts is not None:
+                parts.port  # noqa: B018 - parsing the port is the check
+        except ValueError:
+            valid = False
+        if not valid:
+            raise ConfigurationError(
+                "webhook_urls",
+                f"webhook URL {url!r} is not an http:// or https:// URL with a host",
+            )
+    return tuple(urls)
 
 
 @dataclass

@@ -287,10 +287,21 @@ class RealtimeClient:
 
     # --- rooms ---------------------------------------------------------------------------
 
-    async def join(self, room_id: str) -> RealtimeRoom:
-        """Join ``room_id`` (creating it), as ``relayBox.join(roomId)``."""
-        answer = await self.request("ds:client:room:join", {"roomId": room_id})
-        return RealtimeRoom(self, room_id, answer["nspRoomId"])
+    async def join(
+        self, room_id: str, *, password: str | None = None, access_token: str | None = None
+    ) -> RealtimeRoom:
+        """Join ``room_id`` (creating it), as ``relayBox.join(roomId, {password,
+        accessToken})``: a protected room needs its password, an authorized one an access
+        token for it."""
+        body: dict[str, Any] = {"roomId": room_id}
+        if password is not None:
+            body["password"] = password
+        if access_token is not None:
+            body["accessToken"] = access_token
+        answer = await self.request("ds:client:room:join", body)
+        room = RealtimeRoom(self, room_id, answer["nspRoomId"])
+        room.joined = dict(answer)
+        return room
 
     async def history(self, room_id: str, **params: str | int) -> dict[str, Any]:
         """``GET /core/history/<room_id>/messages`` with the token, as ``room.history.get``."""
@@ -315,6 +326,8 @@ class RealtimeRoom:
     def __init__(self, client: RealtimeClient, room_id: str, nsp_room_id: str) -> None:
         self.client, self.room_id, self.nsp_room_id = client, room_id, nsp_room_id
         self.presence = Presence(self)
+        #: The join's acknowledgement: ``{uuid, nspRoomId, visibility, memberType, roomName}``.
+        self.joined: dict[str, Any] = {}
 
     def __repr__(self) -> str:
         return f"RealtimeRoom({self.room_id!r})"

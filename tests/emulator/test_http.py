@@ -168,7 +168,6 @@ def test_history_needs_a_valid_token(relaybox_emulator: Emulator) -> None:
 @pytest.mark.parametrize(
     ("path", "feature"),
     [
-        ("/state/rooms", "state service"),
         ("/auth/users/me", "auth service"),
         ("/core/rooms", "room list"),
         ("/core/rooms0", "room list"),
@@ -190,7 +189,7 @@ def test_deleting_a_history_message_says_the_emulator_lacks_it(
 
 def test_localhost_answers_on_ipv4_and_ipv6(relaybox_emulator: Emulator) -> None:
     for host in ("127.0.0.1", "[::1]"):
-        response = httpx.get(f"http://{host}:{relaybox_emulator.port}/state")
+        response = httpx.get(f"http://{host}:{relaybox_emulator.port}/auth")
         assert response.status_code == 501
 
 
