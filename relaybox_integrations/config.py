@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from .core import ApiKey
 from .errors import ConfigurationError
+from .keys import ApiKey
 from .options import (
     DEFAULT_CORE_URL,
     DEFAULT_EXPIRES_IN,

@@ -23,9 +23,10 @@ from django.dispatch import Signal
 from django.views.decorators.debug import sensitive_variables
 
 from ..config import options_for
-from ..core import RelayBox, _user_stacklevel
+from ..core import RelayBox
 from ..endpoint import AuthEndpoint
 from ..errors import ConfigurationError, ShortSecretWarning
+from ..keys import user_stacklevel
 from ..room_access import RoomAccessEndpoint
 from ..webhooks import EVERY_EVENT, WebhookEndpoint, WebhookEvent
 from .conf import OptionValues, setting
@@ -235,7 +236,7 @@ def get_integration() -> Integration:
                 raise ImproperlyConfigured(f"{problem.msg} ({problem.hint}) [{problem.id}]")
             for message in messages:  # W001: no system checks run under gunicorn
                 if message.id == "relaybox.W001":
-                    warnings.warn(message.msg, ShortSecretWarning, stacklevel=_user_stacklevel())
+                    warnings.warn(message.msg, ShortSecretWarning, stacklevel=user_stacklevel())
             _integration = built
         return _integration
 

@@ -18,8 +18,8 @@ from django.utils.module_loading import import_string
 
 from ..config import OPTIONS, option_named
 from ..config import problems as config_problems
-from ..core import ApiKey
 from ..errors import ConfigurationError
+from ..keys import ApiKey
 from .conf import DEFAULTS, raw_settings, setting
 
 __all__ = ["core_error", "error", "load_hook", "problems"]
