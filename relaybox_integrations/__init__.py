@@ -4,6 +4,7 @@ The framework-free core is importable from here; each framework's adapter lives 
 subpackage (``relaybox_integrations.django``, ``.flask``, ``.starlette``, ``.fastapi``).
 """
 
+from .auth_tokens import RelayBoxUser
 from .core import (
     DEFAULT_EXPIRES_IN,
     ISSUER,
@@ -26,6 +27,7 @@ from .errors import (
     PublishRequestError,
     RelayBoxError,
     ShortSecretWarning,
+    TokenExpiredError,
     TokenRequestError,
     TokenTooLargeError,
     TokenVerificationError,
@@ -87,8 +89,10 @@ __all__ = [
     "RedisWebhookStore",
     "RelayBox",
     "RelayBoxError",
+    "RelayBoxUser",
     "ShortSecretWarning",
     "SignedWebhook",
+    "TokenExpiredError",
     "TokenRequestError",
     "TokenResponse",
     "TokenTooLargeError",

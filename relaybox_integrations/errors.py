@@ -20,6 +20,7 @@ __all__ = [
     "PublishRequestError",
     "RelayBoxError",
     "ShortSecretWarning",
+    "TokenExpiredError",
     "TokenRequestError",
     "TokenTooLargeError",
     "TokenVerificationError",
@@ -161,3 +162,7 @@ class PublishOutcomeUnknownError(PublishError):
     Relaybox has no idempotency key, so sending it again could publish it twice; it is not
     retried. Catch this error to decide for yourself.
     """
+
+
+class TokenExpiredError(TokenVerificationError):
+    """A token that was valid until its ``exp``: the client should get a fresh one."""

@@ -15,6 +15,8 @@ class RelayBoxAppConfig(AppConfig):
     verbose_name = "Relaybox"
 
     def ready(self) -> None:
+        from .auth_token_checks import check_auth_tokens
         from .checks import check_settings
 
         checks.register(check_settings, "relaybox", checks.Tags.security)
+        checks.register(check_auth_tokens, "relaybox", checks.Tags.security)

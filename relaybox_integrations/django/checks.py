@@ -17,6 +17,10 @@ accept the views accept; requests run the same checks before building. Ids:
   configured cache; ``E013`` ``CORE_URL`` not an http(s) URL; ``E014`` ``PUBLISH_TIMEOUT``
   or ``PUBLISH_RETRIES`` invalid; ``E015`` ``WEBHOOK_CACHE`` a ``DummyCache``, which stores
   nothing; ``E016`` ``WEBHOOK_MAX_BODY_SIZE`` not a positive int
+- ``relaybox.E025`` ``USER_FROM_AUTH_TOKEN_HOOK`` unset while the token backend or middleware
+  is installed; ``E026`` the token middleware without the token backend; ``E027`` the token
+  middleware before ``AuthenticationMiddleware`` (these three are
+  :func:`.auth_token_checks.check_auth_tokens`'s)
 - ``relaybox.W002`` ``WEBHOOK_CACHE`` a ``LocMemCache``: per process, and it forgets ids
   past its ``MAX_ENTRIES``
 - ``relaybox.W001`` the API secret is shorter than HS256 keys should be

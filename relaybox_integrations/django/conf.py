@@ -22,6 +22,7 @@ DEFAULTS: Final[Mapping[str, object]] = {
     "CLIENT_ID_HOOK": None,
     "PERMISSIONS_HOOK": None,
     "CAN_JOIN_ROOM_HOOK": None,
+    "USER_FROM_AUTH_TOKEN_HOOK": None,
     "WEBHOOK_CACHE": "default",
 }
 

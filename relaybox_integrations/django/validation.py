@@ -95,7 +95,12 @@ def _option_problems(raw: Mapping[str, object]) -> Iterator[CheckMessage]:
         yield error("relaybox.E012", "WEBHOOK_CACHE", f"{cache!r} is not in CACHES", hint)
     elif raw.get("WEBHOOK_SIGNING_KEY") is not None:
         yield from _cache_problems(str(cache))
-    for key in ("CLIENT_ID_HOOK", "PERMISSIONS_HOOK", "CAN_JOIN_ROOM_HOOK"):
+    for key in (
+        "CLIENT_ID_HOOK",
+        "PERMISSIONS_HOOK",
+        "CAN_JOIN_ROOM_HOOK",
+        "USER_FROM_AUTH_TOKEN_HOOK",
+    ):
         try:
             load_hook(key)
         except ImportError as exc:

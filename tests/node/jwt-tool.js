@@ -3,6 +3,8 @@
 //   verify: {"command": "verify", "secret": s, "tokens": [t, ...], "now": seconds?} -> [{"ok": true, "claims": {...}} | {"ok": false, "error": "..."}]
 //   room:   {"command": "room", "secret": s, "token": t, "roomId": r}              -> {"ok": true, "claims": {...}} | {"ok": false, "error": "..."}
 //   sign:   {"command": "sign", "secret": s, "payload": {...}, "options": {...}}    -> {"token": "..."}
+//   user:   {"command": "user", "secret": s, "uid": u, "publicKey": p, "clientId": c,
+//            "tokenType": t?, "expiresIn": n?, "issuer": i?}                       -> {"token": "..."}
 'use strict';
 const jwt = require('jsonwebtoken');
 
@@ -26,7 +28,26 @@ function verifyRoomAccess(secret, token, roomId) {
   return claims;
 }
 
+function userToken(request) {
+  // A signed-in user's token as Relaybox's auth service mints it (relaybox/auth
+  // src/lib/token.ts, getAuthToken): these claims in this order, then jsonwebtoken adds iat,
+  // exp and iss. Its refresh and MFA tokens differ only in tokenType (tmp_token has no
+  // clientId) and lifetime; 300 s is its default for id tokens.
+  const payload = { sub: request.uid, publicKey: request.publicKey };
+  if (request.clientId !== undefined) payload.clientId = request.clientId;
+  payload.tokenType = request.tokenType || 'id_token';
+  payload.timestamp = new Date().toISOString();
+  return jwt.sign(payload, request.secret, {
+    expiresIn: request.expiresIn === undefined ? 300 : request.expiresIn,
+    algorithm: 'HS256',
+    issuer: request.issuer === undefined ? 'https://relaybox.net' : request.issuer,
+  });
+}
+
 function answer(command, request) {
+  if (command === 'user') {
+    return { token: userToken(request) };
+  }
   if (command === 'room') {
     try {
       return { ok: true, claims: verifyRoomAccess(request.secret, request.token, request.roomId) };

@@ -111,3 +111,19 @@ def node_sign(payload: dict[str, Any], secret: str, **options: Any) -> str:
     """A token signed by jsonwebtoken (``options`` as jwt.sign takes them)."""
     request = {"command": "sign", "payload": payload, "secret": secret, "options": options}
     return str(_jwt_tool.ask(request)["token"])
+
+
+def node_user_token(
+    secret: str, uid: str, public_key: str, client_id: str | None, **options: Any
+) -> str:
+    """A signed-in user's token as Relaybox's auth service mints it with jsonwebtoken
+    (``options``: ``tokenType``, ``expiresIn``, ``issuer``)."""
+    request = {
+        "command": "user",
+        "secret": secret,
+        "uid": uid,
+        "publicKey": public_key,
+        **({} if client_id is None else {"clientId": client_id}),
+        **options,
+    }
+    return str(_jwt_tool.ask(request)["token"])
