@@ -32,11 +32,13 @@ from ..starlette import (
     relaybox_webhook_routes,
 )
 from ..webhooks import WEBHOOK_ID_HEADER, WEBHOOK_SIGNATURE_HEADER
+from .auth_tokens import RelayBoxBearer
 
 __all__ = [
     "AccessDenied",
     "ErrorBody",
     "MissingMiddlewareError",
+    "RelayBoxBearer",
     "RelayBoxIssuer",
     "RelayBoxMiddleware",
     "RelayBoxWebhooks",

@@ -36,11 +36,15 @@ from ..options import (
 )
 from ..permissions import PermissionsInput
 from ..webhooks import WEBHOOK_SIGNATURE_HEADER, WebhookEndpoint, WebhookEvent, event_names
+from .auth_tokens import AuthTokenError, RelayBoxAuthBackend, RelayBoxCredentials
 
 __all__ = [
     "AccessDenied",
+    "AuthTokenError",
     "ClientId",
     "MissingMiddlewareError",
+    "RelayBoxAuthBackend",
+    "RelayBoxCredentials",
     "RelayBoxIssuer",
     "RelayBoxMiddleware",
     "RelayBoxWebhooks",
