@@ -30,7 +30,7 @@ from .errors import TokenExpiredError, TokenVerificationError
 from .flow import EndpointResponse, json_error
 
 if TYPE_CHECKING:
-    from .core import RelayBox
+    from . import core
 
 __all__ = [
     "AUTH_SCHEME",
@@ -111,7 +111,7 @@ def bearer_token(authorization: str | None) -> str | None:
 
     None when there is no header or it names another scheme (``Basic``, DRF's ``Token``):
     the request is then not this package's to authenticate. A ``Bearer`` header without
-    exactly one token raises :class:`TokenVerificationError`.
+    exactly one token raises :class:`~relaybox_integrations.TokenVerificationError`.
     """
     if not authorization:
         return None
@@ -125,15 +125,15 @@ def bearer_token(authorization: str | None) -> str | None:
     return parts[1]
 
 
-def verify_auth_token(relaybox: RelayBox, token: str) -> RelayBoxUser:
+def verify_auth_token(relaybox: core.RelayBox, token: str) -> RelayBoxUser:
     """The user a Relaybox user's auth token names, once it proves genuine and current.
 
     Accepts only: HS256 signed with the API secret of ``relaybox``, issuer
     ``https://relaybox.net``, ``tokenType`` ``"id_token"``, ``publicKey`` this key's, an
     ``exp`` in the future, and non-empty string ``sub`` and ``clientId``. So refresh and MFA
     tokens, tokens minted by an auth endpoint (they have no ``sub``) and anonymous tokens are
-    refused. Raises :class:`TokenExpiredError` for an expired token and
-    :class:`TokenVerificationError` for any other.
+    refused. Raises :class:`~relaybox_integrations.TokenExpiredError` for an expired token and
+    :class:`~relaybox_integrations.TokenVerificationError` for any other.
     """
     claims = relaybox._signed_claims(token)
     try:

@@ -67,4 +67,16 @@ if HAS_DRF:
         def post(self, request: Request) -> Response:
             return self.get(request)
 
-    urlpatterns.append(path("api/whoami", exempt_from_login_required(ApiWhoAmI.as_view())))
+    class DefaultApiWhoAmI(ApiWhoAmI):
+        """With the project's ``DEFAULT_AUTHENTICATION_CLASSES``, read at each request (a
+        class attribute would keep the ones in force when this module was imported)."""
+
+        def get_authenticators(self) -> list[Any]:
+            from rest_framework.settings import api_settings
+
+            return [cls() for cls in api_settings.DEFAULT_AUTHENTICATION_CLASSES]
+
+    urlpatterns += [
+        path("api/whoami", exempt_from_login_required(ApiWhoAmI.as_view())),
+        path("api/default-whoami", exempt_from_login_required(DefaultApiWhoAmI.as_view())),
+    ]

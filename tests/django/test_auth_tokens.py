@@ -15,8 +15,14 @@ from django.test import AsyncClient, Client, override_settings
 from relaybox_integrations.auth_tokens import CHALLENGE, EXPIRED_TOKEN, INVALID_TOKEN, NO_USER
 from relaybox_integrations.django.auth_token_checks import check_auth_tokens
 from tests.support.auth_tokens import API_KEY, CLIENT_ID, SECRET, USER_ID, bad_tokens, good_token
+from tests.support.django_settings import HAS_DRF
+from tests.support.snippets import assert_runs, run_snippet
 
 pytestmark = pytest.mark.django_db
+
+PAGE = "docs/guides/django.rst"
+SECTION = "Relaybox users' auth tokens"
+SNIPPETS = {("docs/guides/django.rst", "Relaybox users' auth tokens", "python"): 3}
 
 BACKEND = "relaybox_integrations.django.auth_tokens.RelayBoxTokenBackend"
 MIDDLEWARE = "relaybox_integrations.django.auth_tokens.RelayBoxTokenMiddleware"
@@ -181,3 +187,37 @@ def test_without_authentication_middleware_the_message_names_it(settings: Any) -
     settings.MIDDLEWARE = [MIDDLEWARE]
     with pytest.raises(ImproperlyConfigured, match="AuthenticationMiddleware"):
         Client().get("/whoami", headers=bearer(good_token()))
+
+
+def test_the_guide_has_the_snippets_these_tests_run() -> None:
+    assert_runs(SNIPPETS)
+
+
+def test_the_guides_settings_and_hook_sign_requests_in(
+    settings: Any, member: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RELAYBOX_API_KEY", API_KEY)
+    configured = run_snippet(PAGE, SECTION, 0)
+    hook = run_snippet(PAGE, SECTION, 1)["user_from_auth_token"]
+    settings.MIDDLEWARE = configured["MIDDLEWARE"]
+    settings.AUTHENTICATION_BACKENDS = configured["AUTHENTICATION_BACKENDS"]
+    settings.RELAYBOX = configured["RELAYBOX"]
+    assert check_auth_tokens() == []  # set up as the checks want it
+    settings.RELAYBOX = {**configured["RELAYBOX"], "USER_FROM_AUTH_TOKEN_HOOK": hook}
+    client = Client(enforce_csrf_checks=True)
+    assert client.post("/post", headers=bearer(good_token())).json()["username"] == CLIENT_ID
+    assert client.get("/whoami").json()["authenticated"] is False
+    token = bad_tokens()["refresh token"]
+    assert_refused(client.get("/whoami", headers=bearer(token)), INVALID_TOKEN, token)
+
+
+@pytest.mark.skipif(not HAS_DRF, reason="Django REST framework is not installed")
+def test_the_guides_rest_framework_setting_authenticates(settings: Any, member: Any) -> None:
+    configured = run_snippet(PAGE, SECTION, 2)["REST_FRAMEWORK"]
+    settings.MIDDLEWARE = [name for name in settings.MIDDLEWARE if name != MIDDLEWARE]
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, **configured}
+    response = Client().get("/api/default-whoami", headers=bearer(good_token()))
+    assert response.json()["username"] == CLIENT_ID
+    settings.RELAYBOX = {"API_KEY": API_KEY}
+    response = Client().get("/api/default-whoami", headers=bearer(good_token()))
+    assert response.json()["type"] == "RelayBoxUser"

@@ -24,6 +24,7 @@ INVENTORY = ROOT / "docs" / "_build" / "html" / "objects.inv"
 #: offer users is re-exported by one of these).
 PUBLIC_MODULES = (
     "relaybox_integrations",
+    "relaybox_integrations.auth_tokens",
     "relaybox_integrations.core",
     "relaybox_integrations.endpoint",
     "relaybox_integrations.room_access",
@@ -40,6 +41,8 @@ PUBLIC_MODULES = (
     "relaybox_integrations.django.webhooks",
     "relaybox_integrations.django.rest_framework",
     "relaybox_integrations.django.asgi",
+    "relaybox_integrations.django.auth_tokens",
+    "relaybox_integrations.django.rest_framework_auth",
     "relaybox_integrations.flask",
     "relaybox_integrations.starlette",
     "relaybox_integrations.fastapi",

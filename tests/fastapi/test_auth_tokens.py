@@ -16,6 +16,10 @@ from relaybox_integrations.auth_tokens import CHALLENGE, EXPIRED_TOKEN, INVALID_
 from relaybox_integrations.fastapi import RelayBoxBearer, RelayBoxIssuer, RelayBoxMiddleware
 from tests.starlette.asgi import call
 from tests.support.auth_tokens import API_KEY, CLIENT_ID, SECRET, USER_ID, bad_tokens, good_token
+from tests.support.snippets import assert_runs, run_snippet
+
+PAGE = "docs/guides/fastapi.rst"
+SNIPPETS = {("docs/guides/fastapi.rst", "Relaybox users' auth tokens", "python"): 1}
 
 
 @dataclass
@@ -122,3 +126,17 @@ def test_openapi_shows_the_bearer_scheme(app: FastAPI) -> None:
 def test_a_bad_core_is_refused_at_start_up() -> None:
     with pytest.raises(ConfigurationError, match="relaybox: expected the configured RelayBox"):
         RelayBoxBearer(API_KEY)
+
+
+def test_the_guide_has_the_snippets_these_tests_run() -> None:
+    assert_runs(SNIPPETS)
+
+
+def test_the_guides_route_answers_the_tokens_user(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RELAYBOX_API_KEY", API_KEY)
+    app = run_snippet(PAGE, "Relaybox users' auth tokens", 0)["app"]
+    response = call(app, "GET", "/me", headers=bearer(good_token()))
+    assert response.json() == {"client_id": CLIENT_ID}
+    assert call(app, "GET", "/me").status_code == 401
+    token = bad_tokens()["wrong signature"]
+    assert_refused(call(app, "GET", "/me", headers=bearer(token)), INVALID_TOKEN, token)

@@ -26,7 +26,11 @@ from relaybox_integrations.starlette import (
 )
 from tests.starlette.asgi import call
 from tests.support.auth_tokens import API_KEY, CLIENT_ID, SECRET, USER_ID, bad_tokens, good_token
+from tests.support.snippets import assert_runs, run_snippet
 from tests.support.verifier import node_verify
+
+PAGE = "docs/guides/starlette.rst"
+SNIPPETS = {("docs/guides/starlette.rst", "Relaybox users' auth tokens", "python"): 1}
 
 
 @dataclass
@@ -190,3 +194,17 @@ def test_a_backend_without_the_configured_core_is_refused_at_start_up(relaybox: 
 def test_a_hook_that_is_not_callable_is_refused_at_start_up() -> None:
     with pytest.raises(ConfigurationError, match="user_from_auth_token: expected a function"):
         RelayBoxAuthBackend(RelayBox(API_KEY), user_from_auth_token="load_member")  # type: ignore[arg-type]
+
+
+def test_the_guide_has_the_snippets_these_tests_run() -> None:
+    assert_runs(SNIPPETS)
+
+
+def test_the_guides_app_signs_requests_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RELAYBOX_API_KEY", API_KEY)
+    app = run_snippet(PAGE, "Relaybox users' auth tokens", 0)["app"]
+    assert call(app, "GET", "/me", headers=bearer(good_token())).json() == {"username": "alice"}
+    assert call(app, "GET", "/me").status_code == 403  # anonymous: requires() refuses
+    assert_refused(call(app, "GET", "/me", headers=bearer(good_token("nobody"))), NO_USER)
+    token = bad_tokens()["another app's key"]
+    assert_refused(call(app, "GET", "/me", headers=bearer(token)), INVALID_TOKEN, token)
