@@ -9,14 +9,15 @@ application's API secret (HS256, issuer ``https://relaybox.net``) with the claim
 The official library's ``verifyAuthToken`` checks the signature and ``exp`` only. It
 therefore also accepts the auth service's refresh tokens (``refresh_token``, valid for a
 week) and its MFA challenge tokens (``tmp_token``, given before the second factor), tokens of
-any issuer, for any of the app's keys, and HS384 or HS512. :func:`verify_auth_token` accepts
+any issuer, for any of the app's keys, and HS384 or HS512.
+:meth:`RelayBox.verify_auth_token <relaybox_integrations.RelayBox.verify_auth_token>` accepts
 what the auth service's own authorizer accepts, and no more: an ``id_token`` that names a
 user (``sub``) and their ``clientId``.
 
 The adapters (Django, Django REST framework, Flask, Starlette, FastAPI) read the header with
-:func:`bearer_token`, verify with :func:`verify_auth_token`, answer a refused token with
-:func:`unauthorized`, and map the verified :class:`RelayBoxUser` to the application's own user
-through one hook, ``user_from_auth_token(relaybox_user)``.
+:func:`bearer_token`, verify with ``relaybox.verify_auth_token(token)``, answer a refused
+token with :func:`unauthorized`, and map the verified :class:`RelayBoxUser` to the
+application's own user through one hook, ``user_from_auth_token(relaybox_user)``.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from .errors import TokenExpiredError, TokenVerificationError
 from .flow import EndpointResponse, json_error
 
 if TYPE_CHECKING:
-    from . import core
+    from .tokens import Tokens
 
 __all__ = [
     "AUTH_SCHEME",
@@ -43,7 +44,6 @@ __all__ = [
     "bearer_token",
     "refusal_message",
     "unauthorized",
-    "verify_auth_token",
 ]
 
 logger = logging.getLogger("relaybox_integrations")
@@ -125,22 +125,23 @@ def bearer_token(authorization: str | None) -> str | None:
     return parts[1]
 
 
-def verify_auth_token(relaybox: core.RelayBox, token: str) -> RelayBoxUser:
-    """The user a Relaybox user's auth token names, once it proves genuine and current.
+def verify_auth_token(tokens: Tokens, token: str) -> RelayBoxUser:
+    """The user a Relaybox user's auth token names, once it proves genuine and current:
+    :meth:`RelayBox.verify_auth_token <relaybox_integrations.RelayBox.verify_auth_token>`.
 
-    Accepts only: HS256 signed with the API secret of ``relaybox``, issuer
+    Accepts only: HS256 signed with the API secret of ``tokens``, issuer
     ``https://relaybox.net``, ``tokenType`` ``"id_token"``, ``publicKey`` this key's, an
     ``exp`` in the future, and non-empty string ``sub`` and ``clientId``. So refresh and MFA
     tokens, tokens minted by an auth endpoint (they have no ``sub``) and anonymous tokens are
     refused. Raises :class:`~relaybox_integrations.TokenExpiredError` for an expired token and
     :class:`~relaybox_integrations.TokenVerificationError` for any other.
     """
-    claims = relaybox._signed_claims(token)
+    claims = tokens._signed_claims(token)
     try:
-        relaybox._check_expiry(claims)  # first: "expired" tells the client to refresh
+        tokens._check_expiry(claims)  # first: "expired" tells the client to refresh
     except TokenVerificationError as exc:
         raise TokenExpiredError(str(exc)) from None
-    relaybox._check_claims(claims)
+    tokens._check_claims(claims)
     subject, client_id = claims.get("sub"), claims.get("clientId")
     if not isinstance(subject, str) or not subject:
         raise TokenVerificationError(
@@ -153,7 +154,7 @@ def verify_auth_token(relaybox: core.RelayBox, token: str) -> RelayBoxUser:
     return RelayBoxUser(
         user_id=subject,
         client_id=client_id,
-        public_key=relaybox.public_key,
+        public_key=tokens.public_key,
         expires_at=int(claims["exp"]),
         issued_at=None if issued_at is None else int(issued_at),
     )

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
+from .auth_tokens import RelayBoxUser, verify_auth_token
 from .errors import ConfigurationError, TokenRequestError, TokenTooLargeError
 from .keys import ApiKey, warn_if_short_secret
 from .options import (
@@ -212,6 +213,19 @@ class RelayBox:
         future. Anything else raises :class:`TokenVerificationError`.
         """
         return self._tokens.verify_token(token)
+
+    def verify_auth_token(self, token: str) -> RelayBoxUser:
+        """The user a Relaybox user's auth token names (what Relaybox's own auth gives a
+        signed-in user), once it proves genuine and current.
+
+        Checks what Relaybox's auth service checks: HS256 under this key's secret, issuer
+        ``https://relaybox.net``, ``tokenType == "id_token"``, this key's ``publicKey``, an
+        ``exp`` in the future, and a ``sub`` and ``clientId``; so refresh and MFA tokens,
+        which the official library's ``verifyAuthToken`` accepts, are refused. Raises
+        :class:`TokenExpiredError` for an expired token, :class:`TokenVerificationError` for
+        any other.
+        """
+        return verify_auth_token(self._tokens, token)
 
     # --- publishing (relaybox_integrations.publishing, loaded on first use) -----------------
 

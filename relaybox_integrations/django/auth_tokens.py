@@ -31,7 +31,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.utils.deprecation import MiddlewareMixin
 
-from ..auth_tokens import RelayBoxUser, bearer_token, unauthorized, verify_auth_token
+from ..auth_tokens import RelayBoxUser, bearer_token, unauthorized
 from ..errors import TokenVerificationError
 from .auth_token_checks import AUTH_MIDDLEWARE, HOOK_SETTING, MIDDLEWARE
 from .integration import get_relaybox
@@ -59,8 +59,8 @@ def user_from_auth_token(relaybox_user: RelayBoxUser) -> Any:
 class RelayBoxTokenBackend(ModelBackend):
     """Authenticates ``authenticate(request, relaybox_token=<token>)``.
 
-    Verifies the token with the configured key
-    (:func:`~relaybox_integrations.auth_tokens.verify_auth_token`), then asks
+    Verifies the token with the configured key (:meth:`RelayBox.verify_auth_token
+    <relaybox_integrations.RelayBox.verify_auth_token>`), then asks
     ``RELAYBOX["USER_FROM_AUTH_TOKEN_HOOK"]`` for the user. Returns None for a refused token,
     no user, or an inactive one, as Django's backends do; the verified
     :class:`~relaybox_integrations.RelayBoxUser` is left on ``request.relaybox_user``.
@@ -73,7 +73,7 @@ class RelayBoxTokenBackend(ModelBackend):
         if relaybox_token is None:
             return None  # another backend's credentials
         try:
-            relaybox_user = verify_auth_token(get_relaybox(), relaybox_token)
+            relaybox_user = get_relaybox().verify_auth_token(relaybox_token)
         except TokenVerificationError as exc:
             if request is not None:
                 setattr(request, _REFUSAL, exc)

@@ -25,7 +25,6 @@ from ..auth_tokens import (
     RelayBoxUser,
     bearer_token,
     refusal_message,
-    verify_auth_token,
 )
 from ..errors import TokenVerificationError
 from .auth_token_checks import HOOK_SETTING
@@ -52,7 +51,7 @@ class RelayBoxTokenAuthentication(BaseAuthentication):
             token = bearer_token(request.META.get("HTTP_AUTHORIZATION"))
             if token is None:
                 return None
-            relaybox_user = verify_auth_token(get_relaybox(), token)
+            relaybox_user = get_relaybox().verify_auth_token(token)
         except TokenVerificationError as exc:
             raise AuthenticationFailed(refusal_message(exc), code="invalid_token") from None
         hook = load_hook(HOOK_SETTING)

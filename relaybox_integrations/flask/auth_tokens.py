@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 from flask import Request, Response, abort, current_app, g
 from flask import request as current_request
 
-from ..auth_tokens import bearer_token, unauthorized, verify_auth_token
+from ..auth_tokens import bearer_token, unauthorized
 from ..errors import TokenVerificationError
 from ..flow import EndpointResponse
 from .extension import get_state
@@ -31,10 +31,10 @@ def load_user_from_auth_token(request: Request | None = None) -> Any:
     """The user the request's ``Authorization: Bearer`` token names (default: the current
     request), or None without that header (anonymous: the application's own login works).
 
-    A token that fails :func:`~relaybox_integrations.auth_tokens.verify_auth_token`, or that
-    the hook maps to no active user, aborts the request with a JSON 401 and
-    ``WWW-Authenticate: Bearer``. The verified :class:`~relaybox_integrations.RelayBoxUser`
-    is kept in ``g.relaybox_user``.
+    A token that fails :meth:`RelayBox.verify_auth_token
+    <relaybox_integrations.RelayBox.verify_auth_token>`, or that the hook maps to no active
+    user, aborts the request with a JSON 401 and ``WWW-Authenticate: Bearer``. The verified
+    :class:`~relaybox_integrations.RelayBoxUser` is kept in ``g.relaybox_user``.
     """
     if request is None:
         request = current_request
@@ -43,7 +43,7 @@ def load_user_from_auth_token(request: Request | None = None) -> Any:
         token = bearer_token(request.headers.get("Authorization"))
         if token is None:
             return None
-        relaybox_user = verify_auth_token(state.relaybox, token)
+        relaybox_user = state.relaybox.verify_auth_token(token)
     except TokenVerificationError as exc:
         _abort(unauthorized(exc))
     hook = getattr(state.extension, "user_from_auth_token_hook", None)

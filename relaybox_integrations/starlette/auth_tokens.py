@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 from starlette.responses import PlainTextResponse, Response
 
-from ..auth_tokens import RelayBoxUser, bearer_token, unauthorized, verify_auth_token
+from ..auth_tokens import RelayBoxUser, bearer_token, unauthorized
 from ..core import RelayBox
 from ..errors import ConfigurationError, TokenVerificationError
 
@@ -105,7 +105,7 @@ class RelayBoxAuthBackend(AuthenticationBackend):
             token = bearer_token(authorization)
             if token is None:
                 return None
-            relaybox_user = verify_auth_token(self.relaybox, token)
+            relaybox_user = self.relaybox.verify_auth_token(token)
         except TokenVerificationError as exc:
             raise AuthTokenError(exc) from None
         user = relaybox_user if self._hook is None else await self._hook(relaybox_user)

@@ -23,7 +23,6 @@ from relaybox_integrations.auth_tokens import (
     NO_USER,
     bearer_token,
     unauthorized,
-    verify_auth_token,
 )
 from tests.support.auth_tokens import (
     API_KEY,
@@ -34,12 +33,16 @@ from tests.support.auth_tokens import (
     bad_tokens,
     good_token,
 )
+from tests.support.snippets import assert_runs, run_snippet
 from tests.support.verifier import node_user_token
+
+PAGE = "docs/core/tokens.rst"
+SNIPPETS = {("docs/core/tokens.rst", "Relaybox users' auth tokens", "python"): 1}
 
 
 def test_a_token_signed_as_relayboxs_auth_service_signs_it_names_its_user() -> None:
     before = int(time.time())
-    user = verify_auth_token(RelayBox(API_KEY), good_token())
+    user = RelayBox(API_KEY).verify_auth_token(good_token())
     assert isinstance(user, RelayBoxUser)
     assert (user.user_id, user.client_id, user.public_key) == (USER_ID, CLIENT_ID, PUBLIC_KEY)
     assert user.issued_at is not None
@@ -48,7 +51,7 @@ def test_a_token_signed_as_relayboxs_auth_service_signs_it_names_its_user() -> N
 
 
 def test_the_user_is_a_stateless_authenticated_user() -> None:
-    user = verify_auth_token(RelayBox(API_KEY), good_token())
+    user = RelayBox(API_KEY).verify_auth_token(good_token())
     assert (user.is_authenticated, user.is_active, user.is_anonymous) == (True, True, False)
     assert user.identity == user.display_name == user.get_id() == CLIENT_ID
     with pytest.raises(AttributeError):
@@ -59,7 +62,7 @@ def test_the_user_is_a_stateless_authenticated_user() -> None:
 def test_every_other_token_is_refused(kind: str) -> None:
     token = bad_tokens()[kind]
     with pytest.raises(TokenVerificationError) as caught:
-        verify_auth_token(RelayBox(API_KEY), token)
+        RelayBox(API_KEY).verify_auth_token(token)
     assert (type(caught.value) is TokenExpiredError) == (kind == "expired")
     assert token not in str(caught.value)
     assert SECRET not in str(caught.value)
@@ -67,22 +70,22 @@ def test_every_other_token_is_refused(kind: str) -> None:
 
 def test_the_clock_decides_expiry() -> None:
     token = good_token()
-    issued = verify_auth_token(RelayBox(API_KEY), token).expires_at - 300
-    assert verify_auth_token(RelayBox(API_KEY, clock=lambda: issued + 299.5), token)
+    issued = RelayBox(API_KEY).verify_auth_token(token).expires_at - 300
+    assert RelayBox(API_KEY, clock=lambda: issued + 299.5).verify_auth_token(token)
     with pytest.raises(TokenExpiredError):
-        verify_auth_token(RelayBox(API_KEY, clock=lambda: issued + 300), token)
+        RelayBox(API_KEY, clock=lambda: issued + 300).verify_auth_token(token)
 
 
 def test_a_token_without_client_id_or_with_an_empty_one_is_refused() -> None:
     for client_id in (None, ""):
         token = node_user_token(SECRET, USER_ID, PUBLIC_KEY, client_id)
         with pytest.raises(TokenVerificationError, match="clientId"):
-            verify_auth_token(RelayBox(API_KEY), token)
+            RelayBox(API_KEY).verify_auth_token(token)
 
 
 def test_a_non_string_token_is_refused() -> None:
     with pytest.raises(TokenVerificationError, match="str"):
-        verify_auth_token(RelayBox(API_KEY), b"bytes")  # type: ignore[arg-type]
+        RelayBox(API_KEY).verify_auth_token(b"bytes")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -115,7 +118,7 @@ def test_the_401_says_expired_or_invalid_and_hides_the_reason(
     caplog.set_level(logging.INFO, "relaybox_integrations")
     for kind, message in (("expired", EXPIRED_TOKEN), ("wrong issuer", INVALID_TOKEN)):
         with pytest.raises(TokenVerificationError) as caught:
-            verify_auth_token(relaybox, tokens[kind])
+            relaybox.verify_auth_token(tokens[kind])
         answer = unauthorized(caught.value)
         assert answer.status == 401
         assert json.loads(answer.body) == {"error": "invalid_token", "message": message}
@@ -134,6 +137,20 @@ def test_a_huge_forged_header_is_logged_cut_short(caplog: pytest.LogCaptureFixtu
     token = f"{base64url_encode(header).decode()}.e30.sig"
     caplog.set_level(logging.INFO, "relaybox_integrations")
     with pytest.raises(TokenVerificationError) as caught:
-        verify_auth_token(RelayBox(API_KEY), token)
+        RelayBox(API_KEY).verify_auth_token(token)
     unauthorized(caught.value)
     assert len(caplog.records[-1].getMessage()) < 300
+
+
+def test_the_page_has_the_snippets_these_tests_run() -> None:
+    assert_runs(SNIPPETS)
+
+
+def test_the_pages_snippet_tells_users_expired_and_invalid_tokens_apart(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("RELAYBOX_API_KEY", API_KEY)
+    whoami = run_snippet(PAGE, "Relaybox users' auth tokens", 0)["whoami"]
+    assert whoami(good_token()) == (200, f"{CLIENT_ID} (Relaybox user {USER_ID})")
+    assert whoami(bad_tokens()["expired"])[1].startswith("expired")
+    assert whoami(bad_tokens()["refresh token"]) == (401, "not a signed-in user's token")
