@@ -27,7 +27,8 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from .publishing import Publisher, _Answer
+from . import publishing
+from .transport import Request, Response
 
 __all__ = ["CapturedPublish", "PublishOutbox", "capture_publishes"]
 
@@ -58,37 +59,38 @@ class PublishOutbox(list[CapturedPublish]):
 
 _lock = threading.Lock()
 _active: list[PublishOutbox] = []
-_originals: dict[str, Any] = {}
 
 
-def _record(body: bytes, headers: dict[str, str]) -> _Answer:
-    message = json.loads(body)
-    options = message["options"]
-    request_id = str(uuid.uuid4())
-    captured = CapturedPublish(
-        room_id=message["roomId"],
-        event=message["event"],
-        data=message["data"],
-        client_id=options.get("clientId"),
-        transient=options.get("transient", False),
-        timestamp=message["timestamp"],
-        request_id=request_id,
-        public_key=headers["X-Ds-Public-Key"],
-        body=body,
-    )
-    with _lock:
-        for outbox in _active:
-            outbox.append(captured)
-    answer = {"requestId": request_id, "timestamp": message["timestamp"]}
-    return _Answer(200, json.dumps(answer).encode(), None)
+class _RecordingTransport:
+    """Answers each publish as Relaybox would, after handing it to every active outbox."""
+
+    def handle(self, request: Request) -> Response:
+        assert request.body is not None  # a publish always has one
+        message = json.loads(request.body)
+        options = message["options"]
+        request_id = str(uuid.uuid4())
+        captured = CapturedPublish(
+            room_id=message["roomId"],
+            event=message["event"],
+            data=message["data"],
+            client_id=options.get("clientId"),
+            transient=options.get("transient", False),
+            timestamp=message["timestamp"],
+            request_id=request_id,
+            public_key=request.headers["X-Ds-Public-Key"],
+            body=request.body,
+        )
+        with _lock:
+            for outbox in _active:
+                outbox.append(captured)
+        answer = {"requestId": request_id, "timestamp": message["timestamp"]}
+        return Response(200, json.dumps(answer).encode())
+
+    async def handle_async(self, request: Request) -> Response:
+        return self.handle(request)
 
 
-def _transmit(self: Publisher, body: bytes, headers: dict[str, str]) -> _Answer:
-    return _record(body, headers)
-
-
-async def _atransmit(self: Publisher, body: bytes, headers: dict[str, str]) -> _Answer:
-    return _record(body, headers)
+_RECORDER = _RecordingTransport()
 
 
 @contextlib.contextmanager
@@ -96,10 +98,8 @@ def capture_publishes() -> Iterator[PublishOutbox]:
     """Record every publish made while the block runs instead of sending it."""
     outbox = PublishOutbox()
     with _lock:
-        if not _active:  # the transport is swapped once, for the outermost capture
-            _originals.update(transmit=Publisher.transmit, atransmit=Publisher.atransmit)
-            setattr(Publisher, "transmit", _transmit)  # noqa: B010 - a class-level patch
-            setattr(Publisher, "atransmit", _atransmit)  # noqa: B010
+        if not _active:  # the recorder is put in once, for the outermost capture
+            publishing.intercept((_RECORDER, _RECORDER))
         _active.append(outbox)
     try:
         yield outbox
@@ -107,9 +107,7 @@ def capture_publishes() -> Iterator[PublishOutbox]:
         with _lock:
             _active.remove(outbox)
             if not _active:
-                for name, original in _originals.items():
-                    setattr(Publisher, name, original)
-                _originals.clear()
+                publishing.intercept(None)
 
 
 try:

@@ -79,13 +79,13 @@ def test_each_event_loop_gets_its_own_session_closed_with_the_loop(
 
     async def one_call() -> None:
         await relaybox.apublish("chat:1", "tick", "x")
-        sessions.extend(c.session for c in relaybox._publisher()._async._clients.values())
+        sessions.extend(c.session for c in relaybox._publisher()._async_transport._clients.values())
 
     asyncio.run(one_call())  # no aclose: asyncio.run's shutdown closes the session
     asyncio.run(one_call())
     assert len(set(sessions)) == 2
     assert all(session.closed for session in sessions)
-    assert relaybox._publisher()._async._clients == {}
+    assert relaybox._publisher()._async_transport._clients == {}
     assert len(standin.published) == 2
 
 
@@ -135,15 +135,15 @@ def test_close_and_aclose_leave_each_other_alone(standin: EventsStandin) -> None
 def test_context_managers_close_everything(standin: EventsStandin) -> None:
     with RelayBox(TEST_API_KEY, core_url=standin.url) as relaybox:
         relaybox.publish("chat:1", "e", 1)
-    assert relaybox._publisher()._sync._idle == []
+    assert relaybox._publisher()._transport._pools.idle == {}
 
     async def main() -> None:
         async with RelayBox(TEST_API_KEY, core_url=standin.url) as instance:
             instance.publish("chat:1", "e", 2)
             await instance.apublish("chat:1", "e", 3)
         publisher = instance._publisher()
-        assert publisher._sync._idle == []
-        assert publisher._async._clients == {}
+        assert publisher._transport._pools.idle == {}
+        assert publisher._async_transport._clients == {}
 
     asyncio.run(main())
     assert len(standin.published) == 3

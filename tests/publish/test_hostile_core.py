@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from relaybox_integrations import PublishError, PublishOutcomeUnknownError, RelayBox
-from relaybox_integrations.publishing import MAX_ANSWER_BYTES
+from relaybox_integrations.transport import MAX_ANSWER_BYTES
 from tests.support.events_standin import EventsStandin
 from tests.support.servers import TEST_API_KEY, TEST_SECRET
 
