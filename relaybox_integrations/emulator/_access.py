@@ -17,6 +17,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -26,6 +27,9 @@ from ._checks import check_permission
 from ._wire import AckError
 
 __all__ = ["check_access_token", "hash_password", "validate_room_access"]
+
+#: What the ``jws`` package (under jsonwebtoken) takes for a compact JWS.
+_JWS = re.compile(r"[a-zA-Z0-9\-_]+\.[a-zA-Z0-9\-_]+\.[a-zA-Z0-9\-_]*")
 
 
 def _b64url(segment: str) -> bytes:
@@ -49,6 +53,8 @@ def check_access_token(token: object, room_id: str, secret: str) -> None:
     parts = token.split(".")
     if len(parts) != 3:
         raise _jwt_error("jwt malformed")
+    if not _JWS.fullmatch(token):  # jws.decode answers null, so jsonwebtoken says this
+        raise _jwt_error("invalid token")
     try:
         header = json.loads(_b64url(parts[0]))
         claims: Any = json.loads(_b64url(parts[1]))

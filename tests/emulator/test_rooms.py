@@ -88,6 +88,8 @@ def test_an_authorized_room_admits_a_token_for_it(
         ("", "JsonWebTokenError", "jwt must be provided"),
         ("not-a-token", "JsonWebTokenError", "jwt malformed"),
         ("a.b.c", "JsonWebTokenError", "invalid token"),
+        ("eyJh+.eyJh.sig", "JsonWebTokenError", "invalid token"),  # not base64url
+        ("é.é.é", "JsonWebTokenError", "invalid token"),
         (_room_token(roomId="team:8"), "ForbiddenError", "Room access denied"),
         (_room_token(exp=int(time.time()) - 5), "TokenExpiredError", "jwt expired"),
         (_room_token(nbf=int(time.time()) + 600), "NotBeforeError", "jwt not active"),
