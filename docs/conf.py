@@ -35,9 +35,10 @@ nitpick_ignore_regex = [
     (r"py:.*", r"(hmac|json|types)\..*"),
     # Type variables and private helpers in signatures: not part of the API.
     (r"py:class", r"relaybox_integrations\.(.+\.)?_\w+"),
-    (r"py:class", r"relaybox_integrations\.(starlette\.Handler|django\.webhooks\.Receiver)"),
+    (r"py:class", r"relaybox_integrations\.starlette\.(webhooks\.)?Handler"),
+    (r"py:class", r"relaybox_integrations\.django\.webhooks\.Receiver"),
     (r"py:class", r"relaybox_integrations\.flask\.extension\.\w+T"),
-    (r"py:class", r"relaybox_integrations\.starlette\.\w+Hook"),
+    (r"py:class", r"relaybox_integrations\.starlette\.(issuer\.)?\w+Hook"),
     # Names that stay unqualified in signatures (postponed annotations autodoc cannot read).
     (r"py:class", r"BaseCache|Flask|ASGIApp|ClientIdHook|PermissionsHook|TokenIssuedHook"),
     (r"py:class", r"ConfigDict"),

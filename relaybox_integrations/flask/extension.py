@@ -1,52 +1,40 @@
-"""The Flask extension: configuration, one auth endpoint per application, user loaders.
+"""The Flask extension: one auth endpoint (and webhook endpoint) per application, and the
+hooks that say who is asking.
 
 Everything an application needs is built once, in
 :meth:`~relaybox_integrations.flask.RelayBox.init_app`, and kept in
-``app.extensions["relaybox"]``; the extension object itself holds only the loaders, so one
-instance serves any number of applications made by a factory.
+``app.extensions["relaybox"]``; the extension object itself holds only the hooks, so one
+instance serves any number of applications made by a factory. Reading ``app.config`` is
+the job of ``config``, answering requests that of ``views``, and the ``flask relaybox``
+command that of ``cli``, modules beside this one.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import weakref
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Concatenate, Final, ParamSpec, TypeAlias, TypeVar
 
-import click
-from flask import Blueprint, Flask, Response, current_app, has_app_context, request
-from flask.cli import with_appcontext
+from flask import Blueprint, Flask, Response, current_app, has_app_context
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Rule
 
-from ..config import OPTIONS, option_named, options_for
 from ..core import RelayBox as CoreRelayBox
 from ..endpoint import AuthEndpoint, default_client_id
-from ..errors import ConfigurationError
-from ..flow import EndpointResponse, json_error
 from ..permissions import PermissionsInput
-from ..webhook_stores import InMemoryWebhookStore
-from ..webhooks import (
-    WEBHOOK_SIGNATURE_HEADER,
-    WebhookEndpoint,
-    WebhookHandler,
-    event_names,
-)
-from .signals import token_issued
+from ..webhooks import WebhookEndpoint, WebhookHandler, event_names
+from .cli import token_command
+from .config import DEFAULT_WEBHOOK_URL, from_config, no_signing_key, url_path, webhooks_from_config
+from .views import auth_response, json_http_error, send_token_issued, webhook_response
 
 try:
-    from flask_login import current_user, login_user  # type: ignore[import-untyped]
+    from flask_login import current_user  # type: ignore[import-untyped]
 except ImportError:  # Flask-Login is optional: a client-id loader takes its place
     HAS_FLASK_LOGIN = False
 else:
     HAS_FLASK_LOGIN = True
-
-try:
-    from flask_wtf.csrf import CSRFError  # type: ignore[import-untyped,import-not-found,unused-ignore]
-except ImportError:  # Flask-WTF is optional
-    CSRFError = None
 
 __all__ = [
     "ClientIdHook",
@@ -58,11 +46,7 @@ __all__ = [
     "get_state",
 ]
 
-_DEFAULT_AUTH_URL: Final = "/user/auth"
-_DEFAULT_WEBHOOK_URL: Final = "/relaybox/webhooks"
 _EXTENSION_KEY: Final = "relaybox"
-#: Every option's ``app.config`` key is this prefix and the option's key.
-_PREFIX: Final = "RELAYBOX_"
 
 ClientIdValue: TypeAlias = str | int | None
 #: ``() -> user``: who is asking, in place of Flask-Login's ``current_user``: a user object,
@@ -160,21 +144,21 @@ class RelayBox:
                 f"RelayBox is already initialised on the application {app.name!r}; "
                 "call init_app once per application"
             )
-        relaybox, endpoint_options, auth_url = _from_config(app.config)
+        relaybox, endpoint_options, auth_url = from_config(app.config)
         endpoint = AuthEndpoint(
             relaybox,
             **endpoint_options,
             client_id=self._client_id,
             get_permissions=self._get_permissions,
-            token_issued=_send_token_issued,
+            token_issued=send_token_issued,
         )
         # A fresh blueprint per application: blueprints keep a record of their registrations.
         blueprint = Blueprint(_EXTENSION_KEY, __name__, cli_group="relaybox")
-        blueprint.cli.add_command(_token_command)
-        blueprint.register_error_handler(HTTPException, _json_http_error)
+        blueprint.cli.add_command(token_command(_token_context))
+        blueprint.register_error_handler(HTTPException, json_http_error)
         # Flask prefers an app's handler for a status code (an app-wide CSRFError handler is
         # one, for 400) over a blueprint's class handler: claim 400 for this blueprint too.
-        blueprint.register_error_handler(400, _json_http_error)
+        blueprint.register_error_handler(400, json_http_error)
         app.register_blueprint(blueprint)  # first: if Flask refuses it, the app is untouched
         # A rule without methods matches every method (PROPFIND included), so the endpoint
         # answers each with its own JSON 405 rather than Werkzeug's HTML one.
@@ -193,17 +177,11 @@ class RelayBox:
         """
         if app.config.get("RELAYBOX_WEBHOOK_SIGNING_KEY") is None:
             if self._webhook_handlers:
-                raise _no_signing_key(app, [handler for _, handler in self._webhook_handlers])
+                raise no_signing_key(app, [handler for _, handler in self._webhook_handlers])
             self._apps_without_webhooks.add(app)
             return None
-        url = _url_path(app.config, "RELAYBOX_WEBHOOK_URL", _DEFAULT_WEBHOOK_URL)
-        try:
-            webhooks = WebhookEndpoint(
-                store=app.config.get("RELAYBOX_WEBHOOK_STORE") or InMemoryWebhookStore(),
-                **options_for("webhooks", _given(app.config)),
-            )
-        except ConfigurationError as exc:
-            raise _renamed(exc) from None
+        url = url_path(app.config, "RELAYBOX_WEBHOOK_URL", DEFAULT_WEBHOOK_URL)
+        webhooks = webhooks_from_config(app.config)
         for events, handler in self._webhook_handlers:
             webhooks.on(*events)(handler)
         self._webhook_endpoints.add(webhooks)
@@ -236,7 +214,7 @@ class RelayBox:
         def register(handler: WebhookHandlerT) -> WebhookHandlerT:
             keyless = next(iter(self._apps_without_webhooks), None)
             if keyless is not None:
-                raise _no_signing_key(keyless, [handler])
+                raise no_signing_key(keyless, [handler])
 
             def call(event: Any) -> object:
                 return current_app.ensure_sync(handler)(event)
@@ -307,59 +285,6 @@ class RelayBox:
         return f"Log in to get a Relaybox token. (Debug mode: {source}.)"
 
 
-def _no_signing_key(app: Flask, handlers: list[Any]) -> ConfigurationError:
-    """Webhook handlers on an application that serves no webhook endpoint.
-
-    Django's system check (``relaybox.E010``) and Starlette's ``RelayBoxWebhooks``, which
-    needs ``signing_key``, refuse the same mistake at start-up.
-    """
-    names = ", ".join(getattr(handler, "__qualname__", repr(handler)) for handler in handlers)
-    return ConfigurationError(
-        "RELAYBOX_WEBHOOK_SIGNING_KEY",
-        f"RELAYBOX_WEBHOOK_SIGNING_KEY: not set in the config of the application {app.name!r}, "
-        f"but webhook handlers are registered ({names}): set it to the signing key of the "
-        "webhook in your Relaybox dashboard; without it no webhook endpoint is served",
-    )
-
-
-def _webhook_view() -> Response:
-    webhooks = get_state().webhooks
-    assert webhooks is not None  # the view is routed only with a signing key
-    refused = webhooks.reject_before_reading(request.method, request.content_length)
-    if refused is not None:
-        return _to_flask(refused)
-    # At most one byte over the limit: enough to tell an oversized chunked body.
-    body = request.stream.read(webhooks.max_body_size + 1)
-    signature = request.headers.get(WEBHOOK_SIGNATURE_HEADER)
-    return _to_flask(webhooks.handle("POST", body, signature))
-
-
-def _auth_view() -> Response:
-    state = get_state()
-    answer = state.endpoint.respond(
-        request.method,
-        request._get_current_object(),  # type: ignore[attr-defined]
-        state.extension._load_user,
-    )
-    if answer.status == 401 and current_app.debug:
-        answer = json_error(401, "not_authenticated", state.extension._why_anonymous())
-    return _to_flask(answer)
-
-
-def _send_token_issued(
-    request: Any, user: Any, client_id: str | None, expires_in: int, permissions: Any
-) -> None:
-    if token_issued.receivers:
-        token_issued.send(
-            current_app._get_current_object(),  # type: ignore[attr-defined]
-            request=request,
-            user=user,
-            client_id=client_id,
-            expires_in=expires_in,
-            permissions=permissions,
-        )
-
-
 def get_state(app: Flask | None = None) -> RelayBoxState:
     """The :class:`RelayBoxState` of ``app`` (default: the current application)."""
     if app is None:
@@ -384,104 +309,17 @@ def get_relaybox(app: Flask | None = None) -> CoreRelayBox:
     return get_state(app).relaybox
 
 
-def _given(config: Mapping[str, Any]) -> dict[str, Any]:
-    """The package's options ``config`` sets, by keyword."""
-    return {
-        option.name: config[_PREFIX + option.key]
-        for option in OPTIONS
-        if _PREFIX + option.key in config
-    }
-
-
-def _renamed(exc: ConfigurationError) -> ConfigurationError:
-    """The core's error, naming the ``app.config`` key users wrote."""
-    key = "WEBHOOK_STORE" if exc.setting == "store" else option_named(exc.setting).key
-    return exc.renamed(_PREFIX + key)
-
-
-def _from_config(config: Mapping[str, Any]) -> tuple[CoreRelayBox, dict[str, Any], str]:
-    api_key = config.get("RELAYBOX_API_KEY")
-    if api_key is None or api_key == "":
-        raise ConfigurationError(
-            "api_key",
-            "not set in app.config; set it to your Relaybox API key, '<appPid>.<keyId>:<secret>'",
-        ).renamed("RELAYBOX_API_KEY")
-    auth_url = _url_path(config, "RELAYBOX_AUTH_URL", _DEFAULT_AUTH_URL)
-    given = _given(config)
-    endpoint_options = options_for("endpoint", given)
-    try:
-        relaybox = CoreRelayBox(**options_for("core", given))
-        AuthEndpoint(relaybox, **endpoint_options)  # checks the endpoint's options
-    except ConfigurationError as exc:
-        raise _renamed(exc) from None
-    return relaybox, endpoint_options, auth_url
-
-
-def _url_path(config: Mapping[str, Any], key: str, default: str) -> str:
-    url = config.get(key, default)
-    if not isinstance(url, str) or not url.startswith("/") or "<" in url:
-        raise ConfigurationError(
-            key, f"{key}: must be a URL path starting with '/', without <variables>; got {url!r}"
-        )
-    return url
-
-
-def _json_http_error(error: HTTPException) -> Response | HTTPException:
-    """A 4xx raised before the view runs (Flask-WTF's CSRF check, say), as JSON.
-
-    The browser client shows the body in the console; an HTML page helps nobody there.
-    """
-    if error.code is None or not 400 <= error.code < 500:
-        return error
-    if CSRFError is not None and isinstance(error, CSRFError):
-        code = "csrf_failed"
-    else:
-        code = error.name.lower().replace(" ", "_")
-    return _to_flask(json_error(error.code, code, error.description or error.name))
-
-
-def _to_flask(answer: EndpointResponse) -> Response:
-    response = Response(answer.body, status=answer.status, headers=list(answer.headers))
-    if not answer.body:  # the empty 204: no text/html Flask would otherwise claim
-        del response.headers["Content-Type"]
-    return response
-
-
-@click.command("token")
-@click.option(
-    "--user",
-    "user_id",
-    required=True,
-    metavar="ID",
-    help="The user's id: what Flask-Login's user_loader takes, or the client id itself.",
-)
-@with_appcontext
-def _token_command(user_id: str) -> None:
-    """Print a token response for the user with id ID.
-
-    With Flask-Login and a user_loader, ID is loaded and logged in for one simulated
-    request, and the token is issued exactly as the auth endpoint would issue it. Inactive
-    users are refused: Flask-Login does not log them in, so the endpoint never serves them.
-    Without Flask-Login, ID is the token's clientId as given.
-    """
+def _auth_view() -> Response:
     state = get_state()
-    login_manager = getattr(current_app, "login_manager", None) if HAS_FLASK_LOGIN else None
-    with current_app.test_request_context(state.auth_url):
-        if login_manager is not None and login_manager.user_callback is not None:
-            user = login_manager.user_callback(user_id)
-            if user is None:
-                raise click.ClickException(
-                    f"no user with id {user_id!r}: the Flask-Login user_loader returned None"
-                )
-            if not login_user(user):
-                raise click.ClickException(
-                    f"user {user_id!r} is inactive, and Flask-Login does not log them in"
-                )
-            load_user = state.extension._load_user
-        else:
-            load_user = lambda: user_id  # noqa: E731
-        answer = state.endpoint.respond("GET", None, load_user)
-    if answer.status != 200:
-        message = json.loads(answer.body)["message"]
-        raise click.ClickException(f"no token for user {user_id!r} ({answer.status}): {message}")
-    click.echo(answer.body.decode())
+    return auth_response(state.endpoint, state.extension._load_user, state.extension._why_anonymous)
+
+
+def _webhook_view() -> Response:
+    webhooks = get_state().webhooks
+    assert webhooks is not None  # the view is routed only with a signing key
+    return webhook_response(webhooks)
+
+
+def _token_context() -> tuple[AuthEndpoint, str, Callable[[], Any]]:
+    state = get_state()
+    return state.endpoint, state.auth_url, state.extension._load_user
