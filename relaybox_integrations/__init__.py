@@ -4,7 +4,6 @@ The framework-free core is importable from here; each framework's adapter lives 
 subpackage (``relaybox_integrations.django``, ``.flask``, ``.starlette``, ``.fastapi``).
 """
 
-from .auth_tokens import RelayBoxUser
 from .core import (
     DEFAULT_EXPIRES_IN,
     ISSUER,
@@ -89,7 +88,6 @@ __all__ = [
     "RedisWebhookStore",
     "RelayBox",
     "RelayBoxError",
-    "RelayBoxUser",
     "ShortSecretWarning",
     "SignedWebhook",
     "TokenExpiredError",

@@ -15,7 +15,7 @@ Two parts that pair up as Django's ``RemoteUserMiddleware`` and ``RemoteUserBack
     ]
     RELAYBOX = {..., "USER_FROM_AUTH_TOKEN_HOOK": "myapp.relaybox.user_from_auth_token"}
 
-The hook takes the verified :class:`~relaybox_integrations.RelayBoxUser` and returns the
+The hook takes the verified :class:`.RelayBoxUser` and returns the
 project's user, or None when it has none. A request with a valid token is that user's for
 this request only (no session is created); one with a bad, expired or foreign token is
 answered a JSON 401; one without the header is left alone, so the project's own login works.
@@ -63,7 +63,7 @@ class RelayBoxTokenBackend(ModelBackend):
     <relaybox_integrations.RelayBox.verify_auth_token>`), then asks
     ``RELAYBOX["USER_FROM_AUTH_TOKEN_HOOK"]`` for the user. Returns None for a refused token,
     no user, or an inactive one, as Django's backends do; the verified
-    :class:`~relaybox_integrations.RelayBoxUser` is left on ``request.relaybox_user``.
+    :class:`.RelayBoxUser` is left on ``request.relaybox_user``.
     Permissions come from :class:`~django.contrib.auth.backends.ModelBackend`.
     """
 

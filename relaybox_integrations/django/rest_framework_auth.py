@@ -38,9 +38,9 @@ class RelayBoxTokenAuthentication(BaseAuthentication):
     """Authenticates ``Authorization: Bearer <token>`` holding a Relaybox user's auth token.
 
     ``request.user`` is what ``RELAYBOX["USER_FROM_AUTH_TOKEN_HOOK"]`` returns for the
-    verified :class:`~relaybox_integrations.RelayBoxUser`, or, without the hook, that
-    :class:`~relaybox_integrations.RelayBoxUser` itself (a stateless user, as simplejwt's
-    ``TokenUser``); ``request.auth`` is the :class:`~relaybox_integrations.RelayBoxUser`.
+    verified :class:`.RelayBoxUser`, or, without the hook, that
+    :class:`.RelayBoxUser` itself (a stateless user, as simplejwt's
+    ``TokenUser``); ``request.auth`` is the :class:`.RelayBoxUser`.
     No header, or another scheme: None, so the next class tries. A refused token, or one the
     hook maps to no active user: 401 with ``WWW-Authenticate: Bearer``. Another class that
     also reads ``Bearer`` (simplejwt's) refuses our tokens, and we refuse its: list one.

@@ -33,8 +33,8 @@ class RelayBoxBearer(HTTPBearer):
     :class:`~relaybox_integrations.starlette.RelayBoxIssuer`; None takes the one
     :class:`~relaybox_integrations.starlette.RelayBoxMiddleware` configured.
     ``user_from_auth_token`` (sync, run in the threadpool, or async) maps the verified
-    :class:`~relaybox_integrations.RelayBoxUser` to your user, or None for nobody; without
-    it, the dependency returns that :class:`~relaybox_integrations.RelayBoxUser`, which is
+    :class:`.RelayBoxUser` to your user, or None for nobody; without
+    it, the dependency returns that :class:`.RelayBoxUser`, which is
     kept in ``request.state.relaybox_user`` either way.
 
     A refused token, or one mapped to no user: ``HTTPException`` 401 with

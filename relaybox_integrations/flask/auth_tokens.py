@@ -8,8 +8,8 @@ without Flask-Login:
     login_manager.request_loader(load_user_from_auth_token)
 
 The extension's ``@relaybox.user_from_auth_token`` hook maps the verified
-:class:`~relaybox_integrations.RelayBoxUser` to the application's user; without it, that
-:class:`~relaybox_integrations.RelayBoxUser` is the user (it has what Flask-Login needs).
+:class:`.RelayBoxUser` to the application's user; without it, that
+:class:`.RelayBoxUser` is the user (it has what Flask-Login needs).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def load_user_from_auth_token(request: Request | None = None) -> Any:
     A token that fails :meth:`RelayBox.verify_auth_token
     <relaybox_integrations.RelayBox.verify_auth_token>`, or that the hook maps to no active
     user, aborts the request with a JSON 401 and ``WWW-Authenticate: Bearer``. The verified
-    :class:`~relaybox_integrations.RelayBoxUser` is kept in ``g.relaybox_user``.
+    :class:`.RelayBoxUser` is kept in ``g.relaybox_user``.
     """
     if request is None:
         request = current_request

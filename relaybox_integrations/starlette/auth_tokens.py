@@ -31,7 +31,7 @@ __all__ = ["AuthTokenError", "RelayBoxAuthBackend", "RelayBoxCredentials"]
 
 class RelayBoxCredentials(AuthCredentials):
     """``request.auth`` for a token-signed request: the ``authenticated`` scope, and the
-    verified :class:`~relaybox_integrations.RelayBoxUser`."""
+    verified :class:`.RelayBoxUser`."""
 
     def __init__(self, relaybox_user: RelayBoxUser) -> None:
         super().__init__(["authenticated"])
@@ -66,8 +66,8 @@ class RelayBoxAuthBackend(AuthenticationBackend):
     ``relaybox`` is the configured :class:`~relaybox_integrations.RelayBox` or
     :class:`~relaybox_integrations.starlette.RelayBoxIssuer`. ``user_from_auth_token``
     (sync, run in the threadpool, or async) maps the verified
-    :class:`~relaybox_integrations.RelayBoxUser` to your user, or None for nobody; without
-    it, that :class:`~relaybox_integrations.RelayBoxUser` is ``request.user``.
+    :class:`.RelayBoxUser` to your user, or None for nobody; without
+    it, that :class:`.RelayBoxUser` is ``request.user``.
     ``request.auth`` is a :class:`RelayBoxCredentials`. No header, or another scheme: None,
     so the user is anonymous. A refused token: :class:`AuthTokenError`, answered by
     :meth:`on_error`.
@@ -99,7 +99,7 @@ class RelayBoxAuthBackend(AuthenticationBackend):
 
     async def user_for(self, authorization: str | None) -> tuple[Any, RelayBoxUser] | None:
         """The user an ``Authorization`` header value names, and the verified
-        :class:`~relaybox_integrations.RelayBoxUser`; None without a Bearer header.
+        :class:`.RelayBoxUser`; None without a Bearer header.
         Raises :class:`AuthTokenError`."""
         try:
             token = bearer_token(authorization)

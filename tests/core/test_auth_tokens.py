@@ -10,17 +10,13 @@ import time
 
 import pytest
 
-from relaybox_integrations import (
-    RelayBox,
-    RelayBoxUser,
-    TokenExpiredError,
-    TokenVerificationError,
-)
+from relaybox_integrations import RelayBox, TokenExpiredError, TokenVerificationError
 from relaybox_integrations.auth_tokens import (
     CHALLENGE,
     EXPIRED_TOKEN,
     INVALID_TOKEN,
     NO_USER,
+    RelayBoxUser,
     bearer_token,
     unauthorized,
 )

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 
-from relaybox_integrations import RelayBoxUser
+from relaybox_integrations.auth_tokens import RelayBoxUser
 
 
 def user_from_auth_token(relaybox_user: RelayBoxUser) -> Any:

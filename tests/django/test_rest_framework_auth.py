@@ -10,8 +10,7 @@ pytest.importorskip("rest_framework")
 
 from rest_framework.test import APIClient
 
-from relaybox_integrations import RelayBoxUser
-from relaybox_integrations.auth_tokens import EXPIRED_TOKEN, INVALID_TOKEN, NO_USER
+from relaybox_integrations.auth_tokens import EXPIRED_TOKEN, INVALID_TOKEN, NO_USER, RelayBoxUser
 from tests.support.auth_tokens import (
     API_KEY,
     CLIENT_ID,

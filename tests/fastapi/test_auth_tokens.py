@@ -11,8 +11,14 @@ import pytest
 from fastapi import Depends, FastAPI, Request
 from starlette.middleware import Middleware
 
-from relaybox_integrations import ConfigurationError, RelayBox, RelayBoxUser
-from relaybox_integrations.auth_tokens import CHALLENGE, EXPIRED_TOKEN, INVALID_TOKEN, NO_USER
+from relaybox_integrations import ConfigurationError, RelayBox
+from relaybox_integrations.auth_tokens import (
+    CHALLENGE,
+    EXPIRED_TOKEN,
+    INVALID_TOKEN,
+    NO_USER,
+    RelayBoxUser,
+)
 from relaybox_integrations.fastapi import RelayBoxBearer, RelayBoxIssuer, RelayBoxMiddleware
 from tests.starlette.asgi import call
 from tests.support.auth_tokens import API_KEY, CLIENT_ID, SECRET, USER_ID, bad_tokens, good_token

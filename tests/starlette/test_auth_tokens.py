@@ -16,8 +16,14 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from relaybox_integrations import ConfigurationError, RelayBox, RelayBoxUser
-from relaybox_integrations.auth_tokens import CHALLENGE, EXPIRED_TOKEN, INVALID_TOKEN, NO_USER
+from relaybox_integrations import ConfigurationError, RelayBox
+from relaybox_integrations.auth_tokens import (
+    CHALLENGE,
+    EXPIRED_TOKEN,
+    INVALID_TOKEN,
+    NO_USER,
+    RelayBoxUser,
+)
 from relaybox_integrations.starlette import (
     RelayBoxAuthBackend,
     RelayBoxCredentials,
