@@ -157,3 +157,40 @@ def test_a_receiver_down_or_slow_is_retried_five_times_then_recorded_as_failed()
     assert down in {d.url for d in deliveries}
     assert all(d.status is None and d.error for d in deliveries)
     assert len(slow.requests) == 5
+
+
+def test_room_management_frames_send_cores_webhooks() -> None:
+    receiver = Receiver()
+
+    async def scenario() -> None:
+        async with serving(receiver) as url:
+            with Emulator(API_KEY, webhook_urls=[url], webhook_signing_key=SIGNING_KEY) as emulator:
+                token = RelayBox(API_KEY).generate_token_response(client_id="olga")
+                async with RealtimeClient(emulator.url, token=token) as olga:
+                    create = {"roomId": "vault", "visibility": "protected", "password": "a"}
+                    await olga.request("ds:client:room:create", create)
+                    update = {"roomId": "vault", "password": "b"}
+                    await olga.request("ds:client:room:password:update", update)
+                    member = {"roomId": "vault", "clientId": "bob"}
+                    await olga.request("ds:client:room:member:add", member)
+                    await olga.request(
+                        "ds:client:room:member:type", {**member, "memberType": "admin"}
+                    )
+                    await olga.request("ds:client:room:member:remove", member)
+                done = await asyncio.to_thread(emulator.wait_for_webhooks, 6)
+                events = [d.event for d in done if d.event != "auth:session:initialize"]
+                assert events == [
+                    "room:create",
+                    "room:password:update",
+                    "room:member:add",
+                    "room:member:type",
+                    "room:member:remove",
+                ]
+                by_event = {d.event: d.payload for d in done}
+                assert by_event["room:create"]["data"]["visibility"] == "protected"
+                assert by_event["room:member:type"]["data"]["memberType"] == "admin"
+                assert by_event["room:member:remove"]["session"]["clientId"] == "olga"
+                for body, headers in receiver.requests:  # signed as every other webhook
+                    verify_webhook(body, headers["X-RelayBox-Webhook-Signature"], SIGNING_KEY)
+
+    run(scenario())
