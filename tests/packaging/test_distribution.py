@@ -3,6 +3,7 @@ PyPI's checks, the version has a changelog entry, and the README's install line 
 
 These tests build and install the package themselves (``tox -e package`` runs them without
 installing it first), and fetch the framework extra's dependencies from the package index.
+Each builds from a copy of the clone of its own (see ``conftest.py``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.packaging.conftest import copy_of_the_clone
 from tests.support.servers import ROOT
 from tests.support.snippets import README, code_blocks
 
@@ -42,9 +44,12 @@ def run(command: list[str], cwd: Path = ROOT) -> str:
 
 @pytest.fixture(scope="module")
 def distributions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The sdist and the wheel, built as a release builds them."""
+    """The sdist and the wheel, built as a release builds them: the sdist from the clone,
+    the wheel from the sdist. Their build environments are made with uv, which makes them
+    faster than pip does (what is built is the same)."""
     out = tmp_path_factory.mktemp("dist")
-    run([sys.executable, "-m", "build", "--outdir", str(out), str(ROOT)])
+    clone = copy_of_the_clone(tmp_path_factory.mktemp("build") / "relaybox-integrations")
+    run([sys.executable, "-m", "build", "--installer", "uv", "--outdir", str(out), str(clone)])
     built = {path.suffix: path for path in out.iterdir()}
     assert set(built) == {".gz", ".whl"}, sorted(out.iterdir())
     return {"sdist": built[".gz"], "wheel": built[".whl"]}
@@ -86,15 +91,23 @@ def test_the_changelog_has_an_entry_for_this_version() -> None:
     )
 
 
-def test_the_readmes_install_line_installs_from_a_clone(tmp_path: Path) -> None:
-    """Run as written, from the clone's top folder, in a fresh virtual environment."""
-    [block] = code_blocks(README, "Installation", language="console")
-    [line] = [line for line in block.splitlines() if line.strip()]
-    command = shlex.split(line.split("#", 1)[0])
-    pip_arguments = command[command.index("pip") + 1 :]
-    assert pip_arguments[0] == "install", line
-    environment = tmp_path / "venv"
-    venv.create(environment, with_pip=True)
-    python = str(environment / "bin" / "python")
-    run([python, "-m", "pip", *pip_arguments, "--quiet", "--disable-pip-version-check"])
-    run([python, "-c", "import django, relaybox_integrations.django"], cwd=tmp_path)
+class TestReadme:
+    """A class of its own, so that ``pytest -n --dist loadscope`` (``tox -e package``) runs
+    it beside the build rather than after it."""
+
+    def test_the_readmes_install_line_installs_from_a_clone(self, tmp_path: Path) -> None:
+        """Run as written, from the clone's top folder, in a fresh virtual environment."""
+        clone = copy_of_the_clone(tmp_path / "relaybox-integrations")
+        [block] = code_blocks(README, "Installation", language="console")
+        [line] = [line for line in block.splitlines() if line.strip()]
+        command = shlex.split(line.split("#", 1)[0])
+        pip_arguments = command[command.index("pip") + 1 :]
+        assert pip_arguments[0] == "install", line
+        environment = tmp_path / "venv"
+        venv.create(environment, with_pip=True)
+        python = str(environment / "bin" / "python")
+        run(
+            [python, "-m", "pip", *pip_arguments, "--quiet", "--disable-pip-version-check"],
+            cwd=clone,
+        )
+        run([python, "-c", "import django, relaybox_integrations.django"], cwd=tmp_path)

@@ -2,10 +2,10 @@
 fresh virtual environment that has only what the guide's own install lines put there.
 
 Each guide gets an environment of its own (their lines differ), made once: its ``pip
-install`` lines run as written from a project folder next to the clone, then its "Testing"
-section's tests run under pytest against its "Publishing" and "Webhooks" applications
-(``tests/support/guide_tests.py``). A guide that forgets an extra fails here: the
-application refuses to start, naming it.
+install`` lines run as written from a project folder next to a copy of the clone of its own
+(see ``conftest.py``), then its "Testing" section's tests run under pytest against its
+"Publishing" and "Webhooks" applications (``tests/support/guide_tests.py``). A guide that
+forgets an extra fails here: the application refuses to start, naming it.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from __future__ import annotations
 import venv
 from pathlib import Path
 
-import pytest
-
+from tests.packaging.conftest import copy_of_the_clone
 from tests.support.guide_tests import run_the_guides_tests
 from tests.support.quickstart import run_command
 from tests.support.servers import ROOT
@@ -36,15 +35,12 @@ def install_lines(page: str) -> list[str]:
     return lines
 
 
-@pytest.mark.parametrize("framework", ["flask", "starlette", "fastapi"])
-def test_the_guides_tests_pass_with_only_what_the_guide_installs(
-    framework: str, tmp_path: Path
-) -> None:
+def follow_the_guide(framework: str, tmp_path: Path) -> None:
     page = f"docs/guides/{framework}.rst"
     assert page in pages()
     lines = install_lines(page)
     assert any("relaybox-integrations[" in line for line in lines), lines
-    (tmp_path / "relaybox-integrations").symlink_to(ROOT, target_is_directory=True)
+    copy_of_the_clone(tmp_path / "relaybox-integrations")
     project = tmp_path / "project"
     project.mkdir()
     environment = project / ".venv"
@@ -53,3 +49,22 @@ def test_the_guides_tests_pass_with_only_what_the_guide_installs(
     for line in lines:
         run_command(line, project, python)
     run_the_guides_tests(page, project, python)
+
+
+# A class per guide, so that ``pytest -n --dist loadscope`` (``tox -e package``) runs the
+# three at once.
+
+
+class TestFlask:
+    def test_the_guides_tests_pass_with_only_what_the_guide_installs(self, tmp_path: Path) -> None:
+        follow_the_guide("flask", tmp_path)
+
+
+class TestStarlette:
+    def test_the_guides_tests_pass_with_only_what_the_guide_installs(self, tmp_path: Path) -> None:
+        follow_the_guide("starlette", tmp_path)
+
+
+class TestFastAPI:
+    def test_the_guides_tests_pass_with_only_what_the_guide_installs(self, tmp_path: Path) -> None:
+        follow_the_guide("fastapi", tmp_path)

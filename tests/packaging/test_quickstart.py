@@ -3,7 +3,8 @@ written, from a project folder next to the clone, into a fresh virtual environme
 rest of the section (``tests/support/quickstart.py``) with that environment's Python.
 
 One environment serves the four sections, each installing its own extra into it, so that
-the run stays short; each project has a folder of its own.
+the run stays short; each project has a folder of its own, next to one copy of the clone
+(see ``conftest.py``).
 """
 
 from __future__ import annotations
@@ -13,8 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.packaging.conftest import copy_of_the_clone
 from tests.support.quickstart import follow_django, follow_form_app
-from tests.support.servers import ROOT
+
+
+@pytest.fixture(scope="module")
+def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_of_the_clone(tmp_path_factory.mktemp("clone") / "relaybox-integrations")
 
 
 @pytest.fixture(scope="module")
@@ -26,9 +32,9 @@ def python(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
+def project(clone: Path, tmp_path: Path) -> Path:
     """An empty project folder, with the clone next to it as ``../relaybox-integrations``."""
-    (tmp_path / "relaybox-integrations").symlink_to(ROOT, target_is_directory=True)
+    (tmp_path / "relaybox-integrations").symlink_to(clone, target_is_directory=True)
     folder = tmp_path / "project"
     folder.mkdir()
     return folder
