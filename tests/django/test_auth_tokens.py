@@ -125,11 +125,12 @@ def test_a_token_signed_post_needs_no_csrf_token_but_a_session_still_does(member
 
 
 def test_the_async_stack_signs_in_too(member: Any) -> None:
-    response = async_to_sync(AsyncClient().get)("/whoami", headers=bearer(good_token()))
-    assert response.json()["username"] == CLIENT_ID
+    async def whoami(token: str) -> Any:
+        return await AsyncClient().get("/whoami", headers=bearer(token))
+
+    assert async_to_sync(whoami)(good_token()).json()["username"] == CLIENT_ID
     token = bad_tokens()["expired"]
-    response = async_to_sync(AsyncClient().get)("/whoami", headers=bearer(token))
-    assert_refused(response, EXPIRED_TOKEN, token)
+    assert_refused(async_to_sync(whoami)(token), EXPIRED_TOKEN, token)
 
 
 def test_the_backend_alone_returns_none_for_what_it_refuses(member: Any) -> None:
