@@ -1,5 +1,5 @@
 """The auth endpoint as a FastAPI router: :func:`relaybox_router`, the user from a FastAPI
-dependency."""
+dependency; the room access endpoint too when the issuer has a ``can_join_room`` hook."""
 
 # No "from __future__ import annotations": FastAPI reads the endpoint's annotations at
 # runtime, and they refer to the closure's ``dependency``.
@@ -12,6 +12,8 @@ from fastapi.responses import Response
 from ..errors import ConfigurationError
 from ..starlette.endpoints import relaybox_routes
 from ..starlette.issuer import RelayBoxIssuer
+from ..starlette.room_access import ROOM_ACCESS_PATH
+from .room_access import add_room_access_routes
 from .schemas import NO_STORE, TokenBody, error_response
 
 __all__ = ["relaybox_router"]
@@ -23,9 +25,13 @@ def relaybox_router(
     dependency: Callable[..., Any],
     path: str = "/auth",
     name: str = "relaybox_auth",
+    room_access_path: str = ROOM_ACCESS_PATH,
+    room_access_name: str = "relaybox_room_access",
     **options: Any,
 ) -> APIRouter:
-    """An ``APIRouter`` serving the auth endpoint at ``path``.
+    """An ``APIRouter`` serving the auth endpoint at ``path``, and the room access endpoint
+    at ``room_access_path`` when the issuer has a ``can_join_room`` hook (the same
+    ``dependency`` says who is asking).
 
     ``dependency`` is a FastAPI dependency returning the current user (an object with
     ``is_authenticated`` True and an ``identity`` or ``id``), its client id, or None when
@@ -78,5 +84,14 @@ def relaybox_router(
         )
     # OPTIONS and every other method: the shared answers (204, 405 with Allow), never
     # reaching the dependency. GET and POST match the route above first.
-    router.routes.extend(relaybox_routes(relaybox, path=path, name=f"{name}:other_methods"))
+    # The auth route only: the room access routes below take the user from ``dependency``.
+    router.routes.extend(relaybox_routes(relaybox, path=path, name=f"{name}:other_methods")[:1])
+    if relaybox.room_access is not None:
+        add_room_access_routes(
+            router,
+            relaybox.room_access,
+            dependency=dependency,
+            path=room_access_path,
+            name=room_access_name,
+        )
     return router

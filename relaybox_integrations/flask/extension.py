@@ -23,11 +23,20 @@ from werkzeug.routing import Rule
 
 from ..core import RelayBox as CoreRelayBox
 from ..endpoint import AuthEndpoint, default_client_id
+from ..errors import ConfigurationError
 from ..permissions import PermissionsInput
+from ..room_access import RoomAccessEndpoint
 from ..webhooks import WebhookEndpoint, WebhookHandler, event_names
 from .cli import token_command
 from .config import DEFAULT_WEBHOOK_URL, from_config, no_signing_key, url_path, webhooks_from_config
-from .views import auth_response, json_http_error, send_token_issued, webhook_response
+from .room_access import install_converter, room_access_rule
+from .views import (
+    auth_response,
+    json_http_error,
+    room_access_response,
+    send_token_issued,
+    webhook_response,
+)
 
 try:
     from flask_login import current_user  # type: ignore[import-untyped]
@@ -37,6 +46,7 @@ else:
     HAS_FLASK_LOGIN = True
 
 __all__ = [
+    "CanJoinRoomHook",
     "ClientIdHook",
     "PermissionsHook",
     "RelayBox",
@@ -59,7 +69,11 @@ ClientIdHook: TypeAlias = Callable[[Any], ClientIdValue | Awaitable[ClientIdValu
 PermissionsHook: TypeAlias = Callable[
     [Any, Any, str | None], PermissionsInput | Awaitable[PermissionsInput | None] | None
 ]
+#: ``(request, user, client_id, room_id) -> bool``: whether the logged-in user may join the
+#: ``authorized`` room ``room_id``; may be ``async``.
+CanJoinRoomHook: TypeAlias = Callable[[Any, Any, str, str], bool | Awaitable[bool]]
 WebhookHandlerT = TypeVar("WebhookHandlerT", bound=WebhookHandler)
+CanJoinRoomHookT = TypeVar("CanJoinRoomHookT", bound=CanJoinRoomHook)
 UserLoaderT = TypeVar("UserLoaderT", bound=UserLoader)
 ClientIdHookT = TypeVar("ClientIdHookT", bound=ClientIdHook)
 PermissionsHookT = TypeVar("PermissionsHookT", bound=PermissionsHook)
@@ -85,6 +99,9 @@ class RelayBoxState:
     blueprint: Blueprint = field(repr=False)
     #: The webhook endpoint, when ``RELAYBOX_WEBHOOK_SIGNING_KEY`` is set.
     webhooks: WebhookEndpoint | None = field(default=None, repr=False)
+    #: The room access endpoint at ``RELAYBOX_ROOM_ACCESS_URL``, which answers 404 JSON
+    #: until a hook is registered with :meth:`RelayBox.can_join_room`.
+    room_access: RoomAccessEndpoint | None = field(default=None, repr=False)
 
 
 def _on_current_app(
@@ -114,7 +131,9 @@ class RelayBox:
     - :meth:`load_user`: who is asking, instead of ``current_user``;
     - :meth:`client_id`: a logged-in user's client id (default
       :func:`~relaybox_integrations.endpoint.default_client_id`);
-    - :meth:`get_permissions`: per-user inline permissions.
+    - :meth:`get_permissions`: per-user inline permissions;
+    - :meth:`can_join_room`: who may join which ``authorized`` room, through the room access
+      endpoint at ``RELAYBOX_ROOM_ACCESS_URL`` (default ``/user/rooms/<room_id>/access``).
     """
 
     def __init__(self, app: Flask | None = None) -> None:
@@ -123,6 +142,8 @@ class RelayBox:
         self.user_loader: UserLoader | None = None
         self.client_id_hook: ClientIdHook | None = None
         self.permissions_hook: PermissionsHook | None = None
+        #: The function registered with :meth:`can_join_room`, if any.
+        self.can_join_room_hook: CanJoinRoomHook | None = None
         self._webhook_handlers: list[tuple[tuple[str, ...], WebhookHandler]] = []
         self._webhook_endpoints: weakref.WeakSet[WebhookEndpoint] = weakref.WeakSet()
         # Applications without a signing key: a handler registered later would never run.
@@ -145,6 +166,7 @@ class RelayBox:
                 "call init_app once per application"
             )
         relaybox, endpoint_options, auth_url = from_config(app.config)
+        room_access_url = room_access_rule(app.config)
         endpoint = AuthEndpoint(
             relaybox,
             **endpoint_options,
@@ -164,9 +186,13 @@ class RelayBox:
         # answers each with its own JSON 405 rather than Werkzeug's HTML one.
         app.url_map.add(Rule(auth_url, endpoint=f"{_EXTENSION_KEY}.auth"))
         app.view_functions[f"{_EXTENSION_KEY}.auth"] = _auth_view
+        install_converter(app.url_map)
+        app.url_map.add(Rule(room_access_url, endpoint=f"{_EXTENSION_KEY}.room_access"))
+        app.view_functions[f"{_EXTENSION_KEY}.room_access"] = _room_access_view
         webhooks = self._webhooks_for(app)
+        room_access = RoomAccessEndpoint(endpoint, self._can_join_room)
         app.extensions[_EXTENSION_KEY] = RelayBoxState(
-            self, relaybox, endpoint, auth_url, blueprint, webhooks
+            self, relaybox, endpoint, auth_url, blueprint, webhooks, room_access
         )
 
     def _webhooks_for(self, app: Flask) -> WebhookEndpoint | None:
@@ -252,6 +278,21 @@ class RelayBox:
         self.permissions_hook = hook
         return hook
 
+    def can_join_room(self, hook: CanJoinRoomHookT) -> CanJoinRoomHookT:
+        """Register ``hook(request, user, client_id, room_id) -> bool``: whether the
+        logged-in user may join the ``authorized`` room ``room_id``.
+
+        Return ``True`` to answer a room access token, ``False`` to refuse (403); raise
+        :class:`~relaybox_integrations.AccessDenied` to refuse with your own message. Until a
+        hook is registered the room access endpoint answers 404 JSON.
+        """
+        if not callable(hook):
+            raise ConfigurationError(
+                "can_join_room", f"can_join_room must be a function; got {hook!r}"
+            )
+        self.can_join_room_hook = hook
+        return hook
+
     generate_token_response = _on_current_app(CoreRelayBox.generate_token_response)
     verify_token = _on_current_app(CoreRelayBox.verify_token)
     check_publish = _on_current_app(CoreRelayBox.check_publish)
@@ -275,6 +316,11 @@ class RelayBox:
         if self.permissions_hook is None:
             return None
         return current_app.ensure_sync(self.permissions_hook)(request, user, client_id)
+
+    def _can_join_room(self, request: Any, user: Any, client_id: str, room_id: str) -> Any:
+        hook = self.can_join_room_hook
+        assert hook is not None  # the view answers 404 without one
+        return current_app.ensure_sync(hook)(request, user, client_id, room_id)
 
     def _why_anonymous(self) -> str:
         source = (
@@ -312,6 +358,13 @@ def get_relaybox(app: Flask | None = None) -> CoreRelayBox:
 def _auth_view() -> Response:
     state = get_state()
     return auth_response(state.endpoint, state.extension._load_user, state.extension._why_anonymous)
+
+
+def _room_access_view(room_id: str) -> Response:
+    state = get_state()
+    extension = state.extension
+    endpoint = state.room_access if extension.can_join_room_hook is not None else None
+    return room_access_response(endpoint, room_id, extension._load_user)
 
 
 def _webhook_view() -> Response:

@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..endpoint import AuthEndpoint
 from ..flow import EndpointResponse, json_error
+from ..room_access import RoomAccessEndpoint
 from ..webhooks import WEBHOOK_SIGNATURE_HEADER, WebhookEndpoint
 from .signals import token_issued
 
@@ -23,7 +24,19 @@ try:
 except ImportError:  # Flask-WTF is optional
     CSRFError = None
 
-__all__ = ["auth_response", "json_http_error", "send_token_issued", "webhook_response"]
+__all__ = [
+    "auth_response",
+    "json_http_error",
+    "room_access_response",
+    "send_token_issued",
+    "webhook_response",
+]
+
+_NO_ROOM_ACCESS = json_error(
+    404,
+    "not_found",
+    "This server grants no Relaybox room access: register a hook with @relaybox.can_join_room.",
+)
 
 
 def auth_response(
@@ -37,6 +50,22 @@ def auth_response(
     )
     if answer.status == 401 and current_app.debug:
         answer = json_error(401, "not_authenticated", why_anonymous())
+    return _to_flask(answer)
+
+
+def room_access_response(
+    endpoint: RoomAccessEndpoint | None, room_id: str, load_user: Callable[[], Any]
+) -> Response:
+    """The room access endpoint's answer for ``room_id``; 404 JSON without a hook
+    (``endpoint`` None)."""
+    if endpoint is None:
+        return _to_flask(_NO_ROOM_ACCESS)
+    answer = endpoint.respond(
+        request.method,
+        request._get_current_object(),  # type: ignore[attr-defined]
+        room_id,
+        load_user,
+    )
     return _to_flask(answer)
 
 

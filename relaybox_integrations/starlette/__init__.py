@@ -8,6 +8,8 @@ Mint tokens inside your own handlers by adding :class:`RelayBoxMiddleware` and c
 :func:`get_issuer`. Both are built from one :class:`RelayBoxIssuer`, configured once at
 start-up; pass the same issuer to both when an app uses both. The user's identity comes from
 ``request.user`` (Starlette's ``AuthenticationMiddleware``), or from a ``client_id`` hook.
+With a ``can_join_room`` hook the same routes serve the room access endpoint,
+``/user/rooms/{room_id}/access``.
 """
 
 from ..errors import AccessDenied, MissingMiddlewareError

@@ -1,4 +1,5 @@
-"""The auth endpoint as Starlette routes: :func:`relaybox_routes`."""
+"""The auth endpoint as Starlette routes, with the room access endpoint when the issuer has a
+``can_join_room`` hook: :func:`relaybox_routes`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
 from .issuer import RelayBoxIssuer
+from .room_access import ROOM_ACCESS_PATH, room_access_route
 
 __all__ = ["AuthEndpointApp", "relaybox_routes"]
 
@@ -31,12 +33,28 @@ def relaybox_routes(
     *,
     path: str = "/auth",
     name: str = "relaybox_auth",
+    room_access_path: str = ROOM_ACCESS_PATH,
+    room_access_name: str = "relaybox_room_access",
     **options: Any,
 ) -> list[BaseRoute]:
-    """Routes serving the auth endpoint at ``path`` (mount them, e.g. under ``/user``).
+    """Routes serving the auth endpoint at ``path`` (mount them, e.g. under ``/user``), and
+    the room access endpoint at ``room_access_path`` when the issuer has a
+    ``can_join_room`` hook.
 
     ``options`` are :class:`RelayBoxIssuer`'s (``api_key=`` and the rest), or pass a
-    ready ``issuer``. The route is named ``name`` for ``url_path_for`` and answers every
-    method itself, so that OPTIONS and 405 behave like the other adapters.
+    ready ``issuer``. The routes are named ``name`` and ``room_access_name`` for
+    ``url_path_for`` and answer every method themselves, so that OPTIONS and 405 behave like
+    the other adapters.
     """
-    return [Route(path, AuthEndpointApp(RelayBoxIssuer.from_options(issuer, **options)), name=name)]
+    relaybox = RelayBoxIssuer.from_options(issuer, **options)
+    routes: list[BaseRoute] = [Route(path, AuthEndpointApp(relaybox), name=name)]
+    if relaybox.room_access is not None:
+        routes.append(
+            room_access_route(
+                relaybox.room_access,
+                relaybox._load_user,
+                path=room_access_path,
+                name=room_access_name,
+            )
+        )
+    return routes

@@ -20,6 +20,7 @@ from ..options import (
     DEFAULT_PUBLISH_TIMEOUT,
 )
 from ..permissions import PermissionsInput
+from ..room_access import CanJoinRoomHook, RoomAccessEndpoint
 from .bridge import awaitable_hook, to_response
 
 __all__ = [
@@ -68,13 +69,17 @@ class RelayBoxIssuer:
     - ``get_permissions(request, user, client_id)``: this user's inline permissions, or None
       for the default (``client_id`` is a str, as in the token, or None);
     - ``token_issued(request, user, client_id, expires_in, permissions)``: called after a
-      token is minted, for audit; never given the token.
+      token is minted, for audit; never given the token;
+    - ``can_join_room(request, user, client_id, room_id)``: whether the logged-in user may
+      join ``room_id``, an ``authorized`` room (``True`` or ``False``); with it,
+      :func:`~relaybox_integrations.starlette.relaybox_routes` also serves the room access
+      endpoint (:mod:`relaybox_integrations.room_access`).
 
-    ``load_user``, ``client_id`` and ``get_permissions`` may raise
+    ``load_user``, ``client_id``, ``get_permissions`` and ``can_join_room`` may raise
     :class:`~relaybox_integrations.AccessDenied` to answer 403.
     """
 
-    __slots__ = ("_user_loader", "endpoint")
+    __slots__ = ("_user_loader", "endpoint", "room_access")
 
     def __init__(
         self,
@@ -90,6 +95,7 @@ class RelayBoxIssuer:
         client_id: ClientIdHook | None = None,
         get_permissions: PermissionsHook | None = None,
         token_issued: TokenIssuedHook | None = None,
+        can_join_room: CanJoinRoomHook | None = None,
     ) -> None:
         # The issuer publishes with apublish: without aiohttp, fail here, not at a request.
         require_extra("publish")
@@ -110,6 +116,11 @@ class RelayBoxIssuer:
             token_issued=awaitable_hook("token_issued", token_issued),
         )
         self._user_loader = awaitable_hook("load_user", load_user)
+        join_hook = awaitable_hook("can_join_room", can_join_room)
+        #: The core's room access endpoint, configured; None without ``can_join_room``.
+        self.room_access = (
+            None if join_hook is None else RoomAccessEndpoint(self.endpoint, join_hook)
+        )
 
     @classmethod
     def from_options(cls, issuer: RelayBoxIssuer | None = None, **options: Any) -> RelayBoxIssuer:

@@ -18,6 +18,16 @@ class FlaskHarness:
     name = "flask"
 
     def build(self, options: users.Options) -> users.Send:
+        return self._sender(options, "/user/auth")
+
+    def build_room_access(self, options: users.Options) -> users.RoomSend:
+        def send(room_id: str, method: str, **kwargs: Any) -> users.Answer:
+            return sender(method, path=users.room_path("/user", room_id), **kwargs)
+
+        sender = self._sender(options, "/user/auth")
+        return send
+
+    def _sender(self, options: users.Options, default_path: str) -> users.Send:
         app = Flask(__name__)
         app.config.update(
             TESTING=True,
@@ -44,6 +54,8 @@ class FlaskHarness:
                     lambda request, user, client_id: permissions(client_id), options.async_hooks
                 )
             )
+        if options.can_join_room is not None:
+            relaybox.can_join_room(users.maybe_async(options.can_join_room, options.async_hooks))
 
         def receiver(sender: Flask, **fields: Any) -> None:
             options.audit.append(fields)
@@ -51,13 +63,15 @@ class FlaskHarness:
         token_issued.connect_via(app, weak=False)(receiver)
         client = app.test_client()
 
-        def send(method: str, *, user: str | None = None, **kwargs: Any) -> users.Answer:
+        def send(
+            method: str, *, user: str | None = None, path: str = default_path, **kwargs: Any
+        ) -> users.Answer:
             headers = dict(kwargs.pop("headers", None) or {})
             if user is not None:
                 headers[users.USER_HEADER] = user
             query = kwargs.pop("params", None)
             response = client.open(
-                "/user/auth", method=method, headers=headers, query_string=query, **kwargs
+                path, method=method, headers=headers, query_string=query, **kwargs
             )
             return users.Answer.of(response, response.get_data())
 

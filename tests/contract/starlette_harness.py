@@ -57,6 +57,8 @@ def _hooks(options: users.Options) -> dict[str, Any]:
         )
     if options.identity is not None:
         hooks["client_id"] = users.maybe_async(options.identity, options.async_hooks)
+    if options.can_join_room is not None:
+        hooks["can_join_room"] = users.maybe_async(options.can_join_room, options.async_hooks)
     return hooks
 
 
@@ -77,7 +79,14 @@ def _deliverer(app: Any) -> users.Deliver:
     return deliver
 
 
-def _sender(app: Any) -> users.Send:
+def _room_sender(app: Any) -> users.RoomSend:
+    def send(room_id: str, method: str, **kwargs: Any) -> users.Answer:
+        return _sender(app, users.room_path("/user", room_id))(method, **kwargs)
+
+    return send
+
+
+def _sender(app: Any, path: str = "/user/auth") -> users.Send:
     def send(method: str, *, user: str | None = None, **kwargs: Any) -> users.Answer:
         headers = dict(kwargs.pop("headers", None) or {})
         if user is not None:
@@ -90,7 +99,7 @@ def _sender(app: Any) -> users.Send:
             async with httpx.AsyncClient(
                 transport=transport, base_url="http://testserver"
             ) as client:
-                return await client.request(method, "/user/auth", headers=headers, **kwargs)
+                return await client.request(method, path, headers=headers, **kwargs)
 
         response = asyncio.run(request())
         return users.Answer.of(response, response.content)
@@ -107,6 +116,13 @@ class StarletteHarness:
             middleware=[Middleware(AuthenticationMiddleware, backend=TestUserBackend())],
         )
         return _sender(app)
+
+    def build_room_access(self, options: users.Options) -> users.RoomSend:
+        app = Starlette(
+            routes=[Mount("/user", routes=relaybox_routes(**_hooks(options)))],
+            middleware=[Middleware(AuthenticationMiddleware, backend=TestUserBackend())],
+        )
+        return _room_sender(app)
 
     def build_webhooks(self, handlers: users.Handlers) -> users.Deliver:
         routes = relaybox_webhook_routes(signing_key=users.WEBHOOK_SIGNING_KEY, handlers=handlers)
@@ -129,6 +145,20 @@ class FastAPIHarness:
             relaybox_router(dependency=current_user, **_hooks(options)), prefix="/user"
         )
         return _sender(app)
+
+    def build_room_access(self, options: users.Options) -> users.RoomSend:
+        from fastapi import FastAPI
+
+        from relaybox_integrations.fastapi import relaybox_router
+
+        def current_user(request: Request) -> Any:
+            return users.user_of(request.headers.get(users.USER_HEADER))
+
+        app = FastAPI()
+        app.include_router(
+            relaybox_router(dependency=current_user, **_hooks(options)), prefix="/user"
+        )
+        return _room_sender(app)
 
     def build_webhooks(self, handlers: users.Handlers) -> users.Deliver:
         from fastapi import FastAPI
