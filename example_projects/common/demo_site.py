@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+import staff_room
 import webhook_demo
 from origins import OriginError, allowed_origins
 from starlette.requests import Request
@@ -86,8 +87,9 @@ def home_page(framework: str, account: Account, urls: Mapping[str, str], form_to
     """The page that connects the Relaybox client (no CSRF token for its requests: these
     frameworks have none), with the logout form carrying ``form_token``.
 
-    ``urls`` maps ``logout``, ``auth``, ``messages``, ``webhooks`` and ``received`` to their
-    paths. The page says when a development key is in use: their secrets are public.
+    ``urls`` maps ``logout``, ``auth``, ``room_access`` (the staff room's), ``messages``,
+    ``webhooks`` and ``received`` to their paths. The page says when a development key is in
+    use: their secrets are public.
     """
     page = _render(
         _HOME_PAGE,
@@ -97,6 +99,8 @@ def home_page(framework: str, account: Account, urls: Mapping[str, str], form_to
         USER_ID=account.id,
         LOGOUT_URL=urls["logout"],
         AUTH_URL=urls["auth"],
+        ROOM_ACCESS_URL=urls["room_access"],
+        STAFF_ROOM_ID=staff_room.ROOM_ID,
         MESSAGES_URL=urls["messages"],
         WEBHOOK_URL=urls["webhooks"],
         RECEIVED_URL=urls["received"],
@@ -166,16 +170,24 @@ class Account:
     username: str
     salt: bytes
     password_hash: bytes
+    #: Staff may join the staff room (``staff_room.py``).
+    is_staff: bool = False
     #: An account found from the session is a logged-in user.
     is_authenticated: ClassVar[bool] = True
 
 
-def _demo_account() -> Account:
+def _account(account_id: str, username: str, password: str, is_staff: bool = False) -> Account:
     salt = secrets.token_bytes(16)
-    return Account("1", "demo", salt, _hash("demo-password", salt))
+    return Account(account_id, username, salt, _hash(password, salt), is_staff)
 
 
-ACCOUNTS_BY_ID = {account.id: account for account in [_demo_account()]}
+ACCOUNTS_BY_ID = {
+    account.id: account
+    for account in [
+        _account("1", "demo", "demo-password"),
+        _account("2", staff_room.STAFF_USERNAME, staff_room.STAFF_PASSWORD, is_staff=True),
+    ]
+}
 _ACCOUNTS_BY_NAME = {account.username: account for account in ACCOUNTS_BY_ID.values()}
 # Checked against unknown usernames too, so that a login takes as long either way.
 _NO_ACCOUNT = Account("", "", b"\0" * 16, b"")

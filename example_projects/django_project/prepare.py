@@ -1,4 +1,5 @@
-"""Get the example ready to serve: check the settings, migrate, create the demo user.
+"""Get the example ready to serve: check the settings, migrate, create the demo users (demo,
+and staff, who may join the staff room).
 
 Idempotent; ``example_projects/serve.py django`` runs it before starting the server. A bad
 ``RELAYBOX`` setting stops it here, with the system check's message naming the setting.
@@ -25,12 +26,17 @@ def main() -> None:
         sys.exit(str(exc))
     call_command("migrate", interactive=False, verbosity=0)
 
+    import staff_room  # on sys.path: the settings put ../common there
     from django.contrib.auth import get_user_model
 
     user_model = get_user_model()
-    if not user_model.objects.filter(username=DEMO_USERNAME).exists():
-        user_model.objects.create_user(DEMO_USERNAME, password=DEMO_PASSWORD)
-        print(f"Created the demo user {DEMO_USERNAME} / {DEMO_PASSWORD}", file=sys.stderr)
+    for username, password, is_staff in (
+        (DEMO_USERNAME, DEMO_PASSWORD, False),
+        (staff_room.STAFF_USERNAME, staff_room.STAFF_PASSWORD, True),
+    ):
+        if not user_model.objects.filter(username=username).exists():
+            user_model.objects.create_user(username, password=password, is_staff=is_staff)
+            print(f"Created the demo user {username} / {password}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
-"""FastAPI example: session login, the Relaybox auth endpoint at /user/auth, a chat that
-publishes through Relaybox, and Relaybox's webhooks received at /relaybox/webhooks.
+"""FastAPI example: session login, the Relaybox auth endpoint at /user/auth, the room access
+endpoint at /user/rooms/{room_id}/access, a chat that publishes through Relaybox, and
+Relaybox's webhooks received at /relaybox/webhooks.
 
-Run it with ``python example_projects/serve.py fastapi``. Log in as demo / demo-password;
-the endpoints are documented at /docs.
+Run it with ``python example_projects/serve.py fastapi``. Log in as demo / demo-password, or
+as staff / staff-password to join the staff room too; the endpoints are documented at /docs.
 
 Settings come from the environment; ``../common/demo_site.py`` lists them.
 
@@ -39,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "common"))
 import chat  # the chat's rules, shared by the examples
 import demo_site  # the settings, account and pages shared with the Starlette example
 import frame_guard  # no framing by other sites, for every example
+import staff_room  # who may join the staff room, shared by the examples
 import webhook_demo  # the webhook settings, shared by the examples
 
 
@@ -48,9 +50,19 @@ async def current_user(request: Request) -> demo_site.Account | None:
 
 
 CurrentUser = Annotated[demo_site.Account | None, Depends(current_user)]
-# One issuer for the auth endpoint and for publishing the chat.
+
+
+def can_join_room(request: Request, user: demo_site.Account, client_id: str, room_id: str) -> bool:
+    """The room access endpoint's hook: only staff get a token for the staff room."""
+    return staff_room.can_join(room_id, user.is_staff)
+
+
+# One issuer for the auth and room access endpoints and for publishing the chat.
 issuer = RelayBoxIssuer(
-    api_key=demo_site.API_KEY, expires_in=demo_site.EXPIRES_IN, core_url=demo_site.CORE_URL
+    api_key=demo_site.API_KEY,
+    expires_in=demo_site.EXPIRES_IN,
+    core_url=demo_site.CORE_URL,
+    can_join_room=can_join_room,
 )
 
 
@@ -88,6 +100,7 @@ def home(request: Request, user: CurrentUser) -> Response:
     urls = {
         "logout": request.url_for("logout").path,
         "auth": request.url_for("relaybox_auth").path,
+        "room_access": request.url_for("relaybox_room_access", room_id=staff_room.ROOM_ID).path,
         "messages": request.url_for("post_message").path,
         "webhooks": request.url_for("relaybox_webhooks").path,
         "received": request.url_for("received_webhooks").path,

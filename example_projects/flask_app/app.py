@@ -8,7 +8,7 @@ Environment: ``RELAYBOX_API_KEY`` (a development key otherwise), ``RELAYBOX_TOKE
 (seconds, default 900), ``RELAYBOX_CORE_URL`` (where to publish; Relaybox's service by
 default), ``RELAYBOX_WEBHOOK_SIGNING_KEY`` and ``REDIS_URL`` (see
 ``../common/webhook_demo.py``), ``CORS_ALLOWED_ORIGINS`` (comma-separated origins allowed to
-call the auth endpoint with cookies; none by default; exact origins only, see
+call the auth and room access endpoints with cookies; none by default; exact origins only, see
 ``../common/origins.py``), and any ``FLASK_*`` config key, e.g. ``FLASK_SECRET_KEY`` (a
 development key otherwise). ``RELAYBOX_EMULATOR_PORT``, which serve.py sets when it starts
 the Relaybox emulator, makes the page's client connect to it on localhost (offline mode).
@@ -21,6 +21,7 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, redirect, request, url_for
 from flask_cors import CORS
@@ -48,6 +49,7 @@ from relaybox_integrations.flask import RelayBox, get_state
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "common"))
 import chat  # the chat's rules, shared by the examples
 import frame_guard  # no framing by other sites, for every example
+import staff_room  # who may join the staff room, shared by the examples
 import webhook_demo  # the webhook settings and the list of deliveries received
 from origins import OriginError, allowed_origins  # shared by the examples
 
@@ -65,13 +67,21 @@ LOGIN_PAGE = (TEMPLATES / "login.html").read_text(encoding="utf-8")
 class User(UserMixin):
     """A user of the in-memory store; Flask-Login keeps ``id`` in the session."""
 
-    def __init__(self, user_id: str, username: str, password: str) -> None:
+    def __init__(self, user_id: str, username: str, password: str, is_staff: bool = False) -> None:
         self.id = user_id
         self.username = username
         self.password_hash = generate_password_hash(password)
+        #: Staff may join the staff room (``../common/staff_room.py``).
+        self.is_staff = is_staff
 
 
-USERS = {user.id: user for user in [User("1", "demo", "demo-password")]}
+USERS = {
+    user.id: user
+    for user in [
+        User("1", "demo", "demo-password"),
+        User("2", staff_room.STAFF_USERNAME, staff_room.STAFF_PASSWORD, is_staff=True),
+    ]
+}
 USERS_BY_NAME = {user.username: user for user in USERS.values()}
 #: Shared by every worker when REDIS_URL is set: deduplication and the list alike.
 REDIS = webhook_demo.redis_client()
@@ -88,6 +98,12 @@ relaybox = RelayBox()
 def record_delivery(event: WebhookEvent) -> None:
     """Add the delivery to the page's list; a failure here (Redis down) makes Relaybox retry."""
     RECEIVED.record(event)
+
+
+@relaybox.can_join_room
+def can_join_room(request: Any, user: User, client_id: str, room_id: str) -> bool:
+    """The room access endpoint's hook: only staff get a token for the staff room."""
+    return staff_room.can_join(room_id, user.is_staff)
 
 
 @login_manager.user_loader
@@ -130,9 +146,14 @@ def create_app() -> Flask:
         # origin with a regex character (the brackets of an IPv6 address) as a pattern, so
         # each is given as an exact, escaped one.
         exact = [re.compile(re.escape(origin) + r"\Z", re.IGNORECASE) for origin in origins]
+        # The room access endpoint's paths too: /user/rooms/<room_id>/access by default.
+        room_access = re.escape(url_for_room_access(app)).replace("ROOM", ".+")
         CORS(
             app,
-            resources={f"^{re.escape(auth_url)}$": {"origins": exact}},
+            resources={
+                f"^{re.escape(auth_url)}$": {"origins": exact},
+                f"^{room_access}$": {"origins": exact},
+            },
             supports_credentials=True,
             methods=["GET", "POST"],
             allow_headers=["Content-Type", "X-CSRFToken", "X-Client-Id"],
@@ -149,6 +170,12 @@ def create_app() -> Flask:
     return app
 
 
+def url_for_room_access(app: Flask) -> str:
+    """The room access endpoint's path for the room ``ROOM``."""
+    with app.test_request_context():
+        return url_for("relaybox.room_access", room_id="ROOM")
+
+
 def home() -> str:
     replacements = {
         "__FRAMEWORK__": "Flask",
@@ -157,6 +184,8 @@ def home() -> str:
         "__USER_ID__": current_user.get_id(),
         "__LOGOUT_URL__": url_for("logout"),
         "__AUTH_URL__": url_for("relaybox.auth"),
+        "__ROOM_ACCESS_URL__": url_for("relaybox.room_access", room_id=staff_room.ROOM_ID),
+        "__STAFF_ROOM_ID__": staff_room.ROOM_ID,
         "__MESSAGES_URL__": url_for("post_message"),
         "__WEBHOOK_URL__": url_for("relaybox.webhooks"),
         "__RECEIVED_URL__": url_for("received_webhooks"),

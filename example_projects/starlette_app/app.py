@@ -1,7 +1,9 @@
-"""Starlette example: session login, the Relaybox auth endpoint at /user/auth, a chat that
-publishes through Relaybox, and Relaybox's webhooks received at /relaybox/webhooks.
+"""Starlette example: session login, the Relaybox auth endpoint at /user/auth, the room
+access endpoint at /user/rooms/{room_id}/access, a chat that publishes through Relaybox, and
+Relaybox's webhooks received at /relaybox/webhooks.
 
-Run it with ``python example_projects/serve.py starlette``. Log in as demo / demo-password.
+Run it with ``python example_projects/serve.py starlette``. Log in as demo / demo-password,
+or as staff / staff-password to join the staff room too.
 
 Settings come from the environment; ``../common/demo_site.py`` lists them.
 
@@ -41,11 +43,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "common"))
 import chat  # the chat's rules, shared by the examples
 import demo_site  # the settings, account and pages shared with the FastAPI example
 import frame_guard  # no framing by other sites, for every example
+import staff_room  # who may join the staff room, shared by the examples
 import webhook_demo  # the webhook settings, shared by the examples
 
-# One issuer for the auth endpoint and for publishing the chat.
+
+def can_join_room(request: Request, user: DemoUser, client_id: str, room_id: str) -> bool:
+    """The room access endpoint's hook: only staff get a token for the staff room."""
+    return staff_room.can_join(room_id, user.account.is_staff)
+
+
+# One issuer for the auth and room access endpoints and for publishing the chat.
 issuer = RelayBoxIssuer(
-    api_key=demo_site.API_KEY, expires_in=demo_site.EXPIRES_IN, core_url=demo_site.CORE_URL
+    api_key=demo_site.API_KEY,
+    expires_in=demo_site.EXPIRES_IN,
+    core_url=demo_site.CORE_URL,
+    can_join_room=can_join_room,
 )
 
 
@@ -96,6 +108,7 @@ async def home(request: Request) -> Response:
     urls = {
         "logout": request.url_for("logout").path,
         "auth": request.url_for("relaybox_auth").path,
+        "room_access": request.url_for("relaybox_room_access", room_id=staff_room.ROOM_ID).path,
         "messages": request.url_for("messages").path,
         "webhooks": request.url_for("relaybox_webhooks").path,
         "received": request.url_for("received_webhooks").path,

@@ -121,6 +121,8 @@ RELAYBOX = {
     "CORE_URL": os.environ.get("RELAYBOX_CORE_URL") or DEFAULT_CORE_URL,
     "WEBHOOK_SIGNING_KEY": webhook_demo.SIGNING_KEY,
     "WEBHOOK_CACHE": "webhooks",
+    # Who may join which authorized room: only staff, the staff room (../common/staff_room.py).
+    "CAN_JOIN_ROOM_HOOK": "project.views.can_join_room",
 }
 DEVELOPMENT_WEBHOOK_SIGNING_KEY = webhook_demo.DEVELOPMENT_SIGNING_KEY
 RELAYBOX_EMULATOR_PORT = os.environ.get("RELAYBOX_EMULATOR_PORT", "")

@@ -1,6 +1,7 @@
 """The example's pages: the shared login and home pages, logout, ``/user/me``, the chat's
-``POST /messages`` and the list of webhooks received. The auth and webhook views are the
-package's own, routed in ``urls.py``; a receiver here adds each delivery to the list."""
+``POST /messages`` and the list of webhooks received. The auth, room access and webhook views
+are the package's own, routed in ``urls.py``; the room access hook is here, and a receiver
+adds each delivery to the list."""
 
 import html
 from collections.abc import Callable
@@ -8,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import chat
+import staff_room
 import webhook_demo
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -78,6 +80,8 @@ def home(request: HttpRequest) -> HttpResponse:
         USER_ID=str(request.user.pk),
         LOGOUT_URL=reverse("logout"),
         AUTH_URL=reverse("relaybox:auth"),
+        ROOM_ACCESS_URL=reverse("relaybox:room_access", args=[staff_room.ROOM_ID]),
+        STAFF_ROOM_ID=staff_room.ROOM_ID,
         MESSAGES_URL=reverse("messages"),
         WEBHOOK_URL=reverse("relaybox_webhooks"),
         RECEIVED_URL=reverse("received_webhooks"),
@@ -90,6 +94,11 @@ def home(request: HttpRequest) -> HttpResponse:
         EMULATOR_PORT=settings.RELAYBOX_EMULATOR_PORT,
     ).replace("__CSRF_INPUT__", csrf_input(request))
     return HttpResponse(page)
+
+
+def can_join_room(request: HttpRequest, user: Any, client_id: str, room_id: str) -> bool:
+    """``RELAYBOX["CAN_JOIN_ROOM_HOOK"]``: only staff get a token for the staff room."""
+    return staff_room.can_join(room_id, user.is_staff)
 
 
 def yes_no(flag: bool) -> str:
