@@ -23,7 +23,10 @@ so the script first starts the local Relaybox emulator (``relaybox emulator``, t
 ``[emulator]`` extra) on ``localhost`` (port 9000, ``--emulator-port``) and points the example
 at it: the page's client connects to it in offline mode, the chat publishes to it, and it
 sends its webhooks to the example. ``--no-emulator`` serves without it, as with a real key.
-The emulator stops with the example (Ctrl-C, or a signal to the process group).
+The emulator stops with the example (Ctrl-C, or a signal to the process group). The script
+creates the demo's staff room in it, ``demo:staff``, as an ``authorized`` room (what you
+would do once in Relaybox's dashboard): the emulator then admits to it only the clients
+holding a room access token from the example (``common/staff_room.py``).
 """
 
 from __future__ import annotations
@@ -31,12 +34,14 @@ from __future__ import annotations
 import argparse
 import errno
 import importlib
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -202,6 +207,31 @@ def start_emulator(port: int, webhook_url: str) -> subprocess.Popen[bytes]:
         "The Relaybox emulator stopped before it listened (its message is above). Install "
         'it with pip install ".[emulator]", or serve without it: --no-emulator.'
     )
+
+
+def create_staff_room(port: int) -> None:
+    """Create the demo's ``authorized`` room, ``demo:staff``, in the emulator on ``port``.
+
+    Through the emulator's ``/state/rooms`` route, as Relaybox's server library creates a
+    room, with a token this script mints with the key both use (the development one: the
+    emulator runs only without ``RELAYBOX_API_KEY``).
+    """
+    sys.path.insert(0, str(HERE / "common"))
+    import staff_room
+
+    from relaybox_integrations import RelayBox
+    from relaybox_integrations.emulator import DEVELOPMENT_API_KEY
+
+    token = RelayBox(DEVELOPMENT_API_KEY).generate_token_response(client_id="serve").token
+    body = {"roomId": staff_room.ROOM_ID, "visibility": "authorized"}
+    request = urllib.request.Request(
+        f"http://{EMULATOR_HOST}:{port}/state/rooms",
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=EMULATOR_START_TIMEOUT) as answer:
+        answer.read()
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
@@ -383,9 +413,14 @@ def main(argv: list[str] | None = None) -> None:
     emulator = None
     if with_emulator:
         emulator = start_emulator(args.emulator_port, webhook_url(args.host, args.port))
+        try:
+            create_staff_room(args.emulator_port)
+        except OSError as exc:  # urllib's errors included
+            stop(emulator)
+            sys.exit(f"The Relaybox emulator did not create the staff room: {exc}")
     print(
         f"Serving the {args.example} example on http://{args.host}:{args.port}/ "
-        "(log in as demo / demo-password)",
+        "(log in as demo / demo-password, or staff / staff-password for the staff room)",
         file=sys.stderr,
         flush=True,
     )
