@@ -20,6 +20,14 @@ from .schemas import NO_STORE, TokenBody, error_response
 
 __all__ = ["add_room_access_routes"]
 
+_ROOM_ID_PARAMETER = {
+    "name": "room_id",
+    "in": "path",
+    "required": True,
+    "description": "The room to join: letters, digits and - _ : . (as Relaybox accepts).",
+    "schema": {"type": "string", "pattern": "^[a-zA-Z0-9\\-_:.]+$"},
+}
+
 
 def add_room_access_routes(
     router: APIRouter,
@@ -32,9 +40,12 @@ def add_room_access_routes(
     """GET and POST at ``path`` (in the OpenAPI schema), every other method answered by the
     shared route (204 to OPTIONS, 405 JSON), never reaching ``dependency``."""
 
+    # The room id is read from the path, not declared as a parameter: FastAPI would then
+    # document a 422 it never answers (every string reaches the endpoint, which checks it).
     async def relaybox_room_access(
-        request: Request, room_id: str, user: Annotated[Any, Depends(dependency)]
+        request: Request, user: Annotated[Any, Depends(dependency)]
     ) -> Response:
+        room_id = request.path_params.get("room_id", "")
         answer = await endpoint.arespond(request.method, request, room_id, lambda: user)
         return to_response(answer)
 
@@ -57,6 +68,7 @@ def add_room_access_routes(
             response_model=TokenBody,
             responses=responses,
             summary="Relaybox room access token",
+            openapi_extra={"parameters": [_ROOM_ID_PARAMETER]},
             description=(
                 "A short-lived token to join an authorized room (pass it as accessToken to "
                 "relayBox.join); never cached (no-store)."
