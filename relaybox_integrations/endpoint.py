@@ -245,8 +245,8 @@ class AuthEndpoint:
         return EndpointResponse(200, token.to_json())
 
     def identify(self, user: Any) -> Flow[str]:
-        """The client id of ``user``, who is not anonymous (:func:`is_anonymous`), by the
-        identity rule; raises :class:`UnusableIdentity` for a server bug. A sub-flow:
+        """The client id of ``user``, who is not anonymous (``is_anonymous(user)`` is false),
+        by the identity rule; raises ``UnusableIdentity`` for a server bug. A sub-flow:
         ``client_id = yield from endpoint.identify(user)``."""
         if _is_authenticated(user) is None:  # an identity loader's answer: the client id itself
             return _usable_client_id(user, user)

@@ -43,8 +43,8 @@ logger = logging.getLogger("relaybox_integrations")
 
 #: ``(request, user, client_id, room_id) -> bool``: whether the logged-in ``user`` (whose
 #: token names ``client_id``, a str) may join ``room_id``; may raise
-#: :class:`~relaybox_integrations.AccessDenied`. Adapters that run on asyncio accept
-#: ``async`` hooks.
+#: :class:`~relaybox_integrations.AccessDenied`. Adapters that run on asyncio, and Flask,
+#: accept ``async`` hooks.
 CanJoinRoomHook = Callable[[Any, Any, str, str], Any]
 
 _ALLOW = ", ".join(ALLOWED_METHODS)
@@ -67,8 +67,8 @@ class RoomAccessEndpoint:
 
     ``auth`` is the application's configured auth endpoint, whose core, ``client_id`` hook
     and identity rule this endpoint shares; ``can_join_room`` is the hook (module docstring).
-    A hook that is not a function raises :class:`ConfigurationError` naming
-    ``can_join_room``.
+    A hook that is not a function raises :class:`~relaybox_integrations.ConfigurationError`
+    naming ``can_join_room``.
     """
 
     __slots__ = ("_can_join_room", "auth")
@@ -94,7 +94,7 @@ class RoomAccessEndpoint:
     @staticmethod
     def reject_method(method: str) -> EndpointResponse | None:
         """The answer for a method that must not mint a token, or None for GET and POST
-        (see :meth:`AuthEndpoint.reject_method`)."""
+        (see :meth:`~relaybox_integrations.AuthEndpoint.reject_method`)."""
         if method in ("GET", "POST"):
             return None
         if method == "OPTIONS":

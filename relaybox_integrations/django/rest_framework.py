@@ -59,8 +59,9 @@ class RelayBoxAuthAPIView(APIView):
 
 class RelayBoxRoomAccessAPIView(RelayBoxAuthAPIView):
     """GET or POST: a room access token for the user DRF authenticated, for the URL's
-        ``room_id`` (route it as ``re_path(urls.ROOM_ACCESS_ROUTE, ...)``, which lets every room id
-    through to be checked)."""
+    ``room_id``. Route it as ``re_path(ROOM_ACCESS_ROUTE, ...)`` (from
+    ``relaybox_integrations.django.urls``), which lets every room id through to be checked.
+    """
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         rejected = RoomAccessEndpoint.reject_method(request.method or "")

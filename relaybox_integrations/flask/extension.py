@@ -25,7 +25,7 @@ from ..core import RelayBox as CoreRelayBox
 from ..endpoint import AuthEndpoint, default_client_id
 from ..errors import ConfigurationError
 from ..permissions import PermissionsInput
-from ..room_access import RoomAccessEndpoint
+from ..room_access import CanJoinRoomHook, RoomAccessEndpoint
 from ..webhooks import WebhookEndpoint, WebhookHandler, event_names
 from .cli import token_command
 from .config import DEFAULT_WEBHOOK_URL, from_config, no_signing_key, url_path, webhooks_from_config
@@ -46,7 +46,6 @@ else:
     HAS_FLASK_LOGIN = True
 
 __all__ = [
-    "CanJoinRoomHook",
     "ClientIdHook",
     "PermissionsHook",
     "RelayBox",
@@ -69,9 +68,6 @@ ClientIdHook: TypeAlias = Callable[[Any], ClientIdValue | Awaitable[ClientIdValu
 PermissionsHook: TypeAlias = Callable[
     [Any, Any, str | None], PermissionsInput | Awaitable[PermissionsInput | None] | None
 ]
-#: ``(request, user, client_id, room_id) -> bool``: whether the logged-in user may join the
-#: ``authorized`` room ``room_id``; may be ``async``.
-CanJoinRoomHook: TypeAlias = Callable[[Any, Any, str, str], bool | Awaitable[bool]]
 WebhookHandlerT = TypeVar("WebhookHandlerT", bound=WebhookHandler)
 CanJoinRoomHookT = TypeVar("CanJoinRoomHookT", bound=CanJoinRoomHook)
 UserLoaderT = TypeVar("UserLoaderT", bound=UserLoader)
