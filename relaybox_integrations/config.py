@@ -28,13 +28,8 @@ from .options import (
     check_timeout,
 )
 from .permissions import validate_permissions
-from .webhooks import (
-    DEFAULT_WEBHOOK_BODY_LIMIT,
-    DEFAULT_WEBHOOK_TOLERANCE,
-    check_max_body_size,
-    check_signing_key,
-    check_tolerance,
-)
+from .webhook_signatures import DEFAULT_WEBHOOK_TOLERANCE, check_signing_key, check_tolerance
+from .webhooks import DEFAULT_WEBHOOK_BODY_LIMIT, check_max_body_size
 
 __all__ = ["OPTIONS", "Option", "option_named", "options_for", "problems"]
 

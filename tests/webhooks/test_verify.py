@@ -263,7 +263,9 @@ def assert_key_hidden(exc: BaseException) -> None:
     frame_traceback = exc.__traceback__
     while frame_traceback is not None:
         frame = frame_traceback.tb_frame
-        if frame.f_code.co_filename.endswith(("webhooks.py", "_canonical.py")):
+        if frame.f_code.co_filename.endswith(
+            ("webhooks.py", "webhook_signatures.py", "_canonical.py")
+        ):
             texts.extend(repr(value) for value in frame.f_locals.values())
         frame_traceback = frame_traceback.tb_next
     for text in texts:
