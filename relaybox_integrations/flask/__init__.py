@@ -5,6 +5,7 @@ the Flask guide lists the rest). Flask-Login is optional.
 """
 
 from ..errors import AccessDenied
+from .auth_tokens import load_user_from_auth_token
 from .extension import (
     ClientIdHook,
     PermissionsHook,
@@ -25,5 +26,6 @@ __all__ = [
     "UserLoader",
     "get_relaybox",
     "get_state",
+    "load_user_from_auth_token",
     "token_issued",
 ]

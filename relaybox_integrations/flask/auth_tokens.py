@@ -7,7 +7,8 @@ without Flask-Login:
 
     login_manager.request_loader(load_user_from_auth_token)
 
-The extension's ``@relaybox.user_from_auth_token`` hook maps the verified
+The extension's :meth:`@relaybox.user_from_auth_token
+<relaybox_integrations.flask.RelayBox.user_from_auth_token>` hook maps the verified
 :class:`.RelayBoxUser` to the application's user; without it, that
 :class:`.RelayBoxUser` is the user (it has what Flask-Login needs).
 """
@@ -46,7 +47,7 @@ def load_user_from_auth_token(request: Request | None = None) -> Any:
         relaybox_user = state.relaybox.verify_auth_token(token)
     except TokenVerificationError as exc:
         _abort(unauthorized(exc))
-    hook = getattr(state.extension, "user_from_auth_token_hook", None)
+    hook = state.extension.user_from_auth_token_hook
     user = relaybox_user if hook is None else current_app.ensure_sync(hook)(relaybox_user)
     if user is None or getattr(user, "is_active", True) is not True:
         _abort(unauthorized(None))

@@ -21,6 +21,7 @@ from flask import Blueprint, Flask, Response, current_app, has_app_context
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Rule
 
+from ..auth_tokens import UserFromAuthToken
 from ..core import RelayBox as CoreRelayBox
 from ..endpoint import AuthEndpoint, default_client_id
 from ..errors import ConfigurationError
@@ -73,6 +74,7 @@ CanJoinRoomHookT = TypeVar("CanJoinRoomHookT", bound=CanJoinRoomHook)
 UserLoaderT = TypeVar("UserLoaderT", bound=UserLoader)
 ClientIdHookT = TypeVar("ClientIdHookT", bound=ClientIdHook)
 PermissionsHookT = TypeVar("PermissionsHookT", bound=PermissionsHook)
+UserFromAuthTokenT = TypeVar("UserFromAuthTokenT", bound=UserFromAuthToken)
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
@@ -129,7 +131,9 @@ class RelayBox:
       :func:`~relaybox_integrations.endpoint.default_client_id`);
     - :meth:`get_permissions`: per-user inline permissions;
     - :meth:`can_join_room`: who may join which ``authorized`` room, through the room access
-      endpoint at ``RELAYBOX_ROOM_ACCESS_URL`` (default ``/user/rooms/<room_id>/access``).
+      endpoint at ``RELAYBOX_ROOM_ACCESS_URL`` (default ``/user/rooms/<room_id>/access``);
+    - :meth:`user_from_auth_token`: the user a Relaybox user's auth token names, for
+      :func:`~relaybox_integrations.flask.load_user_from_auth_token`.
     """
 
     def __init__(self, app: Flask | None = None) -> None:
@@ -140,6 +144,8 @@ class RelayBox:
         self.permissions_hook: PermissionsHook | None = None
         #: The function registered with :meth:`can_join_room`, if any.
         self.can_join_room_hook: CanJoinRoomHook | None = None
+        #: The function registered with :meth:`user_from_auth_token`, if any.
+        self.user_from_auth_token_hook: UserFromAuthToken | None = None
         self._webhook_handlers: list[tuple[tuple[str, ...], WebhookHandler]] = []
         self._webhook_endpoints: weakref.WeakSet[WebhookEndpoint] = weakref.WeakSet()
         # Applications without a signing key: a handler registered later would never run.
@@ -289,8 +295,21 @@ class RelayBox:
         self.can_join_room_hook = hook
         return hook
 
+    def user_from_auth_token(self, hook: UserFromAuthTokenT) -> UserFromAuthTokenT:
+        """Register ``hook(relaybox_user) -> user``: the application's user for a verified
+        :class:`~relaybox_integrations.auth_tokens.RelayBoxUser`, or None for nobody (401);
+        may be ``async``. Without it the
+        :class:`~relaybox_integrations.auth_tokens.RelayBoxUser` itself is the user."""
+        if not callable(hook):
+            raise ConfigurationError(
+                "user_from_auth_token", f"user_from_auth_token must be a function; got {hook!r}"
+            )
+        self.user_from_auth_token_hook = hook
+        return hook
+
     generate_token_response = _on_current_app(CoreRelayBox.generate_token_response)
     verify_token = _on_current_app(CoreRelayBox.verify_token)
+    verify_auth_token = _on_current_app(CoreRelayBox.verify_auth_token)
     check_publish = _on_current_app(CoreRelayBox.check_publish)
     publish = _on_current_app(CoreRelayBox.publish)
     apublish = _on_current_app(CoreRelayBox.apublish)
