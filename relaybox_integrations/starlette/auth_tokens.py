@@ -13,18 +13,17 @@ Pass ``on_error``: Starlette's default answers a refused token 400 in plain text
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from starlette.authentication import AuthCredentials, AuthenticationBackend, AuthenticationError
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 from starlette.responses import PlainTextResponse, Response
 
 from ..auth_tokens import RelayBoxUser, bearer_token, unauthorized
 from ..core import RelayBox
 from ..errors import ConfigurationError, TokenVerificationError
+from .bridge import awaitable_hook, to_response
 
 __all__ = ["AuthTokenError", "RelayBoxAuthBackend", "RelayBoxCredentials"]
 
@@ -80,12 +79,7 @@ class RelayBoxAuthBackend(AuthenticationBackend):
         user_from_auth_token: Callable[[RelayBoxUser], Any] | None = None,
     ) -> None:
         self.relaybox = configured_relaybox(relaybox)
-        if user_from_auth_token is not None and not callable(user_from_auth_token):
-            raise ConfigurationError(
-                "user_from_auth_token",
-                f"user_from_auth_token: expected a function; got {user_from_auth_token!r}",
-            )
-        self._hook = _awaitable(user_from_auth_token)
+        self._hook = awaitable_hook("user_from_auth_token", user_from_auth_token)
 
     def __repr__(self) -> str:
         return f"RelayBoxAuthBackend({self.relaybox!r})"
@@ -121,20 +115,4 @@ class RelayBoxAuthBackend(AuthenticationBackend):
         """
         if not isinstance(exc, AuthTokenError):
             return PlainTextResponse(str(exc), status_code=400)
-        answer = unauthorized(exc.error)
-        return Response(answer.body, status_code=answer.status, headers=dict(answer.headers))
-
-
-def _awaitable(hook: Callable[..., Any] | None) -> Callable[..., Awaitable[Any]] | None:
-    """``hook`` as a coroutine function: sync hooks (an ORM query) run in the threadpool."""
-    if hook is None:
-        return None
-    if inspect.iscoroutinefunction(hook) or inspect.iscoroutinefunction(
-        type(hook).__call__  # an instance of a class with an async __call__
-    ):
-        return hook
-
-    async def in_threadpool(relaybox_user: RelayBoxUser) -> Any:
-        return await run_in_threadpool(hook, relaybox_user)
-
-    return in_threadpool
+        return to_response(unauthorized(exc.error))
