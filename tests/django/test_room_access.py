@@ -109,3 +109,24 @@ def test_without_the_hook_every_room_is_a_json_404_naming_the_setting(user: Any)
         for path in ("/user/rooms/lobby/access", "/async/rooms/lobby/access"):
             body = assert_json_error(client.get(path), 404, "not_found")
             assert "CAN_JOIN_ROOM_HOOK" in body["message"]
+
+
+def fail(*args: Any) -> Any:
+    raise RuntimeError("the hook failed")
+
+
+@pytest.mark.parametrize("path", ["/user/rooms/lobby/access", "/async/rooms/lobby/access"])
+def test_the_debug_page_of_a_failing_hook_hides_the_secret(user: Any, path: str) -> None:
+    """Django shows every local of every frame with DEBUG on: the room endpoint's included."""
+    with override_settings(
+        DEBUG=True, RELAYBOX={"API_KEY": TEST_API_KEY, "CAN_JOIN_ROOM_HOOK": fail}
+    ):
+        client = Client(raise_request_exception=False)
+        client.force_login(user)
+        response = client.get(path, HTTP_ACCEPT="text/html")
+    page = response.content.decode()
+    assert response.status_code == 500
+    assert 'id="traceback"' in page
+    assert "the hook failed" in page
+    assert "RoomAccessEndpoint(RelayBox(public_key=" in page
+    assert TEST_SECRET not in page
