@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from .configuration import Configuration
 from .users import Harness
 
 
@@ -51,3 +52,41 @@ def django_db(request: pytest.FixtureRequest) -> None:
     harness = params.get("harness") or params.get("webhook_harness")
     if harness.name in ("django-wsgi", "django-asgi", "drf"):
         request.getfixturevalue("db")
+
+
+def _configurations() -> list[Configuration]:
+    found: list[Configuration] = []
+    if importlib.util.find_spec("django") is not None:
+        from .django_configuration import configurations as django_configurations
+
+        found += django_configurations()
+    if importlib.util.find_spec("flask") is not None:
+        from .flask_configuration import configurations as flask_configurations
+
+        found += flask_configurations()
+    if importlib.util.find_spec("starlette") is not None:
+        from .starlette_configuration import configurations as starlette_configurations
+
+        found += starlette_configurations()
+    if importlib.util.find_spec("fastapi") is not None:
+        from .fastapi_configuration import configurations as fastapi_configurations
+
+        found += fastapi_configurations()
+    return found
+
+
+CONFIGURATIONS = _configurations()
+
+
+def with_database(configuration: Configuration, *values: object, id: str) -> Any:
+    """``configuration`` (and ``values``) as a test parameter, in Django's test database
+    when the adapter keeps users there."""
+    marks = [pytest.mark.django_db] if configuration.needs_db else []
+    return pytest.param(configuration, *values, id=id, marks=marks)
+
+
+@pytest.fixture(
+    params=[with_database(configuration, id=configuration.name) for configuration in CONFIGURATIONS]
+)
+def configuration(request: pytest.FixtureRequest) -> Configuration:
+    return request.param  # type: ignore[no-any-return]

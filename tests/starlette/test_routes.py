@@ -182,20 +182,14 @@ def test_issuer_or_options_not_both() -> None:
     assert TEST_SECRET not in str(caught.value)
 
 
-def test_the_secret_appears_nowhere() -> None:
+def test_no_answer_carries_the_secret() -> None:
     issuer = RelayBoxIssuer(api_key=TEST_API_KEY)
-    assert TEST_SECRET not in repr(issuer)
     app = app_with(relaybox_routes(issuer))
     for headers in ({}, as_user("user-7")):
         for method in ("GET", "PUT", "OPTIONS"):
             response = call(app, method, "/user/auth", headers=headers)
             assert TEST_SECRET not in response.text
             assert TEST_SECRET not in str(response.headers)
-    bad_key = "testapp.testkey:" + TEST_SECRET + ":extra"
-    with pytest.raises(ConfigurationError) as caught:
-        RelayBoxIssuer(api_key=bad_key)
-    assert TEST_SECRET not in str(caught.value)
-    assert TEST_SECRET not in repr(caught.value)
 
 
 def test_a_short_secret_warning_points_at_the_users_line() -> None:

@@ -1,4 +1,4 @@
-"""URLs of the in-process Django hygiene tests: the real auth views, and a view that fails
+"""URLs of the Django configuration contract: the real auth views, and a view that fails
 while the Relaybox objects are its local variables."""
 
 from __future__ import annotations
