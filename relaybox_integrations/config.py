@@ -16,15 +16,19 @@ from typing import Any, Final, Literal
 from .errors import ConfigurationError
 from .keys import ApiKey
 from .options import (
+    DEFAULT_AUTH_SERVICE_URL,
     DEFAULT_CORE_URL,
     DEFAULT_EXPIRES_IN,
     DEFAULT_PUBLISH_RETRIES,
     DEFAULT_PUBLISH_TIMEOUT,
+    DEFAULT_STATE_URL,
     MAX_EXPIRES_IN,
     REFRESH_MARGIN,
+    check_auth_service_url,
     check_core_url,
     check_expires_in,
     check_retries,
+    check_state_url,
     check_timeout,
 )
 from .permissions import validate_permissions
@@ -130,14 +134,35 @@ OPTIONS: Final[tuple[Option, ...]] = (
         f"Leave it unset for Relaybox's own service, or give a URL such as '{DEFAULT_CORE_URL}'.",
     ),
     Option(
+        "state_url",
+        "STATE_URL",
+        "core",
+        DEFAULT_STATE_URL,
+        check_state_url,
+        "relaybox.E013",
+        "Leave it unset for Relaybox's own state service, or give a URL such as "
+        f"'{DEFAULT_STATE_URL}' (the emulator's is its URL followed by /state).",
+    ),
+    # Not "auth_url": Flask's RELAYBOX_AUTH_URL is the auth endpoint's own path.
+    Option(
+        "auth_service_url",
+        "AUTH_SERVICE_URL",
+        "core",
+        DEFAULT_AUTH_SERVICE_URL,
+        check_auth_service_url,
+        "relaybox.E013",
+        f"Leave it unset for Relaybox's own auth service, or give a URL such as "
+        f"'{DEFAULT_AUTH_SERVICE_URL}'.",
+    ),
+    Option(
         "timeout",
         "PUBLISH_TIMEOUT",
         "core",
         DEFAULT_PUBLISH_TIMEOUT,
         check_timeout,
         "relaybox.E014",
-        f"Use the seconds one publish attempt may take (default {DEFAULT_PUBLISH_TIMEOUT:g}; "
-        "a view waits that long times the attempts at worst).",
+        "Use the seconds one attempt of a publish or service call may take (default "
+        f"{DEFAULT_PUBLISH_TIMEOUT:g}; a view waits that long times the attempts at worst).",
     ),
     Option(
         "retries",

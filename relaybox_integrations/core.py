@@ -2,8 +2,9 @@
 
 It checks every option once, then hands each call on: the key to
 :class:`~relaybox_integrations.ApiKey` (in ``keys``), minting and verifying to
-:mod:`.tokens`, publishing to :mod:`.publishing` (loaded on first use). The constants users
-import from here are re-exported from where they are defined.
+:mod:`.tokens`, publishing to :mod:`.publishing` and the state and auth service calls to
+:mod:`.rooms` and :mod:`.users` (all four loaded on first use, by :mod:`.clients`). The
+constants users import from here are re-exported from where they are defined.
 """
 
 from __future__ import annotations
@@ -18,17 +19,21 @@ from .auth_tokens import RelayBoxUser, verify_auth_token
 from .errors import ConfigurationError, TokenRequestError, TokenTooLargeError
 from .keys import ApiKey, warn_if_short_secret
 from .options import (
+    DEFAULT_AUTH_SERVICE_URL,
     DEFAULT_CORE_URL,
     DEFAULT_EXPIRES_IN,
     DEFAULT_PUBLISH_RETRIES,
     DEFAULT_PUBLISH_TIMEOUT,
+    DEFAULT_STATE_URL,
     MAX_EXPIRES_IN,
     REFRESH_MARGIN,
+    check_auth_service_url,
     check_client_id,
     check_core_url,
     check_expires_in,
     check_retries,
     check_room_id,
+    check_state_url,
     check_timeout,
 )
 from .permissions import Permissions, PermissionsInput, validate_permissions
@@ -43,7 +48,10 @@ from .tokens import (
 )
 
 if TYPE_CHECKING:
+    from .clients import Clients
     from .publishing import Publisher
+    from .rooms import Rooms
+    from .users import Users
 
 __all__ = [
     "API_KEY_ENV_VAR",
@@ -63,7 +71,12 @@ __all__ = [
 #: Where :meth:`~relaybox_integrations.RelayBox.from_env` and the ``relaybox`` command read
 #: the API key.
 API_KEY_ENV_VAR: Final = "RELAYBOX_API_KEY"
-CORE_URL_ENV_VAR: Final = "RELAYBOX_CORE_URL"
+#: Where :meth:`~relaybox_integrations.RelayBox.from_env` reads each service URL, by option.
+URL_ENV_VARS: Final = {
+    "core_url": "RELAYBOX_CORE_URL",
+    "state_url": "RELAYBOX_STATE_URL",
+    "auth_service_url": "RELAYBOX_AUTH_SERVICE_URL",
+}
 
 
 class RelayBox:
@@ -85,6 +98,8 @@ class RelayBox:
         core_url: str = DEFAULT_CORE_URL,
         timeout: float = DEFAULT_PUBLISH_TIMEOUT,
         retries: int = DEFAULT_PUBLISH_RETRIES,
+        state_url: str = DEFAULT_STATE_URL,
+        auth_service_url: str = DEFAULT_AUTH_SERVICE_URL,
     ) -> None:
         try:
             self._api_key = ApiKey(api_key)
@@ -103,8 +118,10 @@ class RelayBox:
         self._core_url = check_core_url(core_url)
         self._timeout = check_timeout(timeout)
         self._retries = check_retries(retries)
-        self._publisher_instance: Publisher | None = None
-        self._publisher_lock = threading.Lock()
+        self._state_url = check_state_url(state_url)
+        self._auth_service_url = check_auth_service_url(auth_service_url)
+        self._clients_instance: Clients | None = None
+        self._clients_lock = threading.Lock()
 
         warn_if_short_secret(self._api_key)
         try:  # the default permissions alone must leave room in the WebSocket URL
@@ -116,12 +133,14 @@ class RelayBox:
     def from_env(cls, variable: str = API_KEY_ENV_VAR, **options: Any) -> RelayBox:
         """Build from the API key in environment variable ``variable``.
 
-        ``core_url`` comes from ``RELAYBOX_CORE_URL`` when that is set and no ``core_url``
-        is passed.
+        ``core_url``, ``state_url`` and ``auth_service_url`` come from ``RELAYBOX_CORE_URL``,
+        ``RELAYBOX_STATE_URL`` and ``RELAYBOX_AUTH_SERVICE_URL`` when those are set and the option
+        is not passed.
         """
-        core_url = os.environ.get(CORE_URL_ENV_VAR)
-        if core_url and "core_url" not in options:
-            options["core_url"] = core_url
+        for option, name in URL_ENV_VARS.items():
+            url = os.environ.get(name)
+            if url and option not in options:
+                options[option] = url
         value = os.environ.get(variable)
         if not value:
             raise ConfigurationError(
@@ -227,26 +246,42 @@ class RelayBox:
         """
         return verify_auth_token(self._tokens, token)
 
-    # --- publishing (relaybox_integrations.publishing, loaded on first use) -----------------
+    # --- over HTTP (relaybox_integrations.clients, loaded on first use) -----------------
 
-    def _publisher(self) -> Publisher:
-        publisher = self._publisher_instance
-        if publisher is None:
-            with self._publisher_lock:
-                publisher = self._publisher_instance
-                if publisher is None:
-                    from .publishing import Publisher
+    def _clients(self) -> Clients:
+        clients = self._clients_instance
+        if clients is None:
+            with self._clients_lock:
+                clients = self._clients_instance
+                if clients is None:
+                    from .clients import Clients
 
-                    publisher = Publisher(
+                    clients = Clients(
                         public_key=self._api_key.public_key,
                         mac=self._tokens.mac,
                         clock=self._clock,
                         core_url=self._core_url,
+                        state_url=self._state_url,
+                        auth_service_url=self._auth_service_url,
                         timeout=self._timeout,
                         retries=self._retries,
                     )
-                    self._publisher_instance = publisher
-        return publisher
+                    self._clients_instance = clients
+        return clients
+
+    def _publisher(self) -> Publisher:
+        return self._clients().publisher
+
+    @property
+    def rooms(self) -> Rooms:
+        """Room management on Relaybox's state service (at ``state_url``): create a room,
+        set its visibility, add, remove and rank its members; sync and async."""
+        return self._clients().rooms
+
+    @property
+    def users(self) -> Users:
+        """Relaybox's own users, on its auth service (at ``auth_service_url``); sync and async."""
+        return self._clients().users
 
     def publish(
         self,
@@ -295,14 +330,16 @@ class RelayBox:
         return await self._publisher().apublish(room_id, event, data, client_id, transient)
 
     def close(self) -> None:
-        """Close the idle connections :meth:`publish` keeps; later calls open new ones."""
-        if self._publisher_instance is not None:
-            self._publisher_instance.close()
+        """Close the idle connections :meth:`publish` and the service calls keep; later
+        calls open new ones."""
+        if self._clients_instance is not None:
+            self._clients_instance.close()
 
     async def aclose(self) -> None:
-        """Close the connections :meth:`apublish` keeps for the running event loop."""
-        if self._publisher_instance is not None:
-            await self._publisher_instance.aclose()
+        """Close the connections :meth:`apublish` and the async service calls keep for the
+        running event loop."""
+        if self._clients_instance is not None:
+            await self._clients_instance.aclose()
 
     def __enter__(self) -> RelayBox:
         return self

@@ -19,6 +19,9 @@ __all__ = [
     "PublishOutcomeUnknownError",
     "PublishRequestError",
     "RelayBoxError",
+    "ServiceError",
+    "ServiceOutcomeUnknownError",
+    "ServiceRequestError",
     "ShortSecretWarning",
     "TokenExpiredError",
     "TokenRequestError",
@@ -166,3 +169,58 @@ class PublishOutcomeUnknownError(PublishError):
 
 class TokenExpiredError(TokenVerificationError):
     """A token that was valid until its ``exp``: the client should get a fresh one."""
+
+
+class ServiceRequestError(RelayBoxError, ValueError):
+    """An argument of one state or auth service call is invalid; nothing was sent.
+
+    ``argument`` names it (``"room_id"``, ``"client_id"``, ``"auth_token"``...). Messages
+    never quote a token or a password.
+    """
+
+    def __init__(self, argument: str, message: str) -> None:
+        super().__init__(message)
+        self.argument, self.message = argument, message
+
+
+class ServiceError(RelayBoxError):
+    """A Relaybox service (state or auth) refused a call, or could not be reached.
+
+    What the service answered, as the official library's ``HTTPServiceError`` carries it:
+    ``status`` (None when no answer came), ``name`` (the error's name in the answer, such as
+    ``"NotFoundError"``, or None), ``message`` (the answer's message, or ``"Service request
+    failed"``) and ``data`` (the answer's ``data``, or None). An answer that is not JSON gives
+    this error too, with its text in ``body``. ``method`` and ``url`` say which call,
+    ``attempts`` how many requests were made. No message holds the auth token.
+    """
+
+    def __init__(
+        self,
+        description: str,
+        *,
+        method: str,
+        url: str,
+        status: int | None = None,
+        name: str | None = None,
+        message: str = "Service request failed",
+        data: Any = None,
+        body: str = "",
+        attempts: int = 1,
+    ) -> None:
+        super().__init__(description)
+        self.method = method
+        self.url = url
+        self.status = status
+        self.name = name
+        self.message = message
+        self.data = data
+        self.body = body
+        self.attempts = attempts
+
+
+class ServiceOutcomeUnknownError(ServiceError):
+    """A call that changes state went out but no answer came back: it may have been applied.
+
+    Not retried, since applying it twice could differ from once (a member added back after
+    a removal in between). Read the state again to decide.
+    """

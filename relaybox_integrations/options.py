@@ -16,17 +16,21 @@ from urllib.parse import urlsplit
 from .errors import ConfigurationError, TokenRequestError
 
 __all__ = [
+    "DEFAULT_AUTH_SERVICE_URL",
     "DEFAULT_CORE_URL",
     "DEFAULT_EXPIRES_IN",
     "DEFAULT_PUBLISH_RETRIES",
     "DEFAULT_PUBLISH_TIMEOUT",
+    "DEFAULT_STATE_URL",
     "MAX_EXPIRES_IN",
     "REFRESH_MARGIN",
+    "check_auth_service_url",
     "check_client_id",
     "check_core_url",
     "check_expires_in",
     "check_retries",
     "check_room_id",
+    "check_state_url",
     "check_timeout",
 ]
 
@@ -41,9 +45,13 @@ REFRESH_MARGIN: Final = 20
 MAX_EXPIRES_IN: Final = 86_400
 #: Where Relaybox takes published events (the official library's default).
 DEFAULT_CORE_URL: Final = "https://gnet.prod.relaybox-services.net"
-#: Seconds per publish attempt, as the official library.
+#: Relaybox's state service, where rooms are managed (the official library's default).
+DEFAULT_STATE_URL: Final = "https://state.prod.relaybox-services.net"
+#: Relaybox's auth service, which holds its users (the official library's default).
+DEFAULT_AUTH_SERVICE_URL: Final = "https://auth.prod.relaybox-services.net"
+#: Seconds per attempt of a publish or service call, as the official library.
 DEFAULT_PUBLISH_TIMEOUT: Final = 10.0
-#: Publish attempts after the first, for failures where nothing can have been published.
+#: Attempts after the first, for failures where nothing can have been applied.
 DEFAULT_PUBLISH_RETRIES: Final = 2
 
 
@@ -86,26 +94,40 @@ def check_client_id(value: object) -> str:
 
 def check_core_url(value: object) -> str:
     """An http(s) URL of Relaybox's core, without a trailing slash."""
+    return _check_url(value, "core_url", DEFAULT_CORE_URL)
+
+
+def check_state_url(value: object) -> str:
+    """An http(s) URL of Relaybox's state service, without a trailing slash."""
+    return _check_url(value, "state_url", DEFAULT_STATE_URL)
+
+
+def check_auth_service_url(value: object) -> str:
+    """An http(s) URL of Relaybox's auth service, without a trailing slash."""
+    return _check_url(value, "auth_service_url", DEFAULT_AUTH_SERVICE_URL)
+
+
+def _check_url(value: object, option: str, default: str) -> str:
     # The value is never echoed: a mixed-up environment could hold the API key here.
     if not isinstance(value, str):
-        raise ConfigurationError("core_url", f"core_url must be a str; got {type(value).__name__}")
-    example = f"an http:// or https:// URL with a host, such as {DEFAULT_CORE_URL}"
+        raise ConfigurationError(option, f"{option} must be a str; got {type(value).__name__}")
+    example = f"an http:// or https:// URL with a host, such as {default}"
     try:
         parts = urlsplit(value)
         parts.port  # noqa: B018 - parsing the port is the check
     except ValueError:
-        raise ConfigurationError("core_url", f"core_url is not a URL; expected {example}") from None
+        raise ConfigurationError(option, f"{option} is not a URL; expected {example}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigurationError("core_url", f"core_url must be {example}")
+        raise ConfigurationError(option, f"{option} must be {example}")
     if parts.query or parts.fragment or parts.username or parts.password:
         raise ConfigurationError(
-            "core_url", "core_url must not carry a query, a fragment or credentials"
+            option, f"{option} must not carry a query, a fragment or credentials"
         )
     return value.rstrip("/")
 
 
 def check_timeout(value: object) -> float:
-    """Seconds one publish attempt may take."""
+    """Seconds one attempt of a publish or service call may take."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ConfigurationError(
             "timeout", f"timeout must be a number of seconds; got {type(value).__name__}"
@@ -118,7 +140,7 @@ def check_timeout(value: object) -> float:
 
 
 def check_retries(value: object) -> int:
-    """Publish attempts after the first."""
+    """Attempts of a publish or service call after the first."""
     shown = value if type(value) in (int, float, bool) else type(value).__name__
     if type(value) is not int or not 0 <= value <= 10:
         raise ConfigurationError(

@@ -1,8 +1,8 @@
 """Publishing events to Relaybox rooms over HTTP, as the official ``@relaybox/rest`` does.
 
-``RelayBox.publish`` and ``RelayBox.apublish`` delegate here; the token core imports this
-module only when something is first published, so minting never loads the publishing
-machinery (nor aiohttp).
+``RelayBox.publish`` and ``RelayBox.apublish`` delegate here; the token core loads this
+module (through :mod:`~relaybox_integrations.clients`) only when something is first sent,
+so minting never loads the publishing machinery (nor aiohttp).
 
 One request per attempt: ``POST {core_url}/events`` with the compact JSON body
 ``{"event", "roomId", "data", "timestamp", "options"}`` and the headers ``X-Ds-Public-Key``
@@ -26,7 +26,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from . import __version__
 from .errors import (
     ConfigurationError,
     PublishError,
@@ -39,10 +38,9 @@ from .options import check_client_id
 from .results import PublishResult
 from .retry import RETRY_STATUSES, GaveUp, attempts
 from .transport import (
+    USER_AGENT,
     AnswerTooLong,
-    AsyncHTTPTransport,
     AsyncTransport,
-    HTTPTransport,
     MaybeSent,
     NotSent,
     Request,
@@ -57,7 +55,6 @@ __all__ = [
     "MAX_BODY_BYTES",
     "MAX_DEPTH",
     "MAX_SAFE_INTEGER",
-    "USER_AGENT",
     "PublishResult",
     "Publisher",
     "intercept",
@@ -74,8 +71,6 @@ MAX_SAFE_INTEGER: Final = 2**53 - 1
 #: How much of an unexpected answer an error message quotes.
 BODY_EXCERPT: Final = 500
 
-#: What every request of the package says it comes from.
-USER_AGENT: Final = f"relaybox-integrations/{__version__}"
 # One encoder, made once: json.dumps with options builds a new one on every call.
 _JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 _CAUSES_OF_500 = (
@@ -201,9 +196,8 @@ class Publisher:
 
     Built by ``RelayBox`` on first use, from the HMAC it already keyed with the secret, so
     the secret itself is never copied here. Sends through ``transport`` and
-    ``async_transport``, which it may share with other callers (by default its own). Safe
-    to share between threads; ``apublish`` is safe to call concurrently within an event
-    loop.
+    ``async_transport``, which the service calls share. Safe to share between threads;
+    ``apublish`` is safe to call concurrently within an event loop.
     """
 
     def __init__(
@@ -215,8 +209,8 @@ class Publisher:
         core_url: str,
         timeout: float,
         retries: int,
-        transport: HTTPTransport | None = None,
-        async_transport: AsyncHTTPTransport | None = None,
+        transport: Transport,
+        async_transport: AsyncTransport,
     ) -> None:
         if not (public_key.isascii() and public_key.isprintable()):
             raise ConfigurationError(
@@ -234,8 +228,8 @@ class Publisher:
             "User-Agent": USER_AGENT,
             "X-Ds-Public-Key": public_key,
         }
-        self._transport = HTTPTransport() if transport is None else transport
-        self._async_transport = AsyncHTTPTransport() if async_transport is None else async_transport
+        self._transport = transport
+        self._async_transport = async_transport
         #: Waits between attempts; replaceable so tests can act during the wait.
         self.sleep: Callable[[float], None] = time.sleep
         self.async_sleep: Callable[[float], Any] = asyncio.sleep
@@ -348,12 +342,6 @@ class Publisher:
                 raise self._unreachable(message, gave_up.failure, gave_up.attempts) from None
             raise self._unknown(message, gave_up.failure, gave_up.attempts) from None
         return self._result(message, answered.response, answered.request.headers, answered.attempts)
-
-    def close(self) -> None:
-        self._transport.close()
-
-    async def aclose(self) -> None:
-        await self._async_transport.aclose()
 
     # --- answers -------------------------------------------------------------------------
 

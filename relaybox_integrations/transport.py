@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Protocol
 from urllib.parse import urlsplit
 
+from . import __version__
 from ._extras import missing_extra
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_ANSWER_BYTES",
     "MAX_IDLE_CONNECTIONS",
+    "USER_AGENT",
     "AnswerTooLong",
     "AsyncHTTPTransport",
     "AsyncTransport",
@@ -61,6 +63,8 @@ __all__ = [
 MAX_ANSWER_BYTES: Final = 64 * 1024
 #: Idle keep-alive connections kept per origin by the sync transport; more are closed.
 MAX_IDLE_CONNECTIONS: Final = 32
+#: What every request of the package says it comes from.
+USER_AGENT: Final = f"relaybox-integrations/{__version__}"
 
 
 class NotSent(Exception):
@@ -374,7 +378,15 @@ class AsyncHTTPTransport:
             import aiohttp
         except ImportError:
             raise missing_extra("publish") from None
-        session = aiohttp.ClientSession(auto_decompress=False)
+        # Answers are read as sent (at most MAX_ANSWER_BYTES, never inflated), so ask for
+        # them uncompressed, as http.client does: aiohttp would offer gzip and deflate.
+        session = aiohttp.ClientSession(
+            auto_decompress=False, headers={"Accept-Encoding": "identity"}
+        )
+        # aiohttp sends a GET, PUT or DELETE again by itself when the connection drops
+        # before the answer: a request that may have been applied is the retry policy's
+        # to judge (it never sends one again), and http.client does not either.
+        session._retry_connection = False
         closer = _close_with_loop(session, lambda: self._forget(loop, session))
         # Registered before any await, so two tasks of one loop never both make a session.
         with self._lock:

@@ -14,9 +14,10 @@ accept the views accept; requests run the same checks before building. Ids:
 - ``relaybox.E009`` ``RELAYBOX`` is not a dict
 - ``relaybox.E010`` ``WEBHOOK_SIGNING_KEY`` malformed, or missing while a webhook view is
   routed; ``E011`` ``WEBHOOK_TOLERANCE`` invalid; ``E012`` ``WEBHOOK_CACHE`` not a
-  configured cache; ``E013`` ``CORE_URL`` not an http(s) URL; ``E014`` ``PUBLISH_TIMEOUT``
-  or ``PUBLISH_RETRIES`` invalid; ``E015`` ``WEBHOOK_CACHE`` a ``DummyCache``, which stores
-  nothing; ``E016`` ``WEBHOOK_MAX_BODY_SIZE`` not a positive int
+  configured cache; ``E013`` ``CORE_URL``, ``STATE_URL`` or ``AUTH_SERVICE_URL`` not an
+  http(s) URL; ``E014`` ``PUBLISH_TIMEOUT`` or ``PUBLISH_RETRIES`` invalid; ``E015``
+  ``WEBHOOK_CACHE`` a ``DummyCache``, which stores nothing; ``E016``
+  ``WEBHOOK_MAX_BODY_SIZE`` not a positive int
 - ``relaybox.E025`` ``USER_FROM_AUTH_TOKEN_HOOK`` unset while the token backend or middleware
   is installed; ``E026`` the token middleware without the token backend; ``E027`` the token
   middleware before ``AuthenticationMiddleware`` (these three are

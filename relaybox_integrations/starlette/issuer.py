@@ -14,10 +14,12 @@ from ..core import RelayBox
 from ..endpoint import AuthEndpoint
 from ..errors import ConfigurationError, MissingMiddlewareError
 from ..options import (
+    DEFAULT_AUTH_SERVICE_URL,
     DEFAULT_CORE_URL,
     DEFAULT_EXPIRES_IN,
     DEFAULT_PUBLISH_RETRIES,
     DEFAULT_PUBLISH_TIMEOUT,
+    DEFAULT_STATE_URL,
 )
 from ..permissions import PermissionsInput
 from ..room_access import CanJoinRoomHook, RoomAccessEndpoint
@@ -58,8 +60,9 @@ class RelayBoxIssuer:
     """The configured Relaybox auth endpoint, shared by routes, middleware and FastAPI.
 
     Built once at start-up; every argument is checked here and a bad one raises
-    :class:`~relaybox_integrations.ConfigurationError` naming it. ``core_url``, ``timeout``
-    and ``retries`` configure publishing, as for :class:`~relaybox_integrations.RelayBox`.
+    :class:`~relaybox_integrations.ConfigurationError` naming it. ``core_url``, ``state_url``,
+    ``auth_service_url``, ``timeout`` and ``retries`` configure publishing and the service calls, as
+    for :class:`~relaybox_integrations.RelayBox`.
     Hooks may be sync (run in a threadpool) or async:
 
     - ``load_user(request)``: who is asking, instead of ``request.user``: a user object, a
@@ -91,6 +94,8 @@ class RelayBoxIssuer:
         core_url: str = DEFAULT_CORE_URL,
         timeout: float = DEFAULT_PUBLISH_TIMEOUT,
         retries: int = DEFAULT_PUBLISH_RETRIES,
+        state_url: str = DEFAULT_STATE_URL,
+        auth_service_url: str = DEFAULT_AUTH_SERVICE_URL,
         load_user: UserLoader | None = None,
         client_id: ClientIdHook | None = None,
         get_permissions: PermissionsHook | None = None,
@@ -106,6 +111,8 @@ class RelayBoxIssuer:
             core_url=core_url,
             timeout=timeout,
             retries=retries,
+            state_url=state_url,
+            auth_service_url=auth_service_url,
         )
         #: The core's auth endpoint, configured; FastAPI's router answers through it.
         self.endpoint = AuthEndpoint(

@@ -125,6 +125,15 @@ SAMPLES: dict[str, Sample] = {
     "core_url": Sample(
         "http://127.0.0.1:9000/", lambda b: b.relaybox._core_url, "http://127.0.0.1:9000", "ftp://x"
     ),
+    "state_url": Sample(
+        "http://127.0.0.1:9000/state/",
+        lambda b: b.relaybox.rooms._service.url,
+        "http://127.0.0.1:9000/state",
+        "state.example",
+    ),
+    "auth_service_url": Sample(
+        "https://auth.example/", lambda b: b.relaybox.users._service.url, "https://auth.example", 7
+    ),
     "timeout": Sample(2.5, lambda b: b.relaybox._timeout, 2.5, -1),
     "retries": Sample(4, lambda b: b.relaybox._retries, 4, 99),
     "signing_key": Sample(

@@ -17,6 +17,9 @@ from relaybox_integrations import (
     PublishOutcomeUnknownError,
     PublishRequestError,
     RelayBoxError,
+    ServiceError,
+    ServiceOutcomeUnknownError,
+    ServiceRequestError,
     TokenExpiredError,
     TokenRequestError,
     TokenTooLargeError,
@@ -39,6 +42,11 @@ ERRORS = [
     PublishRequestError("data", "m"),
     PublishError("m", room_id="r", event="e", status=500, body="b", attempts=2),
     PublishOutcomeUnknownError("m", room_id="r", event="e"),
+    ServiceRequestError("room_id", "m"),
+    ServiceError(
+        "m", method="GET", url="u", status=404, name="NotFoundError", data={"d": 1}, attempts=2
+    ),
+    ServiceOutcomeUnknownError("m", method="PUT", url="u"),
 ]
 
 
