@@ -6,7 +6,8 @@ build of its public source, named by ``RELAYBOX_REST_LIBRARY``, and skips withou
 
     git clone https://github.com/relaybox/relaybox-rest-js /tmp/relaybox-rest
     cd /tmp/relaybox-rest && npm install && npx tsc --project tsconfig.esm.json
-    RELAYBOX_REST_LIBRARY=/tmp/relaybox-rest tox -e interop
+    RELAYBOX_REST_LIBRARY=/tmp/relaybox-rest \
+        tox -e interop -x testenv:interop.pass_env+=RELAYBOX_REST_LIBRARY
 
 Headers that each HTTP client sets its own way (``user-agent``, ``accept``,
 ``accept-encoding``...; Node's fetch adds ``accept-language`` and ``sec-fetch-mode``) are
