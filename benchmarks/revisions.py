@@ -22,7 +22,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,9 +44,7 @@ def export(revision: str, into: Path) -> Path:
 
 def prepare(checkout: Path) -> Path:
     """Build ``checkout``'s bench environment and its Node references; return its Python."""
-    subprocess.run(
-        ["tox", "-c", str(checkout / "tox.ini"), "-e", "bench", "--notest"], check=True
-    )
+    subprocess.run(["tox", "-c", str(checkout / "tox.ini"), "-e", "bench", "--notest"], check=True)
     if (checkout / "benchmarks" / "package.json").exists():
         subprocess.run(
             ["npm", "ci", "--prefix", str(checkout / "benchmarks"), "--no-audit", "--no-fund"],
@@ -101,8 +98,13 @@ def main() -> None:
                 output = place / f"{len(results)}-{round_number}.json"
                 print(f"\n=== {name}, round {round_number}: {' '.join(script)}", flush=True)
                 subprocess.run(
-                    [str(pythons[name]), f"benchmarks/{script[0]}", *script[1:], "--json",
-                     str(output)],
+                    [
+                        str(pythons[name]),
+                        f"benchmarks/{script[0]}",
+                        *script[1:],
+                        "--json",
+                        str(output),
+                    ],
                     cwd=checkout,
                     check=True,
                     env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},

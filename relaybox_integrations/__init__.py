@@ -4,6 +4,7 @@ The framework-free core is importable from here; each framework's adapter lives 
 subpackage (``relaybox_integrations.django``, ``.flask``, ``.starlette``, ``.fastapi``).
 """
 
+from ._version import __version__
 from .core import (
     DEFAULT_EXPIRES_IN,
     ISSUER,
@@ -58,8 +59,6 @@ from .webhooks import (
     sign_webhook,
     verify_webhook,
 )
-
-__version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_EXPIRES_IN",

@@ -35,8 +35,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Protocol
 from urllib.parse import urlsplit
 
-from . import __version__
 from ._extras import missing_extra
+from ._version import __version__
 
 if TYPE_CHECKING:
     import aiohttp

@@ -28,9 +28,9 @@ VERSION_LINE = re.compile(r'^__version__ = "([^"]+)"$', flags=re.MULTILINE)
 
 def package_version() -> str:
     """The version the package declares, read without importing it."""
-    source = (ROOT / "relaybox_integrations" / "__init__.py").read_text(encoding="utf-8")
+    source = (ROOT / "relaybox_integrations" / "_version.py").read_text(encoding="utf-8")
     match = VERSION_LINE.search(source)
-    assert match is not None, "relaybox_integrations/__init__.py declares no __version__"
+    assert match is not None, "relaybox_integrations/_version.py declares no __version__"
     return match.group(1)
 
 
