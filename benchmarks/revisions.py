@@ -22,6 +22,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,13 +72,17 @@ def figures(value: Any, path: str = "") -> Iterator[tuple[str, float]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        usage="%(prog)s BASE [--head REV] [--rounds N] -- SCRIPT [ARGS...]",
+        description=__doc__.split("\n\n")[0],
+    )
     parser.add_argument("base", help="the revision to compare against (a commit, tag or branch)")
     parser.add_argument("--head", help="the other revision (default: this working tree)")
     parser.add_argument("--rounds", type=int, default=2, help="runs of each revision, in turn")
-    parser.add_argument("script", nargs=argparse.REMAINDER, help="-- SCRIPT [ARGS...]")
-    options = parser.parse_args()
-    script = [part for part in options.script if part != "--"]
+    argv = sys.argv[1:]
+    split = argv.index("--") if "--" in argv else len(argv)
+    options = parser.parse_args(argv[:split])
+    script = argv[split + 1 :]
     if not script:
         parser.error("name the benchmark to run after --, e.g. -- publish.py --quick")
     if shutil.which("tox") is None:
