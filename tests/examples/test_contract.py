@@ -22,6 +22,7 @@ import json
 import os
 import re
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -38,7 +39,7 @@ import pytest
 import redis
 
 from relaybox_integrations import WEBHOOK_SIGNATURE_HEADER, sign_webhook
-from tests.examples.conftest import EXAMPLES, run_serve
+from tests.examples.conftest import EXAMPLES, run_serve, run_serve_in_turn
 from tests.support.events_standin import EventsStandin, Fault
 from tests.support.redis_server import redis_server
 from tests.support.responses import assert_cors_allowed, assert_json_error, preflight
@@ -516,44 +517,52 @@ def test_cors_refuses_other_origins(
 SECRET_ALONE = "pasted-only-the-secret-part-0123456789"
 
 
-@pytest.mark.parametrize(
-    ("setting", "value", "named", "workers"),
-    [
-        pytest.param("RELAYBOX_API_KEY", SECRET_ALONE, "RELAYBOX_API_KEY", 1, id="api-key"),
-        pytest.param(
-            "RELAYBOX_WEBHOOK_SIGNING_KEY",
-            f"{SECRET_ALONE}\n",
-            "RELAYBOX_WEBHOOK_SIGNING_KEY",
-            1,
-            id="webhook-key",
-        ),
-        pytest.param(
-            "RELAYBOX_TOKEN_EXPIRES_IN", "soon", "RELAYBOX_TOKEN_EXPIRES_IN", 1, id="expiry-text"
-        ),
-        pytest.param("RELAYBOX_TOKEN_EXPIRES_IN", "10", "expires_in must be", 1, id="expiry-10"),
-        # gunicorn and uvicorn alone would restart the failing workers forever
-        pytest.param(
-            "RELAYBOX_TOKEN_EXPIRES_IN", "soon", "RELAYBOX_TOKEN_EXPIRES_IN", 2, id="two-workers"
-        ),
-    ],
-)
-def test_bad_settings_stop_serve_py_naming_them(
-    example: str,
-    setting: str,
-    value: str,
-    named: str,
-    workers: int,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> None:
-    database = tmp_path_factory.mktemp("db") / "settings.sqlite3"
-    env = {setting: value, "DJANGO_DB_PATH": str(database)}
-    port = str(free_port())
-    result = run_serve(example, "--port", port, "--workers", str(workers), env=env)
-    assert result.returncode != 0
-    assert named in result.stderr
-    assert "Traceback" not in result.stderr
-    assert "Serving the" not in result.stderr
+#: (setting, value, what the refusal names)
+BAD_SETTINGS = {
+    "api-key": ("RELAYBOX_API_KEY", SECRET_ALONE, "RELAYBOX_API_KEY"),
+    "webhook-key": (
+        "RELAYBOX_WEBHOOK_SIGNING_KEY",
+        f"{SECRET_ALONE}\n",
+        "RELAYBOX_WEBHOOK_SIGNING_KEY",
+    ),
+    "expiry-text": ("RELAYBOX_TOKEN_EXPIRES_IN", "soon", "RELAYBOX_TOKEN_EXPIRES_IN"),
+    "expiry-10": ("RELAYBOX_TOKEN_EXPIRES_IN", "10", "expires_in must be"),
+}
+
+
+def assert_refused_naming(result: subprocess.CompletedProcess[str], named: str) -> None:
+    assert result.returncode != 0, (named, result.stderr)
+    assert named in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    assert "Serving the" not in result.stderr, result.stderr
     assert SECRET_ALONE not in result.stdout + result.stderr
+
+
+def test_bad_settings_stop_serve_py_naming_them(
+    example: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Every bad setting under one worker, each run as ``python serve.py`` would run it, one
+    after another from one interpreter (see run_serve_in_turn)."""
+    runs = []
+    for setting, value, _ in BAD_SETTINGS.values():
+        database = tmp_path_factory.mktemp("db") / "settings.sqlite3"
+        env = {setting: value, "DJANGO_DB_PATH": str(database)}
+        runs.append((["--port", str(free_port()), "--workers", "1"], env))
+    results = run_serve_in_turn(example, runs)
+    for (_, _, named), result in zip(BAD_SETTINGS.values(), results, strict=True):
+        assert_refused_naming(result, named)
+
+
+def test_a_bad_setting_stops_serve_py_with_two_workers(
+    example: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """serve.py itself, in a process of its own: gunicorn and uvicorn alone would restart
+    the failing workers forever."""
+    database = tmp_path_factory.mktemp("db") / "settings.sqlite3"
+    env = {"RELAYBOX_TOKEN_EXPIRES_IN": "soon", "DJANGO_DB_PATH": str(database)}
+    port = str(free_port())
+    result = run_serve(example, "--port", port, "--workers", "2", env=env)
+    assert_refused_naming(result, "RELAYBOX_TOKEN_EXPIRES_IN")
 
 
 # --- the chat: POST /messages --------------------------------------------------------------

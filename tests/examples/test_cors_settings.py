@@ -8,12 +8,13 @@ start only.
 
 from __future__ import annotations
 
+import subprocess
 import sys
 
 import httpx
 import pytest
 
-from tests.examples.conftest import EXAMPLES, run_serve
+from tests.examples.conftest import EXAMPLES, run_serve, run_serve_in_turn
 from tests.support.responses import preflight
 from tests.support.servers import ROOT, free_port, run_example
 
@@ -31,17 +32,35 @@ LOOKALIKES = [
 ]
 
 
-@pytest.mark.parametrize("example", sorted(EXAMPLES))
-@pytest.mark.parametrize("value", ["*", "null", f"{ALLOWED}, *"])
-def test_a_wildcard_or_null_stops_the_example_before_it_serves(example: str, value: str) -> None:
-    result = run_serve(
-        example, "--port", str(free_port()), env={"CORS_ALLOWED_ORIGINS": value}, timeout=40
-    )
+#: What would let every site in: each must stop every example before it serves.
+EVERY_SITE = ["*", "null", f"{ALLOWED}, *"]
+
+
+def assert_refused_as_every_site(result: subprocess.CompletedProcess[str]) -> None:
     assert result.returncode != 0, result.stderr
     assert "CORS_ALLOWED_ORIGINS" in result.stderr
     assert "every site" in result.stderr
     assert "Traceback" not in result.stderr
     assert "Serving the" not in result.stderr
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES))
+def test_a_wildcard_stops_serve_py_before_it_serves(example: str) -> None:
+    """serve.py itself, in a process of its own."""
+    result = run_serve(
+        example, "--port", str(free_port()), env={"CORS_ALLOWED_ORIGINS": "*"}, timeout=40
+    )
+    assert_refused_as_every_site(result)
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES))
+def test_a_wildcard_or_null_stops_the_example_before_it_serves(example: str) -> None:
+    """Every such value, each run as ``python serve.py`` would run it, one after another
+    from one interpreter (see run_serve_in_turn)."""
+    runs = [(["--port", str(free_port())], {"CORS_ALLOWED_ORIGINS": value}) for value in EVERY_SITE]
+    for value, result in zip(EVERY_SITE, run_serve_in_turn(example, runs), strict=True):
+        assert "CORS_ALLOWED_ORIGINS" in result.stderr, (value, result.stderr)
+        assert_refused_as_every_site(result)
 
 
 @pytest.mark.parametrize(
