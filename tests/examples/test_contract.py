@@ -63,6 +63,16 @@ import webhook_demo
 
 ALLOWED = "http://allowed.example:3000"
 REFUSED = "http://evil.example"
+#: Also listed in the served examples' CORS_ALLOWED_ORIGINS: an origin with a default port
+#: and an IPv6 one, each let in exactly as written.
+LISTED = ["https://app.example.com", "http://[::1]:3000"]
+#: Origins that a loose reading of LISTED's first, or of a pattern, would let in.
+LOOKALIKES = [
+    "https://app.example.com.attacker.net",
+    "https://xapp.example.com",
+    "http://app.example.com",
+    "null",
+]
 SPOOFED = "admin"
 PUBLIC_KEY = TEST_API_KEY.split(":")[0]
 WEBHOOK_PATH = "/relaybox/webhooks"
@@ -195,7 +205,7 @@ def served(
 ) -> Iterator[Deployment]:
     folder = tmp_path_factory.mktemp(example)
     env = {
-        "CORS_ALLOWED_ORIGINS": ALLOWED,
+        "CORS_ALLOWED_ORIGINS": ",".join([ALLOWED, *LISTED]),
         "RELAYBOX_CORE_URL": standin.url,
         "DJANGO_DB_PATH": str(folder / "db.sqlite3"),
     }
@@ -492,6 +502,17 @@ def test_cors_lets_the_allowed_origin_in_with_cookies(
     post = user.post("/user/auth", headers={"Origin": ALLOWED, **json_header, **csrf})
     assert_cors_allowed(post, ALLOWED)
     assert node_verify(post.json()["token"], TEST_SECRET)["clientId"] == "1"
+
+
+def test_only_the_listed_origins_are_let_in(served: Deployment) -> None:
+    """CORS_ALLOWED_ORIGINS: exact origins only (see test_cors_settings.py)."""
+    with httpx.Client(base_url=served.base_url) as client:
+        for origin in (ALLOWED, *LISTED):
+            answer = preflight(client, origin)
+            assert answer.headers.get("access-control-allow-origin") == origin, (origin, answer)
+        for origin in LOOKALIKES:
+            answer = preflight(client, origin)
+            assert "access-control-allow-origin" not in answer.headers, (origin, answer.headers)
 
 
 def test_cors_refuses_other_origins(
