@@ -3,10 +3,10 @@ its refusals word for word, since a client's error handling may read them."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
+from ..options import is_room_id
 from ..permissions import Permissions
 from ._wire import PRESENCE_EVENTS, AckError
 
@@ -19,13 +19,11 @@ __all__ = [
     "room_id_of",
 ]
 
-_ROOM_ID = re.compile(r"^[a-zA-Z0-9\-_:.]+$")
-
 
 def room_id_of(body: Mapping[str, Any]) -> str:
     """The frame's ``roomId``, if relaybox/core would accept it."""
     room_id = body.get("roomId")
-    if not isinstance(room_id, str) or not _ROOM_ID.match(room_id):
+    if not is_room_id(room_id):
         raise AckError(f"Invalid room id {room_id!r}", "ValidationError")
     return room_id
 

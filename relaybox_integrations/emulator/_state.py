@@ -21,20 +21,19 @@ the WebSocket for the same operations:
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 from urllib.parse import unquote
 
 from ..core import RelayBox
 from ..errors import TokenVerificationError
+from ..options import is_room_id
 from ..permissions import Permissions
 from ._room_state import RoomTable
 from ._wire import AckError, http_error, logger
 
 __all__ = ["StateRoutes"]
 
-_ROOM_ID: Final = re.compile(r"^[a-zA-Z0-9\-_:.]+$")
 _STATUS: Final = {
     "ValidationError": 400,
     "UnauthorizedError": 401,
@@ -204,7 +203,7 @@ class StateRoutes:
 
 
 def _room_id(value: object) -> str:
-    if not isinstance(value, str) or not _ROOM_ID.match(value):
+    if not is_room_id(value):
         raise AckError(f"Invalid room id {value!r}", "ValidationError")
     return value
 

@@ -224,6 +224,7 @@ def test_the_tokens_permissions_count(relaybox_emulator: Emulator, relaybox: Rel
             "Invalid room id",
         ),
         ("POST", "/rooms", b'{"roomId": 7}', 400, "Invalid room id"),
+        ("POST", "/rooms", b'{"roomId": "lobby\\n"}', 400, "Invalid room id"),
         ("POST", "/rooms", b'{"roomId": "r"}', 400, "Unsupported room type"),
         (
             "POST",
