@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import string
 from collections.abc import Callable
-from typing import Final
+from typing import Final, TypeGuard
 from urllib.parse import urlsplit
 
 from .errors import ConfigurationError, TokenRequestError
@@ -154,7 +154,7 @@ def check_retries(value: object) -> int:
 _ROOM_ID_CHARACTERS: Final = string.ascii_letters + string.digits + "-_:."
 
 
-def is_room_id(value: object) -> bool:
+def is_room_id(value: object) -> TypeGuard[str]:
     """Whether Relaybox's core accepts ``value`` as a room id on join: its
     ``/^[a-zA-Z0-9-_:.]+$/``, read as JavaScript reads it (no trailing newline). Stripping
     the allowed characters is twice as fast as that regular expression, on every token."""
