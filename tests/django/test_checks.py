@@ -40,6 +40,17 @@ def test_valid_settings_pass() -> None:
     assert ids({**KEY, "TOKEN_EXPIRES_IN": 60, "PERMISSIONS": ["*"], "ALLOW_ANONYMOUS": True}) == []
 
 
+def test_permissions_and_signing_key_set_to_none_pass() -> None:
+    """None is each one's default: the API key's own permissions, and no webhook endpoint."""
+    relaybox = {"API_KEY": TEST_API_KEY, "PERMISSIONS": None, "WEBHOOK_SIGNING_KEY": None}
+    with override_settings(ROOT_URLCONF="tests.django.drf_urls"):  # routes no webhook view
+        assert ids(relaybox) == []
+    with override_settings(RELAYBOX=relaybox):
+        integration = get_integration()
+        assert integration.webhooks is None
+        assert integration.relaybox.permissions is None
+
+
 def test_registered_with_django() -> None:
     with override_settings(RELAYBOX={"API_KEY": "no-colon"}):
         assert "relaybox.E002" in [message.id for message in run_checks()]
