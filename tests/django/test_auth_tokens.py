@@ -14,6 +14,7 @@ from django.test import AsyncClient, Client, override_settings
 
 from relaybox_integrations.auth_tokens import CHALLENGE, EXPIRED_TOKEN, INVALID_TOKEN, NO_USER
 from relaybox_integrations.django.auth_token_checks import check_auth_tokens
+from relaybox_integrations.django.auth_tokens import RelayBoxTokenBackend
 from tests.support.auth_tokens import API_KEY, CLIENT_ID, SECRET, USER_ID, bad_tokens, good_token
 from tests.support.django_settings import HAS_DRF
 from tests.support.snippets import assert_runs, run_snippet
@@ -137,6 +138,17 @@ def test_the_backend_alone_returns_none_for_what_it_refuses(member: Any) -> None
     assert authenticate(None, relaybox_token=good_token()) == member
     assert authenticate(None, relaybox_token=bad_tokens()["HS512"]) is None
     assert authenticate(None, username=CLIENT_ID, password="member-password") == member
+
+
+def test_the_backend_leaves_other_credentials_to_the_other_backends(
+    settings: Any, member: Any
+) -> None:
+    """A ModelBackend itself, it still signs no one in by username and password."""
+    backend = RelayBoxTokenBackend()
+    assert backend.authenticate(None, username=CLIENT_ID, password="member-password") is None
+    settings.AUTHENTICATION_BACKENDS = [BACKEND, "django.contrib.auth.backends.ModelBackend"]
+    assert authenticate(None, username=CLIENT_ID, password="member-password") == member
+    assert authenticate(None, username=CLIENT_ID, password="wrong") is None
 
 
 def test_the_log_names_the_reason_never_the_token(
