@@ -25,11 +25,13 @@ from django.test import AsyncClient, Client, override_settings
 from relaybox_integrations import (
     DEFAULT_WEBHOOK_BODY_LIMIT,
     WEBHOOK_SIGNATURE_HEADER,
+    ClaimOutcome,
     ConfigurationError,
     sign_webhook,
 )
 from relaybox_integrations.django import on_webhook, webhook_received
 from relaybox_integrations.django.asgi import ASGIHandler
+from relaybox_integrations.django.stores import AsyncCacheWebhookStore, CacheWebhookStore
 from tests.support.django_settings import TEST_WEBHOOK_SIGNING_KEY
 from tests.support.redis_server import redis_server
 from tests.support.servers import TEST_API_KEY
@@ -181,6 +183,38 @@ def test_two_concurrent_deliveries_of_one_id_run_the_receiver_once(
 
     assert statuses == [200]
     assert ran == ["one"]
+
+
+def test_the_cache_store_releases_a_claim_but_never_forgets_a_done_delivery() -> None:
+    store = CacheWebhookStore(caches["default"], prefix="release-test:")
+    store.cache.clear()
+    assert store.claim("failed") is ClaimOutcome.CLAIMED
+    store.release("failed")  # a handler failed: Relaybox's retry may claim it again
+    assert store.claim("failed") is ClaimOutcome.CLAIMED
+    assert store.claim("done") is ClaimOutcome.CLAIMED
+    store.mark_done("done")
+    store.release("done")
+    assert store.claim("done") is ClaimOutcome.DONE
+
+
+def test_the_async_cache_store_releases_a_claim_but_never_forgets_a_done_delivery() -> None:
+    store = AsyncCacheWebhookStore(caches["default"], prefix="async-release-test:")
+    store.cache.clear()
+
+    async def outcomes() -> list[ClaimOutcome]:
+        claimed = await store.claim("failed")
+        await store.release("failed")
+        reclaimed = await store.claim("failed")
+        assert await store.claim("done") is ClaimOutcome.CLAIMED
+        await store.mark_done("done")
+        await store.release("done")
+        return [claimed, reclaimed, await store.claim("done")]
+
+    assert asyncio.run(outcomes()) == [
+        ClaimOutcome.CLAIMED,
+        ClaimOutcome.CLAIMED,
+        ClaimOutcome.DONE,
+    ]
 
 
 # --- how the body is read: ASGI stops at the limit, WSGI reads a chunked body -----------------
