@@ -235,7 +235,10 @@ class CountingClient:
     async def receive(self) -> dict[str, Any]:
         if self.answered is None:
             self.answered = asyncio.Event()
-        if self.given == len(self.body) and self.given:  # Django listens for a disconnect
+            first = True
+        else:
+            first = False
+        if self.given == len(self.body) and not first:  # Django listens for a disconnect
             await self.answered.wait()
             return {"type": "http.disconnect"}
         chunk = self.body[self.given : self.given + CHUNK]
@@ -254,14 +257,16 @@ class CountingClient:
         return json.loads(b"".join(m.get("body", b"") for m in self.answer[1:]))
 
 
-def serve_asgi(path: str, body: bytes, headers: dict[str, str]) -> CountingClient:
+def serve_asgi(
+    path: str, body: bytes, headers: dict[str, str], *, method: str = "POST"
+) -> CountingClient:
     """One request through the package's ASGI handler, as an ASGI server would make it."""
     client = CountingClient(body)
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
-        "method": "POST",
+        "method": method,
         "scheme": "http",
         "path": path,
         "raw_path": path.encode(),
@@ -274,6 +279,56 @@ def serve_asgi(path: str, body: bytes, headers: dict[str, str]) -> CountingClien
     }
     async_to_sync(ASGIHandler())(scope, client.receive, client.send)
     return client
+
+
+def test_asgi_leaves_other_methods_and_other_views_to_django() -> None:
+    """A GET to the webhook view, a POST to another view or to no view: Django's own."""
+    get = serve_asgi("/relaybox/webhooks", b"", {}, method="GET")
+    assert get.status() == 405
+    assert (b"Allow", b"POST") in get.answer[0]["headers"]
+    assert get.json()["error"] == "method_not_allowed"
+    oversized = b"x" * (LIMIT + 1)  # no limit of the webhook endpoint's elsewhere
+    for path, status in (("/nowhere", 404), ("/user/auth", 403)):  # 403: no CSRF token
+        other = serve_asgi(path, oversized, {"Content-Length": str(len(oversized))})
+        assert other.status() == status
+        assert other.given == len(oversized)  # read whole, by Django's handler
+
+
+@pytest.mark.parametrize("path", ["/relaybox/webhooks", "/async/relaybox/webhooks"])
+def test_asgi_answers_nothing_to_a_client_that_left_mid_delivery(path: str) -> None:
+    caches["default"].clear()
+    delivery = sign_webhook("room:join", {}, TEST_WEBHOOK_SIGNING_KEY, event_id="left")
+    sent: list[dict[str, Any]] = []
+    received: list[str] = []
+
+    async def receive() -> dict[str, Any]:
+        received.append("disconnect")
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver")]
+        + [(name.lower().encode(), value.encode()) for name, value in delivery.headers.items()],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+    async_to_sync(ASGIHandler())(scope, receive, send)
+    assert sent == []
+    assert received == ["disconnect"]
+    # Nothing was claimed: the retry of the delivery is processed, not a duplicate.
+    retried = serve_asgi(path, delivery.body, delivery.headers)
+    assert (retried.status(), retried.json()["status"]) == (200, "processed")
 
 
 @pytest.mark.parametrize("path", ["/relaybox/webhooks", "/async/relaybox/webhooks"])
