@@ -113,6 +113,18 @@ def test_an_answer_that_is_not_a_user_is_an_error(
 
 
 @pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("answer", [{"provider": "github"}, {"id": 1, "provider": "github"}, []])
+def test_an_answer_that_is_not_an_identity_is_an_error(
+    relaybox: RelayBox, server: RecordingServer, mode: str, answer: Any
+) -> None:
+    server.answer(json_answer(200, answer))
+    with pytest.raises(ServiceError, match="not an identity: is auth_service_url right") as raised:
+        invoke(mode, relaybox, CALLS["get_user_identity"])
+    assert raised.value.status == 200
+    assert AUTH_TOKEN not in str(raised.value)
+
+
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("name", WRITES + READS)
 def test_a_json_error_answer_carries_the_services_fields(
     relaybox: RelayBox, server: RecordingServer, mode: str, name: str
@@ -299,6 +311,8 @@ def test_the_timeout_bounds_each_call(server: RecordingServer, mode: str) -> Non
         (lambda r: r.rooms.set_visibility("chat:1", f"Bearer {AUTH_TOKEN}"), "auth_token"),
         (lambda r: r.rooms.set_visibility("chat:1", AUTH_TOKEN + "\r\nX: 1"), "auth_token"),
         (lambda r: r.users.get_user("alice", None), "auth_token"),
+        (lambda r: r.users.get_user(None, AUTH_TOKEN), "client_id"),
+        (lambda r: r.users.get_user("", AUTH_TOKEN), "client_id"),
         (lambda r: r.users.get_user_identity(AUTH_TOKEN, ""), "provider"),
     ],
 )
