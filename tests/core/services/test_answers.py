@@ -18,6 +18,7 @@ from relaybox_integrations import (
 )
 from relaybox_integrations.rooms import Room
 from relaybox_integrations.services import ServiceAnswer
+from relaybox_integrations.transport import MAX_ANSWER_BYTES
 from relaybox_integrations.users import User, UserIdentity
 from tests.core.services.calls import AUTH_TOKEN, CALLS, MODES, invoke
 from tests.core.services.conftest import relaybox_for
@@ -122,6 +123,22 @@ def test_an_answer_that_is_not_an_identity_is_an_error(
         invoke(mode, relaybox, CALLS["get_user_identity"])
     assert raised.value.status == 200
     assert AUTH_TOKEN not in str(raised.value)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    ("name", "option"), [("create", "state_url"), ("get_user", "auth_service_url")]
+)
+def test_an_answer_too_long_to_be_the_services_names_the_url_option(
+    relaybox: RelayBox, server: RecordingServer, mode: str, name: str, option: str
+) -> None:
+    server.answer(json_answer(200, {"padding": "x" * MAX_ANSWER_BYTES}))
+    with pytest.raises(ServiceError) as raised:
+        invoke(mode, relaybox, CALLS[name])
+    said = str(raised.value)
+    assert f"longer than {MAX_ANSWER_BYTES} bytes" in said
+    assert f"(Relaybox's answers are small JSON objects: is {option} right?)" in said
+    assert len(server.requests) == 1  # not sent again
 
 
 @pytest.mark.parametrize("mode", MODES)
