@@ -13,6 +13,7 @@ from relaybox_integrations import PublishError, PublishOutcomeUnknownError, Publ
 from tests.publish.conftest import CHAT_ONLY_KEY, KEYS, SteppingClock
 from tests.support.events_standin import EventsStandin, Fault
 from tests.support.publish_check import node_check_publishes
+from tests.support.recording_server import json_answer, recording_server
 from tests.support.servers import TEST_API_KEY, TEST_SECRET, free_port
 
 MODES = ["sync", "async"]
@@ -266,3 +267,31 @@ def test_unexpected_answers(
     with pytest.raises(PublishError, match=expected):
         send(mode, publisher(waits, core_url=standin.url + path))
     assert len(standin.requests) == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    "reply",
+    [
+        {"requestId": 7, "timestamp": 1_700_000_000_000},
+        {"requestId": None, "timestamp": 1_700_000_000_000},
+        {"requestId": "r-1", "timestamp": 1_700_000_000_000.5},
+        {"requestId": "r-1", "timestamp": True},
+        {"requestId": "r-1", "timestamp": "1700000000000"},
+    ],
+)
+def test_a_2xx_json_answer_of_the_wrong_types_is_not_relayboxs(
+    waits: Waits, mode: str, reply: dict[str, Any]
+) -> None:
+    with recording_server() as server:
+        server.answer(json_answer(200, reply))
+        with pytest.raises(PublishError) as raised:
+            send(mode, publisher(waits, core_url=server.url))
+        assert type(raised.value) is PublishError
+        assert str(raised.value).endswith("That is not Relaybox's answer ({requestId, timestamp}).")
+        assert raised.value.status == 200
+        assert len(server.requests) == 1
+        # The same answer with the right types is a result.
+        server.answer(json_answer(200, {"requestId": "r-1", "timestamp": 1_700_000_000_000}))
+        result = send(mode, publisher(waits, core_url=server.url))
+        assert result == PublishResult(request_id="r-1", timestamp=1_700_000_000_000)
