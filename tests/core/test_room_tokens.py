@@ -63,6 +63,21 @@ def test_a_token_jsonwebtoken_signed_as_the_official_library_does_is_admitted() 
     assert RelayBox(API_KEY).verify_room_access_token(token, "team:7")["clientId"] == "bob"
 
 
+def test_a_room_token_of_another_public_key_is_refused() -> None:
+    """Signed with this secret, but issued for another key: not this application's."""
+    token = node_sign(
+        {"publicKey": "otherapp.key1", "roomId": "team:7", "clientId": "bob"},
+        SECRET,
+        expiresIn=60,
+        issuer="https://relaybox.net",
+    )
+    with pytest.raises(TokenVerificationError, match=r"'otherapp\.key1', not 'roomapp\.key1'"):
+        RelayBox(API_KEY).verify_room_access_token(token, "team:7")
+    issued_for_key2 = RelayBox(f"roomapp.key2:{SECRET}").generate_room_access_token("team:7", "u")
+    with pytest.raises(TokenVerificationError, match=r"public key 'roomapp\.key2'"):
+        RelayBox(API_KEY).verify_room_access_token(issued_for_key2.token, "team:7")
+
+
 def test_an_expired_room_token_is_refused() -> None:
     past = time.time() - 3600
     token = RelayBox(API_KEY, clock=lambda: past).generate_room_access_token("lobby", "u").token
