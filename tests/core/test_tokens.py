@@ -311,6 +311,8 @@ def unsigned(claims: dict[str, Any]) -> str:
         (forge(good_claims(exp="tomorrow")), "no numeric exp"),
         (forge(good_claims(exp=int(NOW) - 1)), "expired"),
         (forge(good_claims(nbf=int(NOW) + 60)), "not valid before"),
+        (forge(good_claims(iat="yesterday")), "iat 'yesterday' is not a number"),
+        (forge(good_claims(iat=True)), "iat True is not a number"),
         (forge(good_claims(clientId="")), "clientId"),
         (forge(good_claims(clientId=7)), "clientId"),
         ("", "three"),
