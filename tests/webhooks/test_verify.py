@@ -195,6 +195,19 @@ def test_bad_tolerances(tolerance: Any) -> None:
         WebhookEndpoint(SIGNING_KEY, tolerance=tolerance)
 
 
+@pytest.mark.parametrize("now", [True, "1764643200", NOW])
+def test_now_must_be_seconds_since_the_epoch(now: Any) -> None:
+    body, signature = signed(relaybox_payload(timestamp=NOW))
+    with pytest.raises(ConfigurationError) as raised:
+        verify_webhook(body, signature, SIGNING_KEY, now=now)
+    assert raised.value.setting == "now"
+    assert f"got {now!r}" in str(raised.value)
+    # As seconds, whole or not, it is the verifier's clock.
+    assert verify_webhook(body, signature, SIGNING_KEY, now=int(NOW.timestamp()))
+    assert verify_webhook(body, signature, SIGNING_KEY, now=NOW.timestamp())
+    assert refusal(body, signature, now=int(NOW.timestamp()) + 3600).reason == "stale_timestamp"
+
+
 def test_sign_webhook_builds_relaybox_deliveries() -> None:
     delivery = sign_webhook(
         "presence:join",
