@@ -335,6 +335,75 @@ def test_a_store_that_fails_gets_503_which_relaybox_retries(
     assert "store claim failed" in caplog.text
 
 
+class DownAfterTheClaim(InMemoryWebhookStore):
+    """A store whose backend goes down once the delivery is claimed."""
+
+    def release(self, delivery_id: str) -> None:
+        raise redis.ConnectionError("Error 111 connecting to localhost:6379. Connection refused.")
+
+    mark_done = release
+
+
+def test_a_release_that_fails_still_answers_the_handlers_failure(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store = DownAfterTheClaim()
+    endpoint = WebhookEndpoint(SIGNING_KEY, store=store)
+
+    @endpoint.on("room:publish")
+    def failing(event: WebhookEvent) -> None:
+        raise RuntimeError("database down")
+
+    with caplog.at_level(logging.ERROR, logger="relaybox_integrations"):
+        response = deliver(endpoint, attempt())
+    assert response.status == 500
+    assert body_of(response)["error"] == "handler_failed"
+    assert "evt-1: store release failed" in caplog.text
+    assert "database down" in caplog.text
+    # The claim was not released: it holds until its lease expires, and a retry waits.
+    assert store.claim("evt-1") is ClaimOutcome.IN_PROGRESS
+
+
+def test_a_done_mark_that_fails_still_answers_processed(
+    recorder: Recorder, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = DownAfterTheClaim()
+    endpoint = WebhookEndpoint(SIGNING_KEY, store=store)
+    endpoint.on("room:publish")(recorder)
+    with caplog.at_level(logging.ERROR, logger="relaybox_integrations"):
+        response = deliver(endpoint, attempt())
+    assert body_of(response) == {"id": "evt-1", "status": "processed"}
+    assert "evt-1: handled, but not marked done" in caplog.text
+    assert [event.id for event in recorder.events] == ["evt-1"]
+    assert store.claim("evt-1") is ClaimOutcome.IN_PROGRESS  # the claim's lease still holds
+
+
+class BooleanStore:
+    """A store written to another protocol: its claim answers True or False."""
+
+    def claim(self, delivery_id: str) -> object:
+        return True
+
+    def mark_done(self, delivery_id: str) -> None:
+        raise AssertionError("never reached")
+
+    release = mark_done
+
+
+def test_a_store_whose_claim_is_not_a_claim_outcome_gets_503(
+    recorder: Recorder, caplog: pytest.LogCaptureFixture
+) -> None:
+    endpoint = WebhookEndpoint(SIGNING_KEY, store=BooleanStore())  # type: ignore[arg-type]
+    endpoint.on("*")(recorder)
+    with caplog.at_level(logging.ERROR, logger="relaybox_integrations"):
+        response = deliver(endpoint, attempt())
+    assert response.status == 503
+    assert body_of(response)["error"] == "store_unavailable"
+    assert recorder.events == []
+    assert "store claim failed" in caplog.text
+    assert "the store's claim must return a ClaimOutcome; got True" in caplog.text
+
+
 def test_handler_registration_is_checked() -> None:
     endpoint = WebhookEndpoint(SIGNING_KEY)
     with pytest.raises(ConfigurationError, match="at least one event name"):
