@@ -404,6 +404,46 @@ def test_a_store_whose_claim_is_not_a_claim_outcome_gets_503(
     assert "the store's claim must return a ClaimOutcome; got True" in caplog.text
 
 
+class ASGIClient:
+    """The ``receive`` of an ASGI server: the given messages, then a disconnect."""
+
+    def __init__(self, *messages: dict[str, Any]) -> None:
+        self.messages = list(messages)
+        self.received = 0
+
+    async def receive(self) -> dict[str, Any]:
+        self.received += 1
+        return self.messages.pop(0) if self.messages else {"type": "http.disconnect"}
+
+
+def test_receive_asgi_body_joins_the_chunks_to_the_end() -> None:
+    client = ASGIClient(
+        {"type": "http.request", "body": b"ab", "more_body": True},
+        {"type": "http.request", "body": b"", "more_body": True},
+        {"type": "http.request", "body": b"c"},
+    )
+    assert asyncio.run(WebhookEndpoint(SIGNING_KEY).receive_asgi_body(client.receive)) == b"abc"
+    assert client.received == 3
+
+
+def test_receive_asgi_body_is_none_when_the_client_leaves() -> None:
+    client = ASGIClient({"type": "http.request", "body": b"ab", "more_body": True})
+    assert asyncio.run(WebhookEndpoint(SIGNING_KEY).receive_asgi_body(client.receive)) is None
+    assert client.received == 2
+
+
+def test_receive_asgi_body_stops_one_chunk_past_the_limit() -> None:
+    chunk = {"type": "http.request", "body": b"xyz", "more_body": True}
+    client = ASGIClient(*[chunk] * 10)
+    endpoint = WebhookEndpoint(SIGNING_KEY, max_body_size=4)
+    body = asyncio.run(endpoint.receive_asgi_body(client.receive))
+    assert body == b"xyzxyz"
+    assert client.received == 2
+    refused = endpoint.reject_before_reading("POST", len(body or b""))
+    assert refused is not None
+    assert body_of(refused)["error"] == "body_too_large"
+
+
 def test_handler_registration_is_checked() -> None:
     endpoint = WebhookEndpoint(SIGNING_KEY)
     with pytest.raises(ConfigurationError, match="at least one event name"):
