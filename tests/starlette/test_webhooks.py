@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from starlette.applications import Starlette
+from starlette.requests import ClientDisconnect
 
 from relaybox_integrations import ConfigurationError, sign_webhook
 from relaybox_integrations.starlette import RelayBoxWebhooks, relaybox_webhook_routes
@@ -102,6 +103,45 @@ def test_a_streamed_body_over_the_limit_is_refused_before_the_rest_is_read() -> 
     status, read = post_streamed(app, chunks, "0" * 64)
     assert status == 413
     assert len(read) == 1200  # one chunk past the limit, not the 4000 bytes sent
+
+
+def test_a_client_that_leaves_mid_body_gets_no_answer_and_runs_nothing() -> None:
+    """As Starlette's own ``Request.body()`` does, the route raises ClientDisconnect (which
+    the server drops) rather than answering; the delivery is not claimed, so a retry runs."""
+    webhooks = RelayBoxWebhooks(signing_key=SIGNING_KEY)
+    joined: list[str] = []
+    webhooks.on("room:join")(lambda event: joined.append(event.id))
+    (route,) = relaybox_webhook_routes(webhooks)
+    delivery = sign_webhook("room:join", {}, SIGNING_KEY, event_id="left")
+    signature = delivery.headers["X-RelayBox-Webhook-Signature"]
+    messages = [
+        {"type": "http.request", "body": delivery.body[:10], "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0)
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/relaybox/webhooks",
+        "headers": [(b"x-relaybox-webhook-signature", signature.encode())],
+        "query_string": b"",
+        "root_path": "",
+    }
+    with pytest.raises(ClientDisconnect):
+        asyncio.run(route.app(scope, receive, send))  # type: ignore[attr-defined]
+    assert sent == []
+    assert messages == []
+    assert joined == []
+    app = Starlette(routes=[route])
+    assert post_streamed(app, [delivery.body], signature) == (200, delivery.body)
+    assert joined == ["left"]
 
 
 def test_without_the_webhooks_extra_the_routes_refuse_to_start_naming_it() -> None:
