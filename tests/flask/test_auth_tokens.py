@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from flask import Flask, g, jsonify
 
+from relaybox_integrations import ConfigurationError
 from relaybox_integrations.auth_tokens import (
     CHALLENGE,
     EXPIRED_TOKEN,
@@ -126,6 +127,16 @@ def test_an_async_hook_runs() -> None:
 
     response = plain_app(load).test_client().get("/whoami", headers=bearer(good_token()))
     assert response.json["id"] == "alice"  # type: ignore[index]
+
+
+def test_a_hook_that_is_not_a_function_is_refused_at_once() -> None:
+    relaybox = RelayBox()
+    with pytest.raises(
+        ConfigurationError, match="user_from_auth_token must be a function"
+    ) as caught:
+        relaybox.user_from_auth_token(123)  # type: ignore[type-var]
+    assert caught.value.setting == "user_from_auth_token"
+    assert relaybox.user_from_auth_token_hook is None
 
 
 def test_without_the_header_or_with_another_scheme_nobody_is_signed_in() -> None:
