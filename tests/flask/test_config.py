@@ -12,7 +12,7 @@ import pytest
 from flask import Flask, g, request
 
 from relaybox_integrations import ConfigurationError, ShortSecretWarning
-from relaybox_integrations.flask import RelayBox, get_state
+from relaybox_integrations.flask import RelayBox, get_state, token_issued
 from tests.support.servers import ROOT, TEST_API_KEY, TEST_SECRET
 from tests.support.verifier import node_verify
 
@@ -79,6 +79,31 @@ def test_configured_values_reach_the_token(make_app: AppFactory, relaybox: Relay
     assert claims["exp"] - claims["iat"] == 300
     assert claims["permissions"] == {"chat:*": ["subscribe", "publish"]}
     assert claims["clientId"] == "user-7"
+
+
+def test_token_issued_goes_to_its_receivers_and_without_any_the_token_is_still_issued(
+    make_app: AppFactory, relaybox: RelayBox
+) -> None:
+    app = make_app()
+    relaybox.load_user(lambda: "user-7")
+    client = app.test_client()
+    issued: list[str | None] = []
+
+    def audit(sender: Flask, **details: Any) -> None:
+        issued.append(details["client_id"])
+
+    token_issued.connect(audit)
+    try:
+        assert client.get("/user/auth").status_code == 200
+    finally:
+        token_issued.disconnect(audit)
+    assert issued == ["user-7"]
+    assert not token_issued.receivers
+    response = client.get("/user/auth")
+    assert response.status_code == 200
+    assert response.json is not None
+    assert node_verify(response.json["token"], TEST_SECRET)["clientId"] == "user-7"
+    assert issued == ["user-7"]
 
 
 def test_several_apps_from_one_factory(make_app: AppFactory, relaybox: RelayBox) -> None:
