@@ -9,7 +9,7 @@ import warnings
 from typing import Any
 
 import pytest
-from flask import Flask, g, request
+from flask import Flask, abort, g, redirect, request
 
 from relaybox_integrations import ConfigurationError, ShortSecretWarning
 from relaybox_integrations.flask import RelayBox, get_state, token_issued
@@ -104,6 +104,34 @@ def test_token_issued_goes_to_its_receivers_and_without_any_the_token_is_still_i
     assert response.json is not None
     assert node_verify(response.json["token"], TEST_SECRET)["clientId"] == "user-7"
     assert issued == ["user-7"]
+
+
+@pytest.mark.parametrize("status", [503, 307])
+def test_an_http_error_on_the_endpoint_that_is_not_a_4xx_is_left_to_flask(
+    make_app: AppFactory, relaybox: RelayBox, status: int
+) -> None:
+    """A maintenance switch or a redirect before the view: Flask's own answer, not JSON."""
+    app = make_app()
+    relaybox.load_user(lambda: "user-7")
+
+    @app.before_request
+    def gate() -> None:
+        given = request.headers.get("X-Gate")
+        if given == "redirect":
+            abort(redirect("/elsewhere", 307))
+        if given:
+            abort(int(given))
+
+    client = app.test_client()
+    gated = client.get("/user/auth", headers={"X-Gate": "503" if status == 503 else "redirect"})
+    assert gated.status_code == status
+    assert gated.mimetype == "text/html"
+    if status == 307:
+        assert gated.headers["Location"] == "/elsewhere"
+    limited = client.get("/user/auth", headers={"X-Gate": "429"})  # a 4xx becomes JSON
+    assert limited.status_code == 429
+    assert limited.json is not None
+    assert limited.json["error"] == "too_many_requests"
 
 
 def test_several_apps_from_one_factory(make_app: AppFactory, relaybox: RelayBox) -> None:
