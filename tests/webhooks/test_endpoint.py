@@ -312,6 +312,28 @@ def test_an_async_handler_under_handle_is_a_logged_500_and_releases_the_claim(
     assert store.claim("evt-1") is ClaimOutcome.CLAIMED
 
 
+def test_a_handler_returning_a_future_under_handle_is_a_logged_500_and_releases_the_claim(
+    store: WebhookStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An awaitable that is not a coroutine (nothing to close): refused all the same."""
+    loop = asyncio.new_event_loop()
+    endpoint = WebhookEndpoint(SIGNING_KEY, store=store)
+
+    @endpoint.on("room:publish")
+    def handler(event: WebhookEvent) -> asyncio.Future[None]:
+        return loop.create_future()  # say, work handed to an executor: never awaited
+
+    try:
+        with caplog.at_level(logging.ERROR, logger="relaybox_integrations"):
+            response = deliver(endpoint, attempt())
+    finally:
+        loop.close()
+    assert response.status == 500
+    assert body_of(response)["error"] == "handler_failed"
+    assert "returned an awaitable, but this endpoint runs synchronously" in caplog.text
+    assert store.claim("evt-1") is ClaimOutcome.CLAIMED
+
+
 class UnreachableStore:
     """A store whose backend is down: each call fails as a Redis client's would."""
 
