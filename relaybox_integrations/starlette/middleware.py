@@ -4,6 +4,7 @@ FastAPI dependencies)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from starlette.requests import HTTPConnection
@@ -100,7 +101,11 @@ def _room_access(issuer: RelayBoxIssuer, path: str) -> Route:
             "join which room: pass can_join_room=... (or drop room_access_path)",
         )
     template = path.replace(_ROOM_ID, "{room_id:relaybox_room_id}")
-    return room_access_route(issuer.room_access, issuer._load_user, path=template)
+    route = room_access_route(issuer.room_access, issuer._load_user, path=template)
+    # The whole path, as auth_path is compared: the regex's "$" also matches before a final
+    # newline, which would answer ".../access\n" for the room before it.
+    route.path_regex = re.compile(route.path_regex.pattern.removesuffix("$") + r"\Z")
+    return route
 
 
 def _closing(issuer: RelayBoxIssuer, send: Send) -> Send:
