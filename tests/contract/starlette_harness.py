@@ -1,4 +1,5 @@
-"""The Starlette routes and the FastAPI router under the contract."""
+"""The Starlette routes, RelayBoxMiddleware answering its paths itself, and the FastAPI router
+under the contract."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.routing import Mount
 
 from relaybox_integrations.starlette import (
+    RelayBoxMiddleware,
     relaybox_routes,
     relaybox_webhook_routes,
 )
@@ -129,6 +131,30 @@ class StarletteHarness:
         return _deliverer(Starlette(routes=routes))
 
 
+class StarletteMiddlewareHarness:
+    """``RelayBoxMiddleware`` answering both endpoints itself, in front of an app with no
+    route of its own; it serves no webhooks."""
+
+    name = "starlette-middleware"
+
+    def build(self, options: users.Options) -> users.Send:
+        return _sender(self._app(options))
+
+    def build_room_access(self, options: users.Options) -> users.RoomSend:
+        return _room_sender(self._app(options))
+
+    def _app(self, options: users.Options) -> Starlette:
+        hooks = _hooks(options)
+        if "can_join_room" in hooks:  # without the hook, room_access_path is refused
+            hooks["room_access_path"] = "/user/rooms/{room_id}/access"
+        return Starlette(
+            middleware=[
+                Middleware(AuthenticationMiddleware, backend=TestUserBackend()),
+                Middleware(RelayBoxMiddleware, auth_path="/user/auth", **hooks),
+            ],
+        )
+
+
 class FastAPIHarness:
     name = "fastapi"
 
@@ -173,7 +199,7 @@ class FastAPIHarness:
 
 
 def harnesses() -> list[Any]:
-    found: list[Any] = [StarletteHarness()]
+    found: list[Any] = [StarletteHarness(), StarletteMiddlewareHarness()]
     if importlib.util.find_spec("fastapi") is not None:
         found.append(FastAPIHarness())
     return found
