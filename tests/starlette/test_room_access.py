@@ -1,4 +1,4 @@
-"""The Starlette guide's "Room access" snippet, run as written, and what only Starlette's
+"""The Starlette guide's "Room access" snippets, run as written, and what only Starlette's
 routes do (the contract suite covers what every adapter does): no route without the hook,
 the route's name and path, the checks when the routes are built."""
 
@@ -10,16 +10,19 @@ from typing import Any
 import httpx
 import pytest
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.routing import Mount
 
 from relaybox_integrations import ConfigurationError
 from relaybox_integrations.starlette import RelayBoxIssuer, relaybox_routes
+from tests.starlette.asgi import HeaderBackend, as_user, call
 from tests.support.servers import TEST_API_KEY, TEST_SECRET
 from tests.support.snippets import assert_runs, run_snippet
 from tests.support.verifier import node_verify_room_access
 
 PAGE = "docs/guides/starlette.rst"
-SNIPPETS = {("docs/guides/starlette.rst", "Room access", "python"): 1}
+SNIPPETS = {("docs/guides/starlette.rst", "Room access", "python"): 2}
 
 
 def test_the_page_has_the_snippets_these_tests_run() -> None:
@@ -57,6 +60,26 @@ def test_team_members_join_their_teams_room() -> None:
     assert claims["clientId"] == "alice"
     assert get(app, "/user/rooms/team:7/access", "bob").json()["error"] == "forbidden"
     assert get(app, "/user/rooms/team:7/access").status_code == 401
+
+
+def test_the_middleware_serves_the_same_endpoint_without_routes() -> None:
+    namespace = run_snippet(PAGE, "Room access", 0)
+    run_snippet(PAGE, "Room access", 1, namespace)
+    app = Starlette(
+        middleware=[
+            Middleware(AuthenticationMiddleware, backend=HeaderBackend()),
+            namespace["relaybox_middleware"],
+        ]
+    )
+    secret = namespace["RELAYBOX_API_KEY"].split(":", 1)[1]
+    answer = call(app, "GET", "/user/rooms/team:7/access", headers=as_user("alice"))
+    assert answer.status_code == 200, answer.text
+    claims = node_verify_room_access(answer.json()["token"], secret, "team:7")
+    assert claims["clientId"] == "alice"
+    refused = call(app, "GET", "/user/rooms/team:7/access", headers=as_user("bob"))
+    assert refused.json()["error"] == "forbidden"
+    assert call(app, "GET", "/user/rooms/team:7/access").status_code == 401
+    assert call(app, "GET", "/user/auth", headers=as_user("bob")).status_code == 200
 
 
 def test_without_the_hook_no_route_is_served() -> None:
