@@ -110,6 +110,13 @@ def _api_key_problem(value: object) -> str | None:
             f"non-empty names joined by one '.'; it has {len(parts)} '.'-separated parts (are "
             "the two halves of the key swapped?)"
         )
+    if not (public_key.isascii() and public_key.isprintable()):
+        # It travels in every publish and service call's X-Ds-Public-Key header.
+        return (
+            "the Relaybox API key's public part (before ':') has characters that cannot "
+            "travel in an HTTP header (only printable ASCII can); copy the key again from "
+            "your dashboard"
+        )
     if not secret:
         return "the Relaybox API key has an empty secret after ':'"
     if _PUBLIC_KEY_SHAPE.fullmatch(secret) and len(public_key) > len(secret):

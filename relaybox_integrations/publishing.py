@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from .errors import (
-    ConfigurationError,
     PublishError,
     PublishOutcomeUnknownError,
     PublishRequestError,
@@ -212,12 +211,6 @@ class Publisher:
         transport: Transport,
         async_transport: AsyncTransport,
     ) -> None:
-        if not (public_key.isascii() and public_key.isprintable()):
-            raise ConfigurationError(
-                "api_key",
-                "the API key's public part has characters that cannot travel in an HTTP "
-                "header (only printable ASCII can)",
-            )
         self._mac = mac
         self._clock = clock
         self._timeout = timeout

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from .errors import ConfigurationError, ServiceRequestError, TokenRequestError
+from .errors import ServiceRequestError, TokenRequestError
 from .flow import Flow, arun, run
 from .options import check_client_id
 from .services import Service, ServiceAnswer, bearer, query_value, segment, text, utf8
@@ -119,12 +119,6 @@ class Users:
     """
 
     def __init__(self, service: Service, public_key: str) -> None:
-        if not (public_key.isascii() and public_key.isprintable()):
-            raise ConfigurationError(
-                "api_key",
-                "the API key's public part has characters that cannot travel in an HTTP "
-                "header (only printable ASCII can)",
-            )
         self._service = service
         self._public_key = public_key
 

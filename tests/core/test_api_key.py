@@ -45,6 +45,9 @@ def test_parses_public_key_parts_and_secret() -> None:
         (f"app.key:ssh-ed25519{SECRET}", "PEM or SSH public key"),
         (f"app.key:ecdsa-sha2-nistp256{SECRET}", "PEM or SSH public key"),
         (f"app.key:{SECRET}\udcff", "not valid UTF-8"),
+        # The public key travels in the X-Ds-Public-Key header of every publish.
+        (f"app\u00e9.key:{SECRET}", "cannot travel in an HTTP header"),
+        (f"app\x7f.key:{SECRET}", "cannot travel in an HTTP header"),
     ],
 )
 def test_malformed_keys_are_configuration_errors(value: object, expected: str) -> None:

@@ -200,20 +200,6 @@ def test_bad_settings_are_configuration_errors(setting: str, value: Any, message
     assert TEST_API_KEY.split(":")[1] not in str(raised.value)  # a key in the wrong variable
 
 
-@pytest.mark.parametrize("public_key", ["app\u00e9.key", "app\x7f.key"])
-def test_a_public_key_that_cannot_travel_in_a_header_is_refused_before_publishing(
-    standin: EventsStandin, public_key: str
-) -> None:
-    """Tokens carry the public key in a claim; publishing sends it in X-Ds-Public-Key."""
-    relaybox = RelayBox(f"{public_key}:{TEST_API_KEY.split(':')[1]}", core_url=standin.url)
-    assert relaybox.generate_token_response(client_id="1").token
-    with pytest.raises(ConfigurationError) as raised:
-        relaybox.publish("chat:1", "message", "hi")
-    assert raised.value.setting == "api_key"
-    assert "only printable ASCII" in str(raised.value)
-    assert standin.requests == []
-
-
 def test_from_env_reads_the_core_url(
     monkeypatch: pytest.MonkeyPatch, standin: EventsStandin
 ) -> None:
