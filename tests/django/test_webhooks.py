@@ -262,7 +262,13 @@ def serve_asgi(
 ) -> CountingClient:
     """One request through the package's ASGI handler, as an ASGI server would make it."""
     client = CountingClient(body)
-    scope = {
+    async_to_sync(ASGIHandler())(asgi_scope(method, path, headers), client.receive, client.send)
+    return client
+
+
+def asgi_scope(method: str, path: str, headers: dict[str, str]) -> dict[str, Any]:
+    """The scope an ASGI server gives the handler for one request."""
+    return {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
@@ -277,8 +283,6 @@ def serve_asgi(
         "client": ("127.0.0.1", 50000),
         "server": ("testserver", 80),
     }
-    async_to_sync(ASGIHandler())(scope, client.receive, client.send)
-    return client
 
 
 def test_asgi_leaves_other_methods_and_other_views_to_django() -> None:
@@ -308,21 +312,7 @@ def test_asgi_answers_nothing_to_a_client_that_left_mid_delivery(path: str) -> N
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"testserver")]
-        + [(name.lower().encode(), value.encode()) for name, value in delivery.headers.items()],
-        "client": ("127.0.0.1", 50000),
-        "server": ("testserver", 80),
-    }
+    scope = asgi_scope("POST", path, delivery.headers)
     async_to_sync(ASGIHandler())(scope, receive, send)
     assert sent == []
     assert received == ["disconnect"]

@@ -64,14 +64,9 @@ def receive_in(chunks: list[bytes], read: list[bytes]) -> Any:
     return receive
 
 
-def post_streamed(app: Any, chunks: list[bytes], signature: str) -> tuple[int, bytes]:
-    """POST a body in ``chunks`` straight through ASGI, as a chunked upload arrives."""
-    sent: list[dict[str, Any]] = []
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    scope = {
+def delivery_scope(signature: str) -> dict[str, Any]:
+    """The ASGI scope of a delivery's POST with this signature."""
+    return {
         "type": "http",
         "method": "POST",
         "path": "/relaybox/webhooks",
@@ -79,6 +74,16 @@ def post_streamed(app: Any, chunks: list[bytes], signature: str) -> tuple[int, b
         "query_string": b"",
         "root_path": "",
     }
+
+
+def post_streamed(app: Any, chunks: list[bytes], signature: str) -> tuple[int, bytes]:
+    """POST a body in ``chunks`` straight through ASGI, as a chunked upload arrives."""
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = delivery_scope(signature)
     read: list[bytes] = []
     asyncio.run(app(scope, receive_in(chunks, read), send))
     return sent[0]["status"], b"".join(read)
@@ -126,14 +131,7 @@ def test_a_client_that_leaves_mid_body_gets_no_answer_and_runs_nothing() -> None
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    scope = {
-        "type": "http",
-        "method": "POST",
-        "path": "/relaybox/webhooks",
-        "headers": [(b"x-relaybox-webhook-signature", signature.encode())],
-        "query_string": b"",
-        "root_path": "",
-    }
+    scope = delivery_scope(signature)
     with pytest.raises(ClientDisconnect):
         asyncio.run(route.app(scope, receive, send))  # type: ignore[attr-defined]
     assert sent == []
