@@ -5,6 +5,7 @@ subpackage (``relaybox_integrations.django``, ``.flask``, ``.starlette``, ``.fas
 """
 
 from ._version import __version__
+from .auth_tokens import RelayBoxUser
 from .core import (
     DEFAULT_EXPIRES_IN,
     ISSUER,
@@ -39,6 +40,7 @@ from .errors import (
 )
 from .flow import EndpointResponse
 from .permissions import PERMISSION_NAMES, Permissions, PermissionsInput, validate_permissions
+from .room_access import RoomAccessEndpoint
 from .webhook_stores import (
     AsyncRedisWebhookStore,
     ClaimOutcome,
@@ -90,6 +92,8 @@ __all__ = [
     "RedisWebhookStore",
     "RelayBox",
     "RelayBoxError",
+    "RelayBoxUser",
+    "RoomAccessEndpoint",
     "ServiceError",
     "ServiceOutcomeUnknownError",
     "ServiceRequestError",

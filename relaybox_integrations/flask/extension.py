@@ -297,9 +297,9 @@ class RelayBox:
 
     def user_from_auth_token(self, hook: UserFromAuthTokenT) -> UserFromAuthTokenT:
         """Register ``hook(relaybox_user) -> user``: the application's user for a verified
-        :class:`~relaybox_integrations.auth_tokens.RelayBoxUser`, or None for nobody (401);
+        :class:`~relaybox_integrations.RelayBoxUser`, or None for nobody (401);
         may be ``async``. Without it the
-        :class:`~relaybox_integrations.auth_tokens.RelayBoxUser` itself is the user."""
+        :class:`~relaybox_integrations.RelayBoxUser` itself is the user."""
         if not callable(hook):
             raise ConfigurationError(
                 "user_from_auth_token", f"user_from_auth_token must be a function; got {hook!r}"

@@ -1,7 +1,7 @@
 """Where Flask serves the room access endpoint: ``RELAYBOX_ROOM_ACCESS_URL`` and its room id.
 
 The view itself is the extension's (it answers through the core's
-:class:`~relaybox_integrations.room_access.RoomAccessEndpoint`); this module only checks the
+:class:`~relaybox_integrations.RoomAccessEndpoint`); this module only checks the
 setting and routes every room id to it, so that one Relaybox refuses (a ``/`` or a newline
 in it) is answered 400 JSON by the endpoint rather than 404 HTML by Werkzeug.
 """

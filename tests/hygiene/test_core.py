@@ -22,6 +22,8 @@ from relaybox_integrations import (
     PublishResult,
     RelayBox,
     RelayBoxError,
+    RelayBoxUser,
+    RoomAccessEndpoint,
     ShortSecretWarning,
     TokenResponse,
 )
@@ -44,6 +46,10 @@ def public_objects() -> dict[str, object]:
         "TokenResponse": token,
         "PublishResult": PublishResult(request_id="4b4d3c2e", timestamp=1_764_643_200_123),
         "AuthEndpoint": endpoint,
+        "RoomAccessEndpoint": RoomAccessEndpoint(endpoint, lambda *_: True),
+        "RelayBoxUser": RelayBoxUser(
+            user_id="u-1", client_id="1", public_key="testapp.testkey", expires_at=1_764_643_200
+        ),
         "EndpointResponse": endpoint.respond("GET", None, lambda: "1"),
         "AccessDenied": AccessDenied(),
         "ConfigurationError": ConfigurationError("expires_in", "too short"),
@@ -81,7 +87,7 @@ def test_token_stays_out_of_repr(name: str) -> None:
     assert signature not in str(value)
 
 
-@pytest.mark.parametrize("name", ["ApiKey", "RelayBox", "AuthEndpoint"])
+@pytest.mark.parametrize("name", ["ApiKey", "RelayBox", "AuthEndpoint", "RoomAccessEndpoint"])
 def test_objects_holding_the_secret_refuse_pickling(name: str) -> None:
     with pytest.raises(TypeError) as raised:
         pickle.dumps(public_objects()[name])
