@@ -1,21 +1,30 @@
-"""Helpers for the example applications' own tests: serve.py loaded as a module, and runs of
-it that are expected to stop before serving."""
+"""Helpers for the example applications' own tests: serve.py loaded as a module, runs of it
+that are expected to stop before serving, and each example served once per test session
+with test_contract.py's settings (:func:`example_server`)."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
+import pytest
+
+from tests.support.events_standin import EventsStandin
 from tests.support.servers import (
     SERVE,
     TEST_API_KEY,
     TEST_SESSION_KEYS,
     TEST_WEBHOOK_SIGNING_KEY,
+    run_example,
 )
 
 #: Every example that serve.py serves, and the server it runs under.
@@ -108,3 +117,71 @@ def run_serve_in_turn(
         )
         for (args, _), result in zip(runs, json.loads(answer.stdout), strict=True)
     ]
+
+
+# --- each example served once per session ----------------------------------------------------
+
+#: The origin test_contract.py's cases let in, and the origins listed beside it: an origin with
+#: a default port and an IPv6 one, each let in exactly as written.
+ALLOWED = "http://allowed.example:3000"
+LISTED = ["https://app.example.com", "http://[::1]:3000"]
+
+
+@dataclass(frozen=True)
+class Served:
+    """One example running under its real server for the whole session."""
+
+    base_url: str
+    #: Where the server's standard error goes (its log lines, tracebacks included).
+    log: Path
+
+
+@contextlib.contextmanager
+def logged_example(example: str, log: Path, **options: Any) -> Iterator[str]:
+    """:func:`run_example` with its standard error in ``log``, shown if it fails to start."""
+    with open(log, "wb") as output, contextlib.ExitStack() as stack:
+        try:
+            url = stack.enter_context(run_example(example, stderr=output, **options))
+        except RuntimeError as exc:
+            output.flush()
+            raise RuntimeError(f"{exc}; it wrote:\n{log.read_text(errors='replace')}") from None
+        yield url
+
+
+@pytest.fixture(scope="session")
+def standin() -> Iterator[EventsStandin]:
+    """Relaybox's ``/events``, as the session-wide examples' RELAYBOX_CORE_URL."""
+    with EventsStandin() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def example_server(
+    standin: EventsStandin, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[[str], Served]]:
+    """``example_server(name)``: the example served by serve.py with one worker, pointed at
+    the events stand-in, with :data:`ALLOWED` and :data:`LISTED` as its CORS origins and a
+    database of its own; started at its first use and stopped when the session ends.
+
+    Starting a server is most of what these tests cost, so the modules whose checks need
+    nothing else share it: test_contract.py's one-worker cases, the login form's and the
+    staff room's. None of them changes what another reads (each logs in with a client of its
+    own; only test_contract.py posts to the chat, and reads the server's log).
+    """
+    running: dict[str, Served] = {}
+    with contextlib.ExitStack() as stack:
+
+        def serve(example: str) -> Served:
+            if example not in running:
+                folder = tmp_path_factory.mktemp(example)
+                env = {
+                    "CORS_ALLOWED_ORIGINS": ",".join([ALLOWED, *LISTED]),
+                    "RELAYBOX_CORE_URL": standin.url,
+                    "DJANGO_DB_PATH": str(folder / "db.sqlite3"),
+                }
+                log = folder / "stderr.log"
+                url = stack.enter_context(logged_example(example, log, env=env))
+                running[example] = Served(url, log)
+            return running[example]
+
+        yield serve

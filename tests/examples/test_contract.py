@@ -1,12 +1,13 @@
 """One contract for the five example applications, checked over real HTTP under their real
 servers (gunicorn or uvicorn, through serve.py).
 
-Each example runs twice per module: once with one worker, pointed at the events stand-in
-(``RELAYBOX_CORE_URL``) with one CORS origin allowed; and once with two workers sharing a
-real redis-server (``REDIS_URL``), for what takes several processes, with Relaybox out of
-reach. Logins go through the real form, tokens are checked by Node's jsonwebtoken, publishes
-by the stand-in (which checks them as Relaybox's ``/events`` does), webhooks are signed as
-Relaybox signs them.
+Each example runs twice: once with one worker, pointed at the events stand-in
+(``RELAYBOX_CORE_URL``) with one CORS origin allowed (started once per session, and shared
+with the login form's and the staff room's tests: see conftest.py's ``example_server``); and
+once per module with two workers sharing a real redis-server (``REDIS_URL``), for what takes
+several processes, with Relaybox out of reach. Logins go through the real form, tokens are
+checked by Node's jsonwebtoken, publishes by the stand-in (which checks them as Relaybox's
+``/events`` does), webhooks are signed as Relaybox signs them.
 
 Where the frameworks legitimately differ (the CSRF mechanism, how a wrong password or a
 refused preflight is answered), :data:`FACTS` says how, per example; every case is the same
@@ -27,7 +28,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,15 @@ import pytest
 import redis
 
 from relaybox_integrations import WEBHOOK_SIGNATURE_HEADER, sign_webhook
-from tests.examples.conftest import EXAMPLES, run_serve, run_serve_in_turn
+from tests.examples.conftest import (
+    ALLOWED,
+    EXAMPLES,
+    LISTED,
+    Served,
+    logged_example,
+    run_serve,
+    run_serve_in_turn,
+)
 from tests.support.events_standin import EventsStandin, Fault
 from tests.support.redis_server import redis_server
 from tests.support.responses import assert_cors_allowed, assert_json_error, preflight
@@ -52,7 +61,6 @@ from tests.support.servers import (
     TEST_WEBHOOK_SIGNING_KEY,
     free_port,
     login,
-    run_example,
     submit_login_form,
 )
 from tests.support.verifier import node_verify, node_verify_many
@@ -61,11 +69,7 @@ sys.path.insert(0, str(ROOT / "example_projects" / "common"))
 import chat
 import webhook_demo
 
-ALLOWED = "http://allowed.example:3000"
 REFUSED = "http://evil.example"
-#: Also listed in the served examples' CORS_ALLOWED_ORIGINS: an origin with a default port
-#: and an IPv6 one, each let in exactly as written.
-LISTED = ["https://app.example.com", "http://[::1]:3000"]
 #: Origins that a loose reading of LISTED's first, or of a pattern, would let in.
 LOOKALIKES = [
     "https://app.example.com.attacker.net",
@@ -175,42 +179,16 @@ class Shared(Deployment):
 # --- servers -------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def standin() -> Iterator[EventsStandin]:
-    """Relaybox's ``/events``, as the examples' RELAYBOX_CORE_URL."""
-    with EventsStandin() as server:
-        yield server
-
-
 @pytest.fixture(scope="module", params=sorted(EXAMPLES))
 def example(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@contextlib.contextmanager
-def logged_example(example: str, log: Path, **options: Any) -> Iterator[str]:
-    """:func:`run_example` with its standard error in ``log``, shown if it fails to start."""
-    with open(log, "wb") as output, contextlib.ExitStack() as stack:
-        try:
-            url = stack.enter_context(run_example(example, stderr=output, **options))
-        except RuntimeError as exc:
-            output.flush()
-            raise RuntimeError(f"{exc}; it wrote:\n{log.read_text(errors='replace')}") from None
-        yield url
-
-
 @pytest.fixture(scope="module")
-def served(
-    example: str, standin: EventsStandin, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Deployment]:
-    folder = tmp_path_factory.mktemp(example)
-    env = {
-        "CORS_ALLOWED_ORIGINS": ",".join([ALLOWED, *LISTED]),
-        "RELAYBOX_CORE_URL": standin.url,
-        "DJANGO_DB_PATH": str(folder / "db.sqlite3"),
-    }
-    with logged_example(example, folder / "stderr.log", env=env) as url:
-        yield Deployment(example, url, FACTS[example], folder / "stderr.log")
+def served(example: str, example_server: Callable[[str], Served]) -> Deployment:
+    """The example with one worker, as the session serves it (see conftest.py)."""
+    server = example_server(example)
+    return Deployment(example, server.base_url, FACTS[example], server.log)
 
 
 @pytest.fixture(scope="module")

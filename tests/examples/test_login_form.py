@@ -7,24 +7,22 @@ forms; the Starlette and FastAPI examples keep a token in the session for theirs
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 
 import httpx
 import pytest
 
-from tests.examples.conftest import EXAMPLES
-from tests.support.servers import DEMO_USER, run_example, submit_login_form
+from tests.examples.conftest import EXAMPLES, Served
+from tests.support.servers import DEMO_USER, submit_login_form
 
 CREDENTIALS = {"username": DEMO_USER[0], "password": DEMO_USER[1]}
 
 
 @pytest.fixture(scope="module", params=sorted(EXAMPLES))
-def base_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    database = tmp_path_factory.mktemp("db") / "login.sqlite3"
-    with run_example(request.param, env={"DJANGO_DB_PATH": str(database)}) as url:
-        yield url
+def base_url(request: pytest.FixtureRequest, example_server: Callable[[str], Served]) -> str:
+    """The example as the session serves it (see conftest.py): each test's clients are its
+    own, and the CORS origins it allows play no part in a form posted without an Origin."""
+    return example_server(str(request.param)).base_url
 
 
 def assert_not_logged_in(client: httpx.Client, response: httpx.Response) -> None:

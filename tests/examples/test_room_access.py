@@ -9,13 +9,13 @@ import contextlib
 import html
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
 
-from tests.examples.conftest import EXAMPLES
-from tests.support.servers import ROOT, TEST_SECRET, login, run_example
+from tests.examples.conftest import EXAMPLES, Served
+from tests.support.servers import ROOT, TEST_SECRET, login
 from tests.support.verifier import node_verify_room_access
 
 sys.path.insert(0, str(ROOT / "example_projects" / "common"))
@@ -25,14 +25,10 @@ STAFF = (staff_room.STAFF_USERNAME, staff_room.STAFF_PASSWORD)
 
 
 @pytest.fixture(scope="module", params=sorted(EXAMPLES))
-def served(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    folder = tmp_path_factory.mktemp(str(request.param))
-    with open(folder / "stderr.log", "wb") as log:
-        env = {"DJANGO_DB_PATH": str(folder / "db.sqlite3")}
-        with run_example(str(request.param), env=env, stderr=log) as url:
-            yield url
+def served(request: pytest.FixtureRequest, example_server: Callable[[str], Served]) -> str:
+    """The example as the session serves it (see conftest.py): its staff room and tokens do
+    not depend on where it publishes or which origins it lets in."""
+    return example_server(str(request.param)).base_url
 
 
 def page_value(page: str, element_id: str) -> str:
