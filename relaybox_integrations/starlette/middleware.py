@@ -4,7 +4,6 @@ FastAPI dependencies)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from starlette.requests import HTTPConnection
@@ -101,11 +100,8 @@ def _room_access(issuer: RelayBoxIssuer, path: str) -> Route:
             "join which room: pass can_join_room=... (or drop room_access_path)",
         )
     template = path.replace(_ROOM_ID, "{room_id:relaybox_room_id}")
-    route = room_access_route(issuer.room_access, issuer._load_user, path=template)
-    # The whole path, as auth_path is compared: the regex's "$" also matches before a final
-    # newline, which would answer ".../access\n" for the room before it.
-    route.path_regex = re.compile(route.path_regex.pattern.removesuffix("$") + r"\Z")
-    return route
+    # The whole path, as auth_path is compared (room_access_route anchors it).
+    return room_access_route(issuer.room_access, issuer._load_user, path=template)
 
 
 def _closing(issuer: RelayBoxIssuer, send: Send) -> Send:

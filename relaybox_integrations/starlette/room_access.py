@@ -6,6 +6,7 @@ reads the room id from the route's path parameter and who is asking from the iss
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -73,4 +74,8 @@ def room_access_route(
             "room_access_path: expected a path starting with '/' with a {room_id} parameter, "
             f"e.g. {ROOM_ACCESS_PATH!r}; got {path!r}",
         )
-    return Route(path, RoomAccessApp(endpoint, load_user), name=name)
+    route = Route(path, RoomAccessApp(endpoint, load_user), name=name)
+    # The whole path: the route's regex ends in "$", which also matches before a final
+    # newline, and would answer ".../access\n" for the room before it.
+    route.path_regex = re.compile(route.path_regex.pattern.removesuffix("$") + r"\Z")
+    return route

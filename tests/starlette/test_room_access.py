@@ -97,6 +97,12 @@ def test_the_path_can_move_and_bad_hooks_or_paths_are_refused_when_built() -> No
     )
     answer = get(Starlette(routes=routes), "/rooms/lobby")
     node_verify_room_access(answer.json()["token"], TEST_SECRET, "lobby")
+    # The whole path: a newline after it is not the path (a regex's "$" would take it).
+    default = relaybox_routes(
+        api_key=TEST_API_KEY, load_user=lambda request: "alice", can_join_room=lambda *a: True
+    )
+    assert get(Starlette(routes=default), "/rooms/lobby/access").status_code == 200
+    assert get(Starlette(routes=default), "/rooms/lobby/access%0A").status_code == 404
     with pytest.raises(ConfigurationError, match="can_join_room: expected a function"):
         RelayBoxIssuer(api_key=TEST_API_KEY, can_join_room="yes")  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError, match="room_access_path") as caught:
